@@ -1,0 +1,16 @@
+# Warnings and sanitizers for every target in the project.
+if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    add_compile_options(-Wall -Wextra -Wpedantic)
+elseif(MSVC)
+    add_compile_options(/W4 /permissive- /Zc:__cplusplus /utf-8)
+endif()
+
+if(STREAMS_SANITIZE)
+    if(MSVC)
+        add_compile_options(/fsanitize=${STREAMS_SANITIZE})
+    else()
+        add_compile_options(-fsanitize=${STREAMS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+        add_link_options(-fsanitize=${STREAMS_SANITIZE})
+    endif()
+    message(STATUS "Sanitizers: ${STREAMS_SANITIZE}")
+endif()

@@ -1,0 +1,75 @@
+// twitch-sim: answers like Twitch on one local port, for tests and the demo.
+
+#include "platform/shutdownsignals.h"
+#include "simserver.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QHostAddress>
+
+#include <cstdio>
+
+namespace {
+
+bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    bool ok = false;
+    const uint p = text.mid(colon + 1).toUInt(&ok);
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (!ok || p > 65535 || !address->setAddress(host == QLatin1String("localhost") ? "127.0.0.1" : host))
+        return false;
+    *port = quint16(p);
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("twitch-sim"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(STREAMS_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("A local Twitch simulator for tests and the demo."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption listenOption(QStringLiteral("listen"),
+                                          QStringLiteral("Address to listen on (port 0 picks a free one)."),
+                                          QStringLiteral("HOST:PORT"), QStringLiteral("127.0.0.1:0"));
+    const QCommandLineOption worldOption(QStringLiteral("world"),
+                                         QStringLiteral("World fixture (JSON); default: the bundled one."),
+                                         QStringLiteral("FILE"), QStringLiteral(":/twitch-sim/world.json"));
+    parser.addOptions({listenOption, worldOption});
+    parser.process(app);
+
+    QHostAddress address;
+    quint16 port = 0;
+    if (!parseListen(parser.value(listenOption), &address, &port)) {
+        std::fprintf(stderr, "twitch-sim: --listen must be HOST:PORT, got '%s'\n",
+                     qPrintable(parser.value(listenOption)));
+        return 2;
+    }
+    QString error;
+    auto world = twitchsim::World::fromFile(parser.value(worldOption), &error);
+    if (!world) {
+        std::fprintf(stderr, "twitch-sim: %s\n", qPrintable(error));
+        return 2;
+    }
+
+    twitchsim::SimServer sim(std::move(*world));
+    if (sim.listen(address, port, &error) == 0) {
+        std::fprintf(stderr, "twitch-sim: %s\n", qPrintable(error));
+        return 1;
+    }
+    streams::ShutdownSignals shutdown;
+    QObject::connect(&shutdown, &streams::ShutdownSignals::shutdownRequested, &app, [] { QCoreApplication::quit(); });
+    std::printf("twitch-sim listening on %s\n", qPrintable(sim.baseUrl().toString()));
+    std::fflush(stdout);
+    return app.exec();
+}

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "world.h"
+
+#include <QHostAddress>
+#include <QHttpServer>
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+#include <vector>
+
+namespace twitchsim {
+
+// One area of Twitch the simulator answers for (auth, helix, eventsub, irc, control).
+class Area {
+public:
+    virtual ~Area() = default;
+    virtual void registerRoutes(QHttpServer &server) = 0;
+};
+
+// Owns the world and the HTTP server; each area adds its routes.
+class SimServer : public QObject {
+    Q_OBJECT
+public:
+    explicit SimServer(World world, QObject *parent = nullptr);
+    ~SimServer() override;
+
+    // Listens and returns the bound port, or 0 with *error set.
+    quint16 listen(const QHostAddress &address, quint16 port, QString *error);
+    QUrl baseUrl() const { return m_baseUrl; }
+    World &world() { return m_world; }
+
+private:
+    World m_world;
+    QHttpServer m_http;
+    QUrl m_baseUrl;
+    std::vector<std::unique_ptr<Area>> m_areas;
+};
+
+} // namespace twitchsim
