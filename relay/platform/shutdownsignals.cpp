@@ -15,16 +15,15 @@ namespace streams {
 namespace {
 int g_pipe[2] = {-1, -1};
 
-void onSignal(int number)
-{
+void onSignal(int number) {
     const unsigned char byte = static_cast<unsigned char>(number);
     [[maybe_unused]] const auto written = ::write(g_pipe[1], &byte, 1);
 }
 } // namespace
 #endif
 
-ShutdownSignals::ShutdownSignals(QObject *parent) : QObject(parent)
-{
+ShutdownSignals::ShutdownSignals(QObject *parent)
+    : QObject(parent) {
 #ifdef Q_OS_UNIX
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_pipe) != 0)
         return;
@@ -47,8 +46,7 @@ ShutdownSignals::ShutdownSignals(QObject *parent) : QObject(parent)
 #endif
 }
 
-ShutdownSignals::~ShutdownSignals()
-{
+ShutdownSignals::~ShutdownSignals() {
 #ifdef Q_OS_UNIX
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);

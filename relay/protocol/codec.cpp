@@ -10,16 +10,12 @@ namespace streams::protocol {
 namespace {
 
 constexpr std::pair<ErrorCode, const char *> kErrorCodes[] = {
-    {ErrorCode::Unauthorized, "unauthorized"},
-    {ErrorCode::Forbidden, "forbidden"},
-    {ErrorCode::BadRequest, "bad_request"},
-    {ErrorCode::UnsupportedProtocol, "unsupported_protocol"},
-    {ErrorCode::RateLimited, "rate_limited"},
-    {ErrorCode::Unavailable, "unavailable"},
+    {ErrorCode::Unauthorized, "unauthorized"}, {ErrorCode::Forbidden, "forbidden"},
+    {ErrorCode::BadRequest, "bad_request"},    {ErrorCode::UnsupportedProtocol, "unsupported_protocol"},
+    {ErrorCode::RateLimited, "rate_limited"},  {ErrorCode::Unavailable, "unavailable"},
 };
 
-QJsonObject userObject(const UserRef &user, bool withName)
-{
+QJsonObject userObject(const UserRef &user, bool withName) {
     QJsonObject o{{"id", user.id}, {"login", user.login}};
     if (withName)
         o.insert("name", user.name);
@@ -27,51 +23,46 @@ QJsonObject userObject(const UserRef &user, bool withName)
 }
 
 struct Encoder {
-    QJsonObject operator()(const Hello &m) const
-    {
+    QJsonObject operator()(const Hello &m) const {
         return {{"type", "hello"}, {"protocol", m.protocol}, {"token", m.token}};
     }
-    QJsonObject operator()(const Subscribe &m) const
-    {
+    QJsonObject operator()(const Subscribe &m) const {
         QJsonObject o{{"type", "subscribe"}, {"broadcaster_id", m.broadcasterId}};
         if (m.after)
             o.insert("after", QJsonObject{{"epoch", m.after->epoch}, {"seq", m.after->seq}});
         return o;
     }
-    QJsonObject operator()(const Unsubscribe &m) const
-    {
+    QJsonObject operator()(const Unsubscribe &m) const {
         return {{"type", "unsubscribe"}, {"broadcaster_id", m.broadcasterId}};
     }
-    QJsonObject operator()(const Welcome &m) const
-    {
+    QJsonObject operator()(const Welcome &m) const {
         return {{"type", "welcome"},
                 {"protocol", m.protocol},
                 {"epoch", m.epoch},
                 {"user", userObject(m.user, false)}};
     }
-    QJsonObject operator()(const Subscribed &m) const
-    {
+    QJsonObject operator()(const Subscribed &m) const {
         return {{"type", "subscribed"},
                 {"broadcaster_id", m.broadcasterId},
                 {"kinds", QJsonArray::fromStringList(m.kinds)}};
     }
-    QJsonObject operator()(const Event &m) const
-    {
-        return {{"type", "event"},        {"seq", m.seq},
-                {"id", m.id},             {"broadcaster_id", m.broadcasterId},
-                {"kind", m.kind},         {"occurred_at", m.occurredAt},
-                {"user", userObject(m.user, true)}, {"data", m.data}};
+    QJsonObject operator()(const Event &m) const {
+        return {{"type", "event"},
+                {"seq", m.seq},
+                {"id", m.id},
+                {"broadcaster_id", m.broadcasterId},
+                {"kind", m.kind},
+                {"occurred_at", m.occurredAt},
+                {"user", userObject(m.user, true)},
+                {"data", m.data}};
     }
-    QJsonObject operator()(const Reset &m) const
-    {
+    QJsonObject operator()(const Reset &m) const {
         return {{"type", "reset"}, {"broadcaster_id", m.broadcasterId}};
     }
-    QJsonObject operator()(const Revoked &m) const
-    {
+    QJsonObject operator()(const Revoked &m) const {
         return {{"type", "revoked"}, {"broadcaster_id", m.broadcasterId}, {"reason", m.reason}};
     }
-    QJsonObject operator()(const Error &m) const
-    {
+    QJsonObject operator()(const Error &m) const {
         return {{"type", "error"}, {"code", errorCodeName(m.code)}, {"message", m.message}};
     }
 };
@@ -80,12 +71,10 @@ struct Encoder {
 class FieldReader {
 public:
     FieldReader(const QJsonObject &object, QString prefix = {})
-        : m_object(object), m_prefix(std::move(prefix))
-    {
-    }
+        : m_object(object)
+        , m_prefix(std::move(prefix)) {}
 
-    QString string(const char *key, bool nonEmpty = true)
-    {
+    QString string(const char *key, bool nonEmpty = true) {
         const QJsonValue v = lookup(key);
         if (v.isUndefined())
             return {};
@@ -96,8 +85,7 @@ public:
         return v.toString();
     }
 
-    qint64 integer(const char *key, qint64 min)
-    {
+    qint64 integer(const char *key, qint64 min) {
         const QJsonValue v = lookup(key);
         if (v.isUndefined())
             return 0;
@@ -108,8 +96,7 @@ public:
         return v.toInteger();
     }
 
-    QJsonObject object(const char *key)
-    {
+    QJsonObject object(const char *key) {
         const QJsonValue v = lookup(key);
         if (v.isUndefined())
             return {};
@@ -118,8 +105,7 @@ public:
         return v.toObject();
     }
 
-    QStringList stringList(const char *key)
-    {
+    QStringList stringList(const char *key) {
         const QJsonValue v = lookup(key);
         if (v.isUndefined())
             return {};
@@ -138,21 +124,18 @@ public:
     bool has(const char *key) const { return m_object.contains(QLatin1String(key)); }
     QString path(const char *key) const { return m_prefix + QLatin1String(key); }
 
-    void fail(DecodeErrorKind kind, const char *key, const char *what)
-    {
+    void fail(DecodeErrorKind kind, const char *key, const char *what) {
         if (!m_error)
             m_error = DecodeError{kind, path(key), path(key) + QLatin1Char(' ') + QLatin1String(what)};
     }
-    void adopt(const std::optional<DecodeError> &error)
-    {
+    void adopt(const std::optional<DecodeError> &error) {
         if (!m_error && error)
             m_error = error;
     }
     const std::optional<DecodeError> &error() const { return m_error; }
 
 private:
-    QJsonValue lookup(const char *key)
-    {
+    QJsonValue lookup(const char *key) {
         const QJsonValue v = m_object.value(QLatin1String(key));
         if (v.isUndefined() || v.isNull())
             fail(DecodeErrorKind::MissingField, key, "is missing");
@@ -164,8 +147,7 @@ private:
     std::optional<DecodeError> m_error;
 };
 
-UserRef readUser(FieldReader &parent, const char *key, bool withName)
-{
+UserRef readUser(FieldReader &parent, const char *key, bool withName) {
     const QJsonObject o = parent.object(key);
     if (parent.error())
         return {};
@@ -179,16 +161,14 @@ UserRef readUser(FieldReader &parent, const char *key, bool withName)
     return user;
 }
 
-int readProtocol(FieldReader &r)
-{
+int readProtocol(FieldReader &r) {
     const qint64 version = r.integer("protocol", 0);
     if (!r.error() && version != kVersion)
         r.fail(DecodeErrorKind::UnsupportedProtocol, "protocol", "is not 1, the version this side speaks");
     return int(version);
 }
 
-std::optional<Message> readMessage(const QString &type, FieldReader &r)
-{
+std::optional<Message> readMessage(const QString &type, FieldReader &r) {
     if (type == u"hello") {
         Hello m;
         m.protocol = readProtocol(r);
@@ -260,21 +240,21 @@ std::optional<Message> readMessage(const QString &type, FieldReader &r)
 
 } // namespace
 
-QByteArray encode(const Message &message)
-{
+QByteArray encode(const Message &message) {
     return QJsonDocument(std::visit(Encoder{}, message)).toJson(QJsonDocument::Compact);
 }
 
-Decoded decode(QByteArrayView frame)
-{
+Decoded decode(QByteArrayView frame) {
     if (frame.size() > kMaxFrameBytes)
-        return DecodeError{DecodeErrorKind::FrameTooLarge, {},
+        return DecodeError{DecodeErrorKind::FrameTooLarge,
+                           {},
                            QStringLiteral("frame of %1 bytes is over the 64 KiB limit").arg(frame.size())};
 
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(frame.toByteArray(), &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return DecodeError{DecodeErrorKind::InvalidJson, {},
+        return DecodeError{DecodeErrorKind::InvalidJson,
+                           {},
                            QStringLiteral("invalid JSON at offset %1: %2")
                                .arg(parseError.offset)
                                .arg(parseError.errorString())};
@@ -296,29 +276,25 @@ Decoded decode(QByteArrayView frame)
     return std::move(*message);
 }
 
-QString errorCodeName(ErrorCode code)
-{
+QString errorCodeName(ErrorCode code) {
     for (const auto &[value, name] : kErrorCodes)
         if (value == code)
             return QLatin1String(name);
     return QStringLiteral("bad_request");
 }
 
-std::optional<ErrorCode> errorCodeFromName(QStringView name)
-{
+std::optional<ErrorCode> errorCodeFromName(QStringView name) {
     for (const auto &[value, text] : kErrorCodes)
         if (name == QLatin1String(text))
             return value;
     return std::nullopt;
 }
 
-QString messageTypeName(const Message &message)
-{
+QString messageTypeName(const Message &message) {
     return std::visit(Encoder{}, message).value(QLatin1String("type")).toString();
 }
 
-QString decodeErrorKindName(DecodeErrorKind kind)
-{
+QString decodeErrorKindName(DecodeErrorKind kind) {
     switch (kind) {
     case DecodeErrorKind::FrameTooLarge:
         return QStringLiteral("frame_too_large");

@@ -12,8 +12,10 @@ QByteArray encode(const Message &message);
 
 class Decoded {
 public:
-    Decoded(Message message) : m_value(std::move(message)) {}
-    Decoded(DecodeError error) : m_value(std::move(error)) {}
+    Decoded(Message message)
+        : m_value(std::move(message)) {}
+    Decoded(DecodeError error)
+        : m_value(std::move(error)) {}
 
     bool ok() const { return std::holds_alternative<Message>(m_value); }
     const Message &message() const { return std::get<Message>(m_value); }

@@ -64,7 +64,7 @@ struct Event {
     qint64 seq = 0;
     QString id; // Twitch message id
     QString broadcasterId;
-    QString kind; // follow, online, offline
+    QString kind;       // follow, online, offline
     QString occurredAt; // RFC 3339
     UserRef user;
     QJsonObject data; // the Twitch event object, unchanged

@@ -12,16 +12,14 @@ Q_DECLARE_METATYPE(streams::protocol::DecodeErrorKind)
 
 namespace {
 
-QByteArray golden(const QString &name)
-{
+QByteArray golden(const QString &name) {
     QFile f(QStringLiteral(GOLDEN_DIR "/") + name);
     if (!f.open(QIODevice::ReadOnly))
         qFatal("missing golden file %s", qPrintable(name));
     return f.readAll();
 }
 
-QJsonObject followData()
-{
+QJsonObject followData() {
     return QJsonDocument::fromJson(R"({"user_id":"1234","user_login":"cool_user","user_name":"Cool_User",
         "broadcaster_user_id":"1337","broadcaster_user_login":"cooler_user","broadcaster_user_name":"Cooler_User",
         "followed_at":"2020-07-15T18:16:11.17106713Z"})")
@@ -45,8 +43,7 @@ private Q_SLOTS:
     void hostileInputNeverCrashes();
 };
 
-void TestProtocol::goldenRoundTrip_data()
-{
+void TestProtocol::goldenRoundTrip_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QVariant>("expected");
     auto row = [](const char *file, Message m) {
@@ -73,15 +70,15 @@ void TestProtocol::goldenRoundTrip_data()
     row("event-online.json",
         Event{43, QStringLiteral("84a3b2c1-0d9e-4f11-9a2b-0c1d2e3f4a5b"), QStringLiteral("1337"),
               QStringLiteral("online"), QStringLiteral("2020-10-11T10:11:12.123Z"),
-              UserRef{QStringLiteral("1337"), QStringLiteral("cool_user"), QStringLiteral("Cool_User")}, online});
+              UserRef{QStringLiteral("1337"), QStringLiteral("cool_user"), QStringLiteral("Cool_User")},
+              online});
     row("reset.json", Reset{QStringLiteral("1337")});
     row("revoked.json", Revoked{QStringLiteral("1337"), QStringLiteral("authorization_revoked")});
     row("error.json", Error{ErrorCode::Forbidden,
                             QStringLiteral("Twitch shows follows only to the broadcaster and moderators.")});
 }
 
-void TestProtocol::goldenRoundTrip()
-{
+void TestProtocol::goldenRoundTrip() {
     QFETCH(QString, file);
     QFETCH(QVariant, expected);
     const QByteArray bytes = golden(file);
@@ -94,25 +91,23 @@ void TestProtocol::goldenRoundTrip()
     QCOMPARE(encode(want), bytes);
 }
 
-void TestProtocol::everyGoldenFileIsTested()
-{
+void TestProtocol::everyGoldenFileIsTested() {
     goldenRoundTrip_data();
     const QStringList files = QDir(QStringLiteral(GOLDEN_DIR)).entryList({"*.json"}, QDir::Files);
     QCOMPARE(files.size(), 11);
 }
 
-void TestProtocol::unknownFieldsAreIgnored()
-{
+void TestProtocol::unknownFieldsAreIgnored() {
     const Decoded d = decode(R"({"type":"subscribe","broadcaster_id":"9","future":{"x":[1,2]},"flag":true})");
     QVERIFY(d.ok());
     QCOMPARE(d.as<Subscribe>()->broadcasterId, QStringLiteral("9"));
-    const Decoded e = decode(R"({"type":"subscribe","broadcaster_id":"9","after":{"epoch":"a","seq":0,"z":1}})");
+    const Decoded e =
+        decode(R"({"type":"subscribe","broadcaster_id":"9","after":{"epoch":"a","seq":0,"z":1}})");
     QVERIFY(e.ok());
     QCOMPARE(e.as<Subscribe>()->after->seq, 0);
 }
 
-void TestProtocol::malformed_data()
-{
+void TestProtocol::malformed_data() {
     QTest::addColumn<QByteArray>("frame");
     QTest::addColumn<DecodeErrorKind>("kind");
     QTest::addColumn<QString>("field");
@@ -132,7 +127,8 @@ void TestProtocol::malformed_data()
     row("hello no token", R"({"type":"hello","protocol":1})", K::MissingField, "token");
     row("hello empty token", R"({"type":"hello","protocol":1,"token":""})", K::WrongFieldType, "token");
     row("hello no protocol", R"({"type":"hello","token":"t"})", K::MissingField, "protocol");
-    row("hello protocol 2", R"({"type":"hello","protocol":2,"token":"t"})", K::UnsupportedProtocol, "protocol");
+    row("hello protocol 2", R"({"type":"hello","protocol":2,"token":"t"})", K::UnsupportedProtocol,
+        "protocol");
     row("hello protocol string", R"({"type":"hello","protocol":"1","token":"t"})", K::WrongFieldType,
         "protocol");
     row("hello protocol fraction", R"({"type":"hello","protocol":1.5,"token":"t"})", K::WrongFieldType,
@@ -150,7 +146,8 @@ void TestProtocol::malformed_data()
     row("subscribe huge seq",
         R"({"type":"subscribe","broadcaster_id":"1","after":{"epoch":"e","seq":1e300}})", K::WrongFieldType,
         "after.seq");
-    row("welcome wrong protocol", R"({"type":"welcome","protocol":3,"epoch":"e","user":{"id":"1","login":"a"}})",
+    row("welcome wrong protocol",
+        R"({"type":"welcome","protocol":3,"epoch":"e","user":{"id":"1","login":"a"}})",
         K::UnsupportedProtocol, "protocol");
     row("welcome user not object", R"({"type":"welcome","protocol":1,"epoch":"e","user":"x"})",
         K::WrongFieldType, "user");
@@ -174,8 +171,7 @@ void TestProtocol::malformed_data()
     row("error no message", R"({"type":"error","code":"forbidden"})", K::MissingField, "message");
 }
 
-void TestProtocol::malformed()
-{
+void TestProtocol::malformed() {
     QFETCH(QByteArray, frame);
     QFETCH(DecodeErrorKind, kind);
     QFETCH(QString, field);
@@ -186,8 +182,7 @@ void TestProtocol::malformed()
     QVERIFY(!d.error().detail.isEmpty());
 }
 
-void TestProtocol::frameLimit()
-{
+void TestProtocol::frameLimit() {
     const QByteArray pad(kMaxFrameBytes, 'a');
     QByteArray big = R"({"type":"unsubscribe","broadcaster_id":")" + pad + R"("})";
     const Decoded d = decode(big);
@@ -201,8 +196,7 @@ void TestProtocol::frameLimit()
     QVERIFY(decode(exact).ok());
 }
 
-void TestProtocol::largeSeqSurvives()
-{
+void TestProtocol::largeSeqSurvives() {
     const qint64 seq = (qint64(1) << 53) - 1;
     Subscribe s{QStringLiteral("1"), Cursor{QStringLiteral("e"), seq}};
     const Decoded d = decode(encode(s));
@@ -210,8 +204,7 @@ void TestProtocol::largeSeqSurvives()
     QCOMPARE(d.as<Subscribe>()->after->seq, seq);
 }
 
-void TestProtocol::hostileInputNeverCrashes()
-{
+void TestProtocol::hostileInputNeverCrashes() {
     // Every prefix and every single-byte corruption of every golden frame decodes or errors cleanly.
     const QStringList files = QDir(QStringLiteral(GOLDEN_DIR)).entryList({"*.json"}, QDir::Files);
     int errors = 0;

@@ -9,21 +9,19 @@
 namespace streams::test {
 
 ServerProcess::ServerProcess(QString program, QStringList arguments, QProcessEnvironment environment)
-    : m_program(std::move(program)), m_arguments(std::move(arguments))
-{
+    : m_program(std::move(program))
+    , m_arguments(std::move(arguments)) {
     m_process.setProcessEnvironment(environment);
 }
 
-ServerProcess::~ServerProcess()
-{
+ServerProcess::~ServerProcess() {
     if (m_process.state() != QProcess::NotRunning) {
         m_process.kill();
         m_process.waitForFinished(5000);
     }
 }
 
-bool ServerProcess::start(int timeoutMs)
-{
+bool ServerProcess::start(int timeoutMs) {
     static const QRegularExpression line(QStringLiteral(" listening on (\\S+)"));
     m_process.start(m_program, m_arguments);
     if (!m_process.waitForStarted(timeoutMs))
@@ -44,33 +42,29 @@ bool ServerProcess::start(int timeoutMs)
         }
     }
     m_stderr += m_process.readAllStandardError();
-    qWarning("%s did not report a listening URL; stdout: %s stderr: %s", qPrintable(m_program), out.constData(),
-             m_stderr.constData());
+    qWarning("%s did not report a listening URL; stdout: %s stderr: %s", qPrintable(m_program),
+             out.constData(), m_stderr.constData());
     return false;
 }
 
-QByteArray ServerProcess::errors()
-{
+QByteArray ServerProcess::errors() {
     m_stderr += m_process.readAllStandardError();
     return m_stderr;
 }
 
-void ServerProcess::kill()
-{
+void ServerProcess::kill() {
     m_process.kill();
     m_process.waitForFinished(5000);
 }
 
-int ServerProcess::terminate(int timeoutMs)
-{
+int ServerProcess::terminate(int timeoutMs) {
     m_process.terminate();
     if (!m_process.waitForFinished(timeoutMs))
         return -1;
     return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
 }
 
-QByteArray HttpResult::header(const QByteArray &name) const
-{
+QByteArray HttpResult::header(const QByteArray &name) const {
     for (const auto &[key, value] : headers)
         if (key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
@@ -79,8 +73,7 @@ QByteArray HttpResult::header(const QByteArray &name) const
 
 namespace {
 
-HttpResult run(QNetworkReply *reply)
-{
+HttpResult run(QNetworkReply *reply) {
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     QTimer::singleShot(15000, &loop, &QEventLoop::quit);
@@ -94,24 +87,22 @@ HttpResult run(QNetworkReply *reply)
     return r;
 }
 
-QNetworkAccessManager &manager()
-{
+QNetworkAccessManager &manager() {
     static QNetworkAccessManager nam;
     return nam;
 }
 
 } // namespace
 
-HttpResult httpGet(const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers)
-{
+HttpResult httpGet(const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers) {
     QNetworkRequest request(url);
     for (const auto &[k, v] : headers)
         request.setRawHeader(k, v);
     return run(manager().get(request));
 }
 
-HttpResult httpPost(const QUrl &url, const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers)
-{
+HttpResult httpPost(const QUrl &url, const QByteArray &body,
+                    const QList<QPair<QByteArray, QByteArray>> &headers) {
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     for (const auto &[k, v] : headers)

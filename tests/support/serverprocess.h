@@ -44,6 +44,7 @@ struct HttpResult {
     QByteArray header(const QByteArray &name) const;
 };
 HttpResult httpGet(const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers = {});
-HttpResult httpPost(const QUrl &url, const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers = {});
+HttpResult httpPost(const QUrl &url, const QByteArray &body,
+                    const QList<QPair<QByteArray, QByteArray>> &headers = {});
 
 } // namespace streams::test

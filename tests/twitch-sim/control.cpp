@@ -7,12 +7,10 @@
 namespace twitchsim {
 
 ControlApi::ControlApi(World &world, std::function<QUrl()> baseUrl)
-    : m_world(world), m_baseUrl(std::move(baseUrl))
-{
-}
+    : m_world(world)
+    , m_baseUrl(std::move(baseUrl)) {}
 
-QJsonObject ControlApi::userJson(const User &user, const QUrl &baseUrl)
-{
+QJsonObject ControlApi::userJson(const User &user, const QUrl &baseUrl) {
     QJsonArray followers;
     for (const Follower &f : user.followers)
         followers.append(QJsonObject{{"user_id", f.userId}, {"followed_at", f.followedAt}});
@@ -26,11 +24,9 @@ QJsonObject ControlApi::userJson(const User &user, const QUrl &baseUrl)
             {"followers", followers}};
 }
 
-void ControlApi::registerRoutes(QHttpServer &server)
-{
-    server.route("/healthz", QHttpServerRequest::Method::Get, [] {
-        return QHttpServerResponse("text/plain", "ok\n");
-    });
+void ControlApi::registerRoutes(QHttpServer &server) {
+    server.route("/healthz", QHttpServerRequest::Method::Get,
+                 [] { return QHttpServerResponse("text/plain", "ok\n"); });
     server.route("/sim/world", QHttpServerRequest::Method::Get, [this] {
         QJsonArray users;
         for (const User &u : m_world.users())

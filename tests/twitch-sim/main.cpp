@@ -11,8 +11,7 @@
 
 namespace {
 
-bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
-{
+bool parseListen(const QString &text, QHostAddress *address, quint16 *port) {
     const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
     if (colon <= 0)
         return false;
@@ -29,8 +28,7 @@ bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("twitch-sim"));
     QCoreApplication::setApplicationVersion(QStringLiteral(STREAMS_VERSION));
@@ -68,7 +66,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     streams::ShutdownSignals shutdown;
-    QObject::connect(&shutdown, &streams::ShutdownSignals::shutdownRequested, &app, [] { QCoreApplication::quit(); });
+    QObject::connect(&shutdown, &streams::ShutdownSignals::shutdownRequested, &app,
+                     [] { QCoreApplication::quit(); });
     std::printf("twitch-sim listening on %s\n", qPrintable(sim.baseUrl().toString()));
     std::fflush(stdout);
     return app.exec();

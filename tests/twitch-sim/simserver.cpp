@@ -4,8 +4,9 @@
 
 namespace twitchsim {
 
-SimServer::SimServer(World world, QObject *parent) : QObject(parent), m_world(std::move(world))
-{
+SimServer::SimServer(World world, QObject *parent)
+    : QObject(parent)
+    , m_world(std::move(world)) {
     m_areas.push_back(std::make_unique<ControlApi>(m_world, [this] { return m_baseUrl; }));
     for (const auto &area : m_areas)
         area->registerRoutes(m_http);
@@ -17,8 +18,7 @@ SimServer::SimServer(World world, QObject *parent) : QObject(parent), m_world(st
 
 SimServer::~SimServer() = default;
 
-quint16 SimServer::listen(const QHostAddress &address, quint16 port, QString *error)
-{
+quint16 SimServer::listen(const QHostAddress &address, quint16 port, QString *error) {
     const quint16 bound = m_http.listen(address, port);
     if (bound == 0) {
         *error = QStringLiteral("cannot listen on %1:%2").arg(address.toString()).arg(port);

@@ -19,9 +19,9 @@ private Q_SLOTS:
     void rejectsABadListenAddress();
 };
 
-void TestTwitchSim::startsAndAnswersHealth()
-{
-    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+void TestTwitchSim::startsAndAnswersHealth() {
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH),
+                      {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
     QVERIFY2(sim.start(), sim.errors().constData());
     QCOMPARE(sim.url().host(), QStringLiteral("127.0.0.1"));
     QVERIFY(sim.url().port() > 0);
@@ -32,8 +32,7 @@ void TestTwitchSim::startsAndAnswersHealth()
     QCOMPARE(sim.terminate(), 0);
 }
 
-void TestTwitchSim::servesTheBundledWorld()
-{
+void TestTwitchSim::servesTheBundledWorld() {
     ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {});
     QVERIFY2(sim.start(), sim.errors().constData());
     const auto world = httpGet(sim.url().resolved(QUrl("/sim/world")));
@@ -59,12 +58,12 @@ void TestTwitchSim::servesTheBundledWorld()
     QCOMPARE(httpGet(sim.url().resolved(QUrl("/sim/avatars/..%2Fworld.json"))).status, 404);
 }
 
-void TestTwitchSim::rejectsABrokenWorld()
-{
+void TestTwitchSim::rejectsABrokenWorld() {
     QTemporaryDir dir;
     QFile f(dir.filePath("world.json"));
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(R"({"users":[{"id":"1","login":"a","display_name":"A","followers":[{"user_id":"99","followed_at":"x"}]}]})");
+    f.write(
+        R"({"users":[{"id":"1","login":"a","display_name":"A","followers":[{"user_id":"99","followed_at":"x"}]}]})");
     f.close();
     QProcess p;
     p.start(QStringLiteral(TWITCH_SIM_PATH), {QStringLiteral("--world"), f.fileName()});
@@ -73,8 +72,7 @@ void TestTwitchSim::rejectsABrokenWorld()
     QVERIFY(p.readAllStandardError().contains("invalid follower entry"));
 }
 
-void TestTwitchSim::rejectsABadListenAddress()
-{
+void TestTwitchSim::rejectsABadListenAddress() {
     QProcess p;
     p.start(QStringLiteral(TWITCH_SIM_PATH), {QStringLiteral("--listen"), QStringLiteral("nonsense")});
     QVERIFY(p.waitForFinished(10000));

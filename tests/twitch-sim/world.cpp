@@ -8,8 +8,7 @@
 namespace twitchsim {
 namespace {
 
-QStringList stringArray(const QJsonValue &v)
-{
+QStringList stringArray(const QJsonValue &v) {
     QStringList out;
     for (const QJsonValue item : v.toArray())
         out.append(item.toString());
@@ -18,8 +17,7 @@ QStringList stringArray(const QJsonValue &v)
 
 } // namespace
 
-std::optional<World> World::fromJson(const QByteArray &json, QString *error)
-{
+std::optional<World> World::fromJson(const QByteArray &json, QString *error) {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -75,7 +73,8 @@ std::optional<World> World::fromJson(const QByteArray &json, QString *error)
         for (const Follower &f : u.followers)
             if (!world.m_byId.contains(f.userId) ||
                 !QDateTime::fromString(f.followedAt, Qt::ISODateWithMs).isValid()) {
-                *error = QStringLiteral("world: %1 has an invalid follower entry (%2)").arg(u.login, f.userId);
+                *error =
+                    QStringLiteral("world: %1 has an invalid follower entry (%2)").arg(u.login, f.userId);
                 return std::nullopt;
             }
     }
@@ -87,8 +86,7 @@ std::optional<World> World::fromJson(const QByteArray &json, QString *error)
     return world;
 }
 
-std::optional<World> World::fromFile(const QString &path, QString *error)
-{
+std::optional<World> World::fromFile(const QString &path, QString *error) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("cannot read world file %1: %2").arg(path, file.errorString());
@@ -97,8 +95,7 @@ std::optional<World> World::fromFile(const QString &path, QString *error)
     return fromJson(file.readAll(), error);
 }
 
-void World::reindex()
-{
+void World::reindex() {
     m_byId.clear();
     m_byLogin.clear();
     for (qsizetype i = 0; i < m_users.size(); ++i) {
@@ -107,32 +104,27 @@ void World::reindex()
     }
 }
 
-const User *World::userById(const QString &id) const
-{
+const User *World::userById(const QString &id) const {
     const auto it = m_byId.constFind(id);
     return it == m_byId.cend() ? nullptr : &m_users[*it];
 }
 
-const User *World::userByLogin(const QString &login) const
-{
+const User *World::userByLogin(const QString &login) const {
     const auto it = m_byLogin.constFind(login.toLower());
     return it == m_byLogin.cend() ? nullptr : &m_users[*it];
 }
 
-User *World::mutableUserById(const QString &id)
-{
+User *World::mutableUserById(const QString &id) {
     const auto it = m_byId.constFind(id);
     return it == m_byId.cend() ? nullptr : &m_users[*it];
 }
 
-bool World::isModerator(const QString &broadcasterId, const QString &userId) const
-{
+bool World::isModerator(const QString &broadcasterId, const QString &userId) const {
     const User *b = userById(broadcasterId);
     return b && b->moderatorIds.contains(userId);
 }
 
-bool World::addFollower(const QString &broadcasterId, const QString &userId, const QDateTime &at)
-{
+bool World::addFollower(const QString &broadcasterId, const QString &userId, const QDateTime &at) {
     User *b = mutableUserById(broadcasterId);
     if (!b || !userById(userId) || broadcasterId == userId)
         return false;
