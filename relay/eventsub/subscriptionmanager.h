@@ -1,0 +1,87 @@
+#pragma once
+
+// Keeps the EventSub webhook subscriptions the relay's clients need: creates them (reusing on 409),
+// reconciles with Twitch's list at start-up, records verification and revocation, and deletes the ones
+// nobody has wanted for a week.
+
+#include "eventsub/twitchapi.h"
+#include "protocol/messages.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <functional>
+#include <optional>
+
+namespace streams::relay {
+
+struct EnsureResult {
+    QStringList kinds;                      // what this user will receive
+    std::optional<protocol::Error> warning; // e.g. forbidden follows; kinds still flow
+    std::optional<protocol::Error> error;   // nothing could be subscribed
+};
+
+class SubscriptionManager : public QObject {
+    Q_OBJECT
+public:
+    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, QString databasePath,
+                        QObject *parent = nullptr);
+    ~SubscriptionManager() override;
+
+    // Lists Twitch's subscriptions and adopts the ones pointing at this relay (call once the app token exists).
+    void reconcile();
+    bool reconciled() const { return m_reconciled; }
+
+    // Makes sure B's online/offline and (B, moderator = U) follow subscriptions exist.
+    void ensure(const QString &broadcasterId, const QString &userId, std::function<void(EnsureResult)> done);
+    // A client stopped wanting (B, U); the subscription stays until unwanted for `unusedDays`.
+    void release(const QString &broadcasterId, const QString &userId);
+
+    void markVerified(const QString &subscriptionId);
+    void markRevoked(const QString &subscriptionId, const QString &status);
+
+    // Deletes subscriptions nobody has wanted for `unusedDays` days.
+    void deleteUnused(int unusedDays = 7);
+
+Q_SIGNALS:
+    // moderatorId is empty for online/offline subscriptions.
+    void revoked(const QString &broadcasterId, const QString &moderatorId, const QString &type,
+                 const QString &reason);
+
+private:
+    struct Known {
+        EventSubSubscription sub;
+        QString broadcasterId;
+        QString moderatorId;
+        qint64 lastWantedAt = 0;
+    };
+    using Callback = std::function<void(std::optional<protocol::Error>)>;
+
+    void ensureOne(const QString &type, const QString &version, const QJsonObject &condition, Callback done);
+    void create(const QString &key, const QString &type, const QString &version, const QJsonObject &condition,
+                int attempt);
+    void resolveConflict(const QString &key, const QString &type, const QString &version,
+                         const QJsonObject &condition, int attempt);
+    void finish(const QString &key, std::optional<protocol::Error> error);
+    void remember(const EventSubSubscription &sub);
+    void persist(const Known &known);
+    void forget(const QString &key);
+    static QString keyFor(const QString &type, const QJsonObject &condition);
+    std::optional<protocol::Error> errorFor(const QString &type, const HttpOutcome &out) const;
+
+    TwitchApi &m_api;
+    QString m_callback;
+    QByteArray m_secret;
+    QString m_connectionName;
+    bool m_reconciled = false;
+    QHash<QString, Known> m_known;                  // key -> subscription
+    QHash<QString, QString> m_keyById;              // Twitch id -> key
+    QHash<QString, QList<Callback>> m_inflight;     // key -> waiting callers
+    QHash<QString, int> m_activeUsers;              // key -> clients wanting it now
+    QTimer m_unusedTimer;
+};
+
+} // namespace streams::relay

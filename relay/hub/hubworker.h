@@ -1,0 +1,89 @@
+#pragma once
+
+// One hub thread: its WebSocket clients, their rooms (one per broadcaster), replay and fan-out.
+
+#include "hub/gatekeeper.h"
+#include "storage/eventstore.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+class QWebSocket;
+class QWebSocketServer;
+
+namespace streams::relay {
+
+class Metrics;
+
+struct HubOptions {
+    int helloTimeoutMs = 10000;
+    int pingIntervalMs = 20000;
+    int deadPeerMs = 60000;
+    int maxStrikes = 5;
+};
+
+class HubWorker : public QObject {
+    Q_OBJECT
+public:
+    HubWorker(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch, HubOptions options,
+              std::function<void(const QString &peer)> onClosed);
+    ~HubWorker() override;
+
+    // All of these run on the worker's thread (call through QMetaObject::invokeMethod).
+    void initialize();
+    void adopt(qintptr descriptor, const QString &peer);
+    void deliver(const std::shared_ptr<const std::vector<StoredEventPtr>> &events);
+    void revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,
+                const QString &reason);
+    void closeAll();
+    int clientCount() const { return int(m_sessions.size()); }
+
+private:
+    struct Room {
+        bool followsAllowed = false;
+        qint64 lastSeq = 0; // highest seq sent for this broadcaster: replay and live never double
+    };
+    struct Session {
+        QWebSocket *socket = nullptr;
+        QString peer;
+        enum class State { AwaitingHello, Authenticating, Ready } state = State::AwaitingHello;
+        protocol::UserRef user;
+        QHash<QString, Room> rooms;
+        QElapsedTimer connected;
+        QElapsedTimer lastHeard;
+        int strikes = 0;
+        double tokens = 40; // frame budget (token bucket, 20/s)
+        QElapsedTimer tokenClock;
+    };
+
+    void onNewConnection();
+    void onText(Session *session, const QString &text);
+    void handleSubscribe(Session *session, const protocol::Subscribe &subscribe);
+    void replay(Session *session, const QString &broadcasterId, const std::optional<protocol::Cursor> &after);
+    void send(Session *session, const protocol::Message &message);
+    void sendEvent(Session *session, Room &room, const StoredEvent &event);
+    void strike(Session *session, protocol::ErrorCode code, const QString &message);
+    void dropSession(Session *session);
+    void watchdog();
+
+    Gatekeeper &m_gatekeeper;
+    Metrics &m_metrics;
+    QString m_databasePath;
+    QString m_epoch;
+    HubOptions m_options;
+    std::function<void(const QString &)> m_onClosed;
+    QWebSocketServer *m_server = nullptr;
+    std::unique_ptr<EventReader> m_reader;
+    QHash<QWebSocket *, Session *> m_sessions;
+    QHash<QString, QSet<Session *>> m_rooms; // broadcaster -> sessions subscribed to it
+    QTimer m_watchdog;
+    QElapsedTimer m_sincePing;
+};
+
+} // namespace streams::relay

@@ -1,0 +1,223 @@
+#include "server/config.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QStandardPaths>
+
+#include <cstdio>
+
+namespace streams::relay {
+namespace {
+
+bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    bool ok = false;
+    const uint p = text.mid(colon + 1).toUInt(&ok);
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (host == u"localhost")
+        host = QStringLiteral("127.0.0.1");
+    if (!ok || p > 65535 || !address->setAddress(host))
+        return false;
+    *port = quint16(p);
+    return true;
+}
+
+bool isLoopbackHost(const QString &host)
+{
+    return host == u"localhost" || QHostAddress(host).isLoopback();
+}
+
+} // namespace
+
+bool isValidWebhookSecret(const QByteArray &secret)
+{
+    if (secret.size() < 10 || secret.size() > 100)
+        return false;
+    for (const char c : secret)
+        if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+            return false;
+    return true;
+}
+
+QUrl RelayConfig::callbackUrl(quint16 boundPort) const
+{
+    QUrl base = publicUrl;
+    if (base.isEmpty()) {
+        base = QUrl(QStringLiteral("http://%1:%2").arg(listenAddress.toString()).arg(boundPort));
+    }
+    QString path = base.path();
+    while (path.endsWith(QLatin1Char('/')))
+        path.chop(1);
+    base.setPath(path + QStringLiteral("/eventsub"));
+    return base;
+}
+
+ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &env)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Receives Twitch EventSub webhooks and pushes them to Streams & Events Viewer clients over WebSocket.\n"
+        "Environment: STREAMS_RELAY_LISTEN, STREAMS_RELAY_PUBLIC_URL, STREAMS_RELAY_DATA_DIR, TWITCH_CLIENT_ID,\n"
+        "TWITCH_CLIENT_SECRET or TWITCH_CLIENT_SECRET_FILE, STREAMS_RELAY_WEBHOOK_SECRET (10-100 ASCII chars),\n"
+        "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), STREAMS_RELAY_HUB_THREADS (2),\n"
+        "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address to listen on."),
+                                    QStringLiteral("HOST:PORT"));
+    const QCommandLineOption publicUrl(QStringLiteral("public-url"),
+                                       QStringLiteral("Public HTTPS URL; Twitch calls URL/eventsub."),
+                                       QStringLiteral("URL"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Where the database lives."),
+                                     QStringLiteral("DIR"));
+    const QCommandLineOption logFormat(QStringLiteral("log-format"), QStringLiteral("text or json."),
+                                       QStringLiteral("FORMAT"), QStringLiteral("text"));
+    parser.addOptions({help, version, listen, publicUrl, dataDir, logFormat});
+
+    ConfigResult result;
+    if (!parser.parse(arguments)) {
+        result.error = parser.errorText();
+        return result;
+    }
+    if (parser.isSet(help)) {
+        std::printf("%s", qPrintable(parser.helpText()));
+        result.exitNow = true;
+        return result;
+    }
+    if (parser.isSet(version)) {
+        std::printf("streams-relay %s\n", STREAMS_VERSION);
+        result.exitNow = true;
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        result.error = QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first());
+        return result;
+    }
+
+    RelayConfig c;
+    auto setting = [&](const QCommandLineOption &option, const char *variable) {
+        return parser.isSet(option) ? parser.value(option) : env.value(QLatin1String(variable));
+    };
+    auto fail = [&result](QString message) {
+        result.error = std::move(message);
+        return result;
+    };
+
+    const QString listenText = setting(listen, "STREAMS_RELAY_LISTEN");
+    if (!listenText.isEmpty() && !parseHostPort(listenText, &c.listenAddress, &c.listenPort))
+        return fail(QStringLiteral("STREAMS_RELAY_LISTEN/--listen must be HOST:PORT, got '%1'").arg(listenText));
+
+    const QString publicText = setting(publicUrl, "STREAMS_RELAY_PUBLIC_URL");
+    if (!publicText.isEmpty()) {
+        c.publicUrl = QUrl(publicText, QUrl::StrictMode);
+        if (!c.publicUrl.isValid() || c.publicUrl.host().isEmpty() || c.publicUrl.hasQuery() ||
+            c.publicUrl.hasFragment())
+            return fail(QStringLiteral("STREAMS_RELAY_PUBLIC_URL/--public-url is not a URL: '%1'").arg(publicText));
+        const bool loopback = isLoopbackHost(c.publicUrl.host());
+        if (!loopback && (c.publicUrl.scheme() != u"https" || c.publicUrl.port(443) != 443))
+            return fail(QStringLiteral("STREAMS_RELAY_PUBLIC_URL must be https:// on port 443 (Twitch calls only "
+                                       "HTTPS on 443), got '%1'")
+                            .arg(publicText));
+    } else if (!c.listenAddress.isLoopback()) {
+        return fail(QStringLiteral("STREAMS_RELAY_PUBLIC_URL/--public-url is required when listening on a "
+                                   "non-loopback address (Twitch must reach URL/eventsub over HTTPS on 443)"));
+    }
+
+    c.dataDir = setting(dataDir, "STREAMS_RELAY_DATA_DIR");
+    if (c.dataDir.isEmpty())
+        c.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    if (c.dataDir.isEmpty())
+        return fail(QStringLiteral("STREAMS_RELAY_DATA_DIR/--data-dir is not set and no default exists"));
+
+    const QString format = parser.value(logFormat);
+    if (format != u"text" && format != u"json")
+        return fail(QStringLiteral("--log-format must be text or json, got '%1'").arg(format));
+    c.jsonLogs = format == u"json";
+
+    c.clientId = env.value(QStringLiteral("TWITCH_CLIENT_ID")).trimmed();
+    if (c.clientId.isEmpty())
+        return fail(QStringLiteral("TWITCH_CLIENT_ID is not set (the relay's Twitch application)"));
+    c.clientSecret = env.value(QStringLiteral("TWITCH_CLIENT_SECRET")).trimmed().toUtf8();
+    const QString secretFile = env.value(QStringLiteral("TWITCH_CLIENT_SECRET_FILE"));
+    if (c.clientSecret.isEmpty() && !secretFile.isEmpty()) {
+        QFile f(secretFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("TWITCH_CLIENT_SECRET_FILE cannot be read: %1").arg(f.errorString()));
+        c.clientSecret = f.readAll().trimmed();
+    }
+    if (c.clientSecret.isEmpty())
+        return fail(QStringLiteral("TWITCH_CLIENT_SECRET (or TWITCH_CLIENT_SECRET_FILE) is not set"));
+
+    c.webhookSecret = env.value(QStringLiteral("STREAMS_RELAY_WEBHOOK_SECRET")).toUtf8();
+    if (!c.webhookSecret.isEmpty() && !isValidWebhookSecret(c.webhookSecret))
+        return fail(QStringLiteral("STREAMS_RELAY_WEBHOOK_SECRET must be 10 to 100 printable ASCII characters"));
+
+    auto url = [&env](const char *variable, const char *fallback) {
+        const QString v = env.value(QLatin1String(variable));
+        return QUrl(v.isEmpty() ? QLatin1String(fallback) : v);
+    };
+    c.authUrl = url("TWITCH_AUTH_URL", "https://id.twitch.tv/oauth2");
+    c.helixUrl = url("TWITCH_HELIX_URL", "https://api.twitch.tv/helix");
+    if (!c.authUrl.isValid() || !c.helixUrl.isValid())
+        return fail(QStringLiteral("TWITCH_AUTH_URL or TWITCH_HELIX_URL is not a valid URL"));
+
+    auto number = [&env](const char *variable, int fallback, int min, int max, int *out) {
+        const QString v = env.value(QLatin1String(variable));
+        if (v.isEmpty()) {
+            *out = fallback;
+            return true;
+        }
+        bool ok = false;
+        *out = v.toInt(&ok);
+        return ok && *out >= min && *out <= max;
+    };
+    if (!number("STREAMS_RELAY_RETENTION_DAYS", 30, 1, 3650, &c.retentionDays))
+        return fail(QStringLiteral("STREAMS_RELAY_RETENTION_DAYS must be a whole number from 1 to 3650"));
+    if (!number("STREAMS_RELAY_RETENTION_EVENTS", 10000, 10, 10000000, &c.retentionEvents))
+        return fail(QStringLiteral("STREAMS_RELAY_RETENTION_EVENTS must be a whole number from 10 to 10000000"));
+    if (!number("STREAMS_RELAY_HUB_THREADS", 2, 1, 64, &c.hubThreads))
+        return fail(QStringLiteral("STREAMS_RELAY_HUB_THREADS must be a whole number from 1 to 64"));
+    if (!number("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", 256, 1, 1000000, &c.maxConnectionsPerIp))
+        return fail(QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP must be a whole number from 1 to 1000000"));
+
+    result.config = c;
+    return result;
+}
+
+std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error)
+{
+    QFile file(QDir(dataDir).filePath(QStringLiteral("webhook-secret")));
+    if (file.exists()) {
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString());
+            return std::nullopt;
+        }
+        const QByteArray secret = file.readAll().trimmed();
+        if (!isValidWebhookSecret(secret)) {
+            *error = QStringLiteral("%1 does not hold a valid webhook secret (10-100 ASCII characters)")
+                         .arg(file.fileName());
+            return std::nullopt;
+        }
+        return secret;
+    }
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    QByteArray secret;
+    for (int i = 0; i < 48; ++i)
+        secret.append(alphabet[QRandomGenerator::system()->bounded(int(sizeof(alphabet) - 1))]);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) || file.write(secret) != secret.size() ||
+        !file.flush()) {
+        *error = QStringLiteral("cannot create %1: %2").arg(file.fileName(), file.errorString());
+        return std::nullopt;
+    }
+    return secret;
+}
+
+} // namespace streams::relay

@@ -1,0 +1,45 @@
+#pragma once
+
+// The relay's settings from its command line and environment (flags win; secrets only from the
+// environment or files). Every problem is one line that names the setting.
+
+#include <QHostAddress>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+
+namespace streams::relay {
+
+struct RelayConfig {
+    QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
+    quint16 listenPort = 8080;
+    QUrl publicUrl; // empty: derived from the bound port (loopback only)
+    QString dataDir;
+    bool jsonLogs = false;
+    QString clientId;
+    QByteArray clientSecret;
+    QByteArray webhookSecret; // empty: generated and kept in the data directory
+    QUrl authUrl;
+    QUrl helixUrl;
+    int retentionDays = 30;
+    int retentionEvents = 10000;
+    int hubThreads = 2;
+    int maxConnectionsPerIp = 256;
+
+    QUrl callbackUrl(quint16 boundPort) const;
+};
+
+struct ConfigResult {
+    std::optional<RelayConfig> config;
+    QString error;      // one line naming the setting
+    bool exitNow = false; // --help / --version were answered
+};
+
+ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &environment);
+
+// Reads the webhook secret from the data directory, creating it (0600) when missing.
+std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error);
+bool isValidWebhookSecret(const QByteArray &secret);
+
+} // namespace streams::relay

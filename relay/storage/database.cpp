@@ -1,0 +1,128 @@
+#include "storage/database.h"
+
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace streams::relay {
+namespace {
+
+bool exec(QSqlDatabase &db, const QString &sql, QString *error)
+{
+    QSqlQuery q(db);
+    if (!q.exec(sql)) {
+        *error = QStringLiteral("database: %1 (%2)").arg(q.lastError().text(), sql.left(60));
+        return false;
+    }
+    return true;
+}
+
+// Each entry moves the schema from version i to i + 1.
+const char *const kMigrations[] = {
+    R"(CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+       CREATE TABLE events(
+           seq INTEGER PRIMARY KEY,
+           message_id TEXT NOT NULL,
+           broadcaster_id TEXT NOT NULL,
+           kind TEXT NOT NULL,
+           dedup_key TEXT UNIQUE,
+           received_at INTEGER NOT NULL,
+           frame BLOB NOT NULL);
+       CREATE INDEX events_by_broadcaster ON events(broadcaster_id, seq);
+       CREATE INDEX events_by_time ON events(received_at);
+       CREATE TABLE seen_messages(message_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL);
+       CREATE INDEX seen_by_time ON seen_messages(received_at);
+       CREATE TABLE pruned(broadcaster_id TEXT PRIMARY KEY, through_seq INTEGER NOT NULL);
+       CREATE TABLE subscriptions(
+           id TEXT PRIMARY KEY,
+           type TEXT NOT NULL,
+           broadcaster_id TEXT NOT NULL,
+           moderator_id TEXT NOT NULL DEFAULT '',
+           status TEXT NOT NULL,
+           last_wanted_at INTEGER NOT NULL))",
+};
+
+} // namespace
+
+std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &connectionName, bool migrate,
+                                         QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+    db.setDatabaseName(path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!db.open()) {
+        *error = QStringLiteral("cannot open database %1: %2").arg(path, db.lastError().text());
+        return std::nullopt;
+    }
+    // WAL lets hub threads read while the writer commits; FULL makes each commit durable on disk
+    // before the webhook is acknowledged.
+    if (!exec(db, QStringLiteral("PRAGMA journal_mode=WAL"), error) ||
+        !exec(db, QStringLiteral("PRAGMA synchronous=FULL"), error) ||
+        !exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), error))
+        return std::nullopt;
+
+    QSqlQuery check(db);
+    if (!check.exec(QStringLiteral("PRAGMA quick_check")) || !check.next() ||
+        check.value(0).toString() != QLatin1String("ok")) {
+        *error = QStringLiteral("database %1 is corrupt (quick_check failed); move it aside or restore a backup")
+                     .arg(path);
+        return std::nullopt;
+    }
+    if (!migrate)
+        return db;
+
+    QSqlQuery version(db);
+    version.exec(QStringLiteral("PRAGMA user_version"));
+    const int current = version.next() ? version.value(0).toInt() : 0;
+    if (current > kSchemaVersion) {
+        *error = QStringLiteral("database %1 has schema %2, newer than this relay (%3)")
+                     .arg(path)
+                     .arg(current)
+                     .arg(kSchemaVersion);
+        return std::nullopt;
+    }
+    for (int v = current; v < kSchemaVersion; ++v) {
+        if (!db.transaction()) {
+            *error = QStringLiteral("database: cannot start migration");
+            return std::nullopt;
+        }
+        for (const QString &statement : QString::fromLatin1(kMigrations[v]).split(QLatin1Char(';'))) {
+            if (statement.trimmed().isEmpty())
+                continue;
+            if (!exec(db, statement, error)) {
+                db.rollback();
+                return std::nullopt;
+            }
+        }
+        if (v == 0) {
+            // The epoch names this event log; a new database is a new log.
+            const QString epoch = QString::number(QRandomGenerator::system()->generate64(), 36);
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES('epoch', ?)"));
+            q.addBindValue(epoch);
+            if (!q.exec()) {
+                *error = QStringLiteral("database: cannot write epoch");
+                db.rollback();
+                return std::nullopt;
+            }
+        }
+        if (!exec(db, QStringLiteral("PRAGMA user_version=%1").arg(v + 1), error) || !db.commit()) {
+            db.rollback();
+            return std::nullopt;
+        }
+    }
+    return db;
+}
+
+void closeDatabase(const QString &connectionName)
+{
+    {
+        QSqlDatabase db = QSqlDatabase::database(connectionName, false);
+        if (db.isOpen())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(connectionName);
+}
+
+} // namespace streams::relay

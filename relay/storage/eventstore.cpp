@@ -1,0 +1,274 @@
+#include "storage/eventstore.h"
+
+#include "protocol/codec.h"
+#include "storage/database.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QVariant>
+
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcStore, "streams.relay.storage")
+
+namespace streams::relay {
+namespace {
+
+QString uniqueConnectionName(const char *role)
+{
+    static std::atomic<int> counter{0};
+    return QStringLiteral("%1-%2").arg(QLatin1String(role)).arg(counter.fetch_add(1));
+}
+
+} // namespace
+
+std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention, QString *error)
+{
+    const QString name = uniqueConnectionName("writer");
+    auto db = openDatabase(path, name, true, error);
+    if (!db)
+        return nullptr;
+    QSqlQuery q(*db);
+    QString epoch;
+    if (q.exec(QStringLiteral("SELECT value FROM meta WHERE key='epoch'")) && q.next())
+        epoch = q.value(0).toString();
+    qint64 nextSeq = 1;
+    if (q.exec(QStringLiteral("SELECT MAX(seq) FROM events")) && q.next())
+        nextSeq = q.value(0).toLongLong() + 1;
+    // Never reuse a seq that retention deleted.
+    if (q.exec(QStringLiteral("SELECT MAX(through_seq) FROM pruned")) && q.next())
+        nextSeq = qMax(nextSeq, q.value(0).toLongLong() + 1);
+    if (epoch.isEmpty()) {
+        *error = QStringLiteral("database %1 has no epoch").arg(path);
+        closeDatabase(name);
+        return nullptr;
+    }
+    return std::unique_ptr<EventStore>(new EventStore(path, name, epoch, nextSeq, retention));
+}
+
+EventStore::EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq,
+                       RetentionPolicy retention)
+    : m_path(std::move(path))
+    , m_connectionName(std::move(connectionName))
+    , m_epoch(std::move(epoch))
+    , m_nextSeq(nextSeq)
+    , m_retention(retention)
+{
+}
+
+EventStore::~EventStore()
+{
+    closeDatabase(m_connectionName);
+}
+
+void EventStore::setCommitHandler(std::function<void(const CommittedBatch &)> handler)
+{
+    QMutexLocker lock(&m_mutex);
+    m_handler = std::move(handler);
+}
+
+void EventStore::submit(IncomingEvent event)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_closed) {
+        lock.unlock();
+        if (m_handler)
+            m_handler(CommittedBatch{{StoreResult{event.ticket, StoreOutcome::Failed}}, {}});
+        return;
+    }
+    m_queue.push_back(std::move(event));
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QMetaObject::invokeMethod(this, &EventStore::flush, Qt::QueuedConnection);
+    }
+}
+
+void EventStore::flush()
+{
+    std::vector<IncomingEvent> batch;
+    {
+        QMutexLocker lock(&m_mutex);
+        batch.swap(m_queue);
+        m_flushScheduled = false;
+    }
+    if (batch.empty())
+        return;
+    CommittedBatch out;
+    out.results.reserve(batch.size());
+    if (!storeBatch(batch, out)) {
+        out.events.clear();
+        out.results.clear();
+        for (const IncomingEvent &e : batch)
+            out.results.push_back({e.ticket, StoreOutcome::Failed});
+    }
+    if (m_handler)
+        m_handler(out);
+}
+
+bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (!db.transaction()) {
+        qCWarning(lcStore) << "cannot begin transaction:" << db.lastError().text();
+        return false;
+    }
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QSqlQuery seen(db);
+    seen.prepare(QStringLiteral("INSERT OR IGNORE INTO seen_messages(message_id, received_at) VALUES(?, ?)"));
+    QSqlQuery insert(db);
+    insert.prepare(QStringLiteral("INSERT OR IGNORE INTO events(seq, message_id, broadcaster_id, kind, dedup_key, "
+                                  "received_at, frame) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+    const qint64 firstSeq = m_nextSeq;
+    qint64 nextSeq = m_nextSeq;
+    std::vector<StoredEventPtr> stored;
+    for (IncomingEvent &in : batch) {
+        seen.bindValue(0, QString::fromLatin1(in.messageId));
+        seen.bindValue(1, now);
+        if (!seen.exec()) {
+            qCWarning(lcStore) << "cannot record message id:" << seen.lastError().text();
+            db.rollback();
+            return false;
+        }
+        if (seen.numRowsAffected() == 0 || !in.event) {
+            out.results.push_back({in.ticket, seen.numRowsAffected() == 0 ? StoreOutcome::Duplicate
+                                                                             : StoreOutcome::Stored});
+            continue;
+        }
+        protocol::Event &ev = in.event->event;
+        ev.seq = nextSeq;
+        const QByteArray frame = protocol::encode(ev);
+        insert.bindValue(0, ev.seq);
+        insert.bindValue(1, ev.id);
+        insert.bindValue(2, ev.broadcasterId);
+        insert.bindValue(3, ev.kind);
+        insert.bindValue(4, in.event->dedupKey.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
+                                                          : QVariant(in.event->dedupKey));
+        insert.bindValue(5, now);
+        insert.bindValue(6, frame);
+        if (!insert.exec()) {
+            qCWarning(lcStore) << "cannot store event:" << insert.lastError().text();
+            db.rollback();
+            return false;
+        }
+        if (insert.numRowsAffected() == 0) { // the same follow through another subscription
+            out.results.push_back({in.ticket, StoreOutcome::Duplicate});
+            continue;
+        }
+        ++nextSeq;
+        auto e = std::make_shared<StoredEvent>();
+        e->seq = ev.seq;
+        e->broadcasterId = ev.broadcasterId;
+        e->kind = ev.kind;
+        e->frame = QString::fromUtf8(frame);
+        e->receivedNs = in.receivedNs;
+        stored.push_back(std::move(e));
+        out.results.push_back({in.ticket, StoreOutcome::Stored});
+    }
+    if (!db.commit()) {
+        qCWarning(lcStore) << "commit failed:" << db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    Q_UNUSED(firstSeq);
+    m_nextSeq = nextSeq;
+    out.events = std::move(stored);
+    return true;
+}
+
+void EventStore::shutdown()
+{
+    if (QThread::currentThread() != thread()) {
+        QMetaObject::invokeMethod(this, &EventStore::shutdown, Qt::BlockingQueuedConnection);
+        return;
+    }
+    flush();
+    QMutexLocker lock(&m_mutex);
+    m_closed = true;
+}
+
+void EventStore::prune()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - qint64(m_retention.days) * 86400;
+    if (!db.transaction())
+        return;
+    QSqlQuery q(db);
+    // Record, per broadcaster, the newest seq about to go, so resuming clients get `reset`.
+    q.prepare(QStringLiteral(
+        "INSERT INTO pruned(broadcaster_id, through_seq) "
+        "SELECT broadcaster_id, MAX(seq) FROM events e WHERE received_at < ?1 OR seq <= ("
+        "  SELECT seq FROM events x WHERE x.broadcaster_id = e.broadcaster_id ORDER BY seq DESC LIMIT 1 OFFSET ?2) "
+        "GROUP BY broadcaster_id "
+        "ON CONFLICT(broadcaster_id) DO UPDATE SET through_seq = MAX(through_seq, excluded.through_seq)"));
+    q.addBindValue(cutoff);
+    q.addBindValue(m_retention.eventsPerBroadcaster);
+    bool ok = q.exec();
+    QSqlQuery del(db);
+    del.prepare(QStringLiteral("DELETE FROM events WHERE seq <= (SELECT through_seq FROM pruned p "
+                               "WHERE p.broadcaster_id = events.broadcaster_id)"));
+    ok = ok && del.exec();
+    const int deleted = del.numRowsAffected();
+    // Message ids only guard the 10-minute replay window and Twitch's retries; a day is plenty.
+    QSqlQuery seen(db);
+    seen.prepare(QStringLiteral("DELETE FROM seen_messages WHERE received_at < ?"));
+    seen.addBindValue(QDateTime::currentSecsSinceEpoch() - 86400);
+    ok = ok && seen.exec();
+    if (!ok || !db.commit()) {
+        qCWarning(lcStore) << "retention pass failed:" << q.lastError().text() << del.lastError().text();
+        db.rollback();
+        return;
+    }
+    if (deleted > 0)
+        qCInfo(lcStore) << "retention removed" << deleted << "events";
+}
+
+std::unique_ptr<EventReader> EventReader::open(const QString &path, QString *error)
+{
+    const QString name = uniqueConnectionName("reader");
+    if (!openDatabase(path, name, false, error))
+        return nullptr;
+    return std::unique_ptr<EventReader>(new EventReader(name));
+}
+
+EventReader::~EventReader()
+{
+    closeDatabase(m_connectionName);
+}
+
+std::vector<StoredEventPtr> EventReader::eventsAfter(const QString &broadcasterId, qint64 afterSeq, int limit)
+{
+    std::vector<StoredEventPtr> out;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT seq, kind, frame FROM events WHERE broadcaster_id = ? AND seq > ? "
+                             "ORDER BY seq LIMIT ?"));
+    q.addBindValue(broadcasterId);
+    q.addBindValue(afterSeq);
+    q.addBindValue(limit);
+    if (!q.exec()) {
+        qCWarning(lcStore) << "replay query failed:" << q.lastError().text();
+        return out;
+    }
+    while (q.next()) {
+        auto e = std::make_shared<StoredEvent>();
+        e->seq = q.value(0).toLongLong();
+        e->broadcasterId = broadcasterId;
+        e->kind = q.value(1).toString();
+        e->frame = QString::fromUtf8(q.value(2).toByteArray());
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+qint64 EventReader::prunedThrough(const QString &broadcasterId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("SELECT through_seq FROM pruned WHERE broadcaster_id = ?"));
+    q.addBindValue(broadcasterId);
+    return q.exec() && q.next() ? q.value(0).toLongLong() : 0;
+}
+
+} // namespace streams::relay

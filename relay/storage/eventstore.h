@@ -1,0 +1,109 @@
+#pragma once
+
+// The relay's event log. One writer thread commits webhook notifications in groups (one fsync for
+// every event that arrived while the previous commit ran); readers replay from their own connections.
+
+#include "eventsub/webhook.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QSqlDatabase;
+
+namespace streams::relay {
+
+// One notification waiting to be stored.
+struct IncomingEvent {
+    quint64 ticket = 0;   // the caller's handle for the answer
+    QByteArray messageId; // Twitch-Eventsub-Message-Id
+    std::optional<NormalizedEvent> event; // nullopt: remember the id only (types the relay does not relay)
+    qint64 receivedNs = 0; // monotonic clock, for delivery latency
+};
+
+// An event as stored and delivered: serialised once.
+struct StoredEvent {
+    qint64 seq = 0;
+    QString broadcasterId;
+    QString kind;
+    QString frame; // the protocol's event frame (JSON text)
+    qint64 receivedNs = 0;
+};
+using StoredEventPtr = std::shared_ptr<const StoredEvent>;
+
+enum class StoreOutcome { Stored, Duplicate, Failed };
+struct StoreResult {
+    quint64 ticket = 0;
+    StoreOutcome outcome = StoreOutcome::Failed;
+};
+
+struct CommittedBatch {
+    std::vector<StoreResult> results;
+    std::vector<StoredEventPtr> events; // newly stored, in seq order
+};
+
+struct RetentionPolicy {
+    int days = 30;
+    int eventsPerBroadcaster = 10000;
+};
+
+class EventStore : public QObject {
+    Q_OBJECT
+public:
+    // Opens the database (migrating it) on the calling thread; move the object to its thread afterwards.
+    static std::unique_ptr<EventStore> open(const QString &path, RetentionPolicy retention, QString *error);
+    ~EventStore() override;
+
+    QString epoch() const { return m_epoch; }
+    QString path() const { return m_path; }
+
+    // Thread-safe. The handler runs on the store's thread after each commit.
+    void setCommitHandler(std::function<void(const CommittedBatch &)> handler);
+    void submit(IncomingEvent event);
+    // Thread-safe: commits what is queued and closes; blocks until done when called from another thread.
+    void shutdown();
+
+    // Deletes what is past the retention policy; runs on the store's thread.
+    void prune();
+    qint64 lastSeq() const { return m_nextSeq - 1; }
+
+private:
+    EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention);
+    void flush();
+    bool storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out);
+
+    const QString m_path;
+    const QString m_connectionName;
+    const QString m_epoch;
+    qint64 m_nextSeq = 1;
+    RetentionPolicy m_retention;
+    std::function<void(const CommittedBatch &)> m_handler;
+
+    QMutex m_mutex;
+    std::vector<IncomingEvent> m_queue;
+    bool m_flushScheduled = false;
+    bool m_closed = false;
+};
+
+// Read side, one per thread.
+class EventReader {
+public:
+    static std::unique_ptr<EventReader> open(const QString &path, QString *error);
+    ~EventReader();
+
+    // Stored events of the broadcaster with seq > afterSeq, in order, at most `limit`.
+    std::vector<StoredEventPtr> eventsAfter(const QString &broadcasterId, qint64 afterSeq, int limit);
+    // The highest seq deleted by retention for this broadcaster (0: nothing pruned).
+    qint64 prunedThrough(const QString &broadcasterId);
+
+private:
+    explicit EventReader(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+    QString m_connectionName;
+};
+
+} // namespace streams::relay
