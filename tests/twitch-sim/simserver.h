@@ -20,10 +20,12 @@ public:
 };
 
 // Owns the world and the HTTP server; each area adds its routes.
+class Tokens;
+
 class SimServer : public QObject {
     Q_OBJECT
 public:
-    explicit SimServer(World world, QObject *parent = nullptr);
+    SimServer(World world, QString clientId, QString clientSecret, QObject *parent = nullptr);
     ~SimServer() override;
 
     // Listens and returns the bound port, or 0 with *error set.
@@ -33,6 +35,7 @@ public:
 
 private:
     World m_world;
+    std::unique_ptr<Tokens> m_tokens;
     QHttpServer m_http;
     QUrl m_baseUrl;
     std::vector<std::unique_ptr<Area>> m_areas;

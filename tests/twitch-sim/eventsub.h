@@ -1,0 +1,50 @@
+#pragma once
+
+// Helix EventSub webhook subscriptions as Twitch runs them: create (verification challenge to the
+// callback, enabled only on an exact echo), list with mutually exclusive filters, delete; signed
+// notifications with retries; revocations. Control: POST /sim/trigger, POST /sim/revoke.
+
+#include "auth.h"
+
+#include <QNetworkAccessManager>
+
+namespace twitchsim {
+
+struct Subscription {
+    QString id;
+    QString type;
+    QString version;
+    QString status;
+    QJsonObject condition;
+    QString callback;
+    QByteArray secret;
+    QString createdAt;
+    QJsonObject json() const;
+};
+
+class EventSubApi : public QObject, public Area {
+    Q_OBJECT
+public:
+    EventSubApi(World &world, Tokens &tokens, QObject *parent = nullptr);
+    void registerRoutes(QHttpServer &server) override;
+
+private:
+    QHttpServerResponse create(const QHttpServerRequest &request);
+    QHttpServerResponse list(const QHttpServerRequest &request);
+    QHttpServerResponse remove(const QHttpServerRequest &request);
+    QHttpServerResponse trigger(const QHttpServerRequest &request);
+    QHttpServerResponse revoke(const QHttpServerRequest &request);
+    std::optional<QHttpServerResponse> checkApp(const QHttpServerRequest &request) const;
+    void verify(const QString &id);
+    // Sends one signed message; retries up to 4 more times on failure with the same id.
+    void deliver(const QString &subscriptionId, const QByteArray &messageType, const QByteArray &body,
+                 const QByteArray &messageId, int attempt = 0);
+    QByteArray notificationBody(const Subscription &s, const QJsonObject &event) const;
+
+    World &m_world;
+    Tokens &m_tokens;
+    QList<Subscription> m_subscriptions;
+    QNetworkAccessManager m_network;
+};
+
+} // namespace twitchsim
