@@ -47,9 +47,10 @@ void HubWorker::initialize()
     m_server = new QWebSocketServer(QStringLiteral("streams-relay"), QWebSocketServer::NonSecureMode, this);
     m_server->setHandshakeTimeout(m_options.helloTimeoutMs);
     connect(m_server, &QWebSocketServer::newConnection, this, &HubWorker::onNewConnection);
-    m_watchdog.setInterval(qMin(1000, m_options.helloTimeoutMs / 2));
-    connect(&m_watchdog, &QTimer::timeout, this, &HubWorker::watchdog);
-    m_watchdog.start();
+    m_watchdog = new QTimer(this);
+    m_watchdog->setInterval(qMin(1000, m_options.helloTimeoutMs / 2));
+    connect(m_watchdog, &QTimer::timeout, this, &HubWorker::watchdog);
+    m_watchdog->start();
     m_sincePing.start();
 }
 

@@ -82,7 +82,7 @@ private:
     std::unique_ptr<EventReader> m_reader;
     QHash<QWebSocket *, Session *> m_sessions;
     QHash<QString, QSet<Session *>> m_rooms; // broadcaster -> sessions subscribed to it
-    QTimer m_watchdog;
+    QTimer *m_watchdog = nullptr; // created on the worker's thread
     QElapsedTimer m_sincePing;
 };
 

@@ -102,10 +102,16 @@ private:
     }
     void reject(const QByteArray &status, const QByteArray &body)
     {
-        m_socket->readAll(); // nothing of it reaches the HTTP server
+        // Nothing more reaches the HTTP server; what the client still sends is read and dropped for a
+        // moment so it sees the answer instead of a reset connection.
+        disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
+        m_socket->readAll();
+        connect(m_socket, &QTcpSocket::readyRead, this, [this] { m_socket->readAll(); });
         m_socket->write("HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " +
                         QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-        m_socket->disconnectFromHost();
+        m_timer.disconnect();
+        connect(&m_timer, &QTimer::timeout, m_socket, &QTcpSocket::disconnectFromHost);
+        m_timer.start(2000);
     }
 
     QTcpSocket *m_socket;

@@ -41,9 +41,11 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolic
     // Never reuse a seq that retention deleted.
     if (q.exec(QStringLiteral("SELECT MAX(through_seq) FROM pruned")) && q.next())
         nextSeq = qMax(nextSeq, q.value(0).toLongLong() + 1);
+    q = QSqlQuery();
+    db.reset();
+    closeDatabase(name);
     if (epoch.isEmpty()) {
         *error = QStringLiteral("database %1 has no epoch").arg(path);
-        closeDatabase(name);
         return nullptr;
     }
     return std::unique_ptr<EventStore>(new EventStore(path, name, epoch, nextSeq, retention));
@@ -59,10 +61,7 @@ EventStore::EventStore(QString path, QString connectionName, QString epoch, qint
 {
 }
 
-EventStore::~EventStore()
-{
-    closeDatabase(m_connectionName);
-}
+EventStore::~EventStore() = default;
 
 void EventStore::setCommitHandler(std::function<void(const CommittedBatch &)> handler)
 {
@@ -108,8 +107,23 @@ void EventStore::flush()
         m_handler(out);
 }
 
+bool EventStore::ensureOpen()
+{
+    if (QSqlDatabase::database(m_connectionName, false).isOpen())
+        return true;
+    QString error;
+    if (!openDatabase(m_path, m_connectionName, false, &error)) {
+        qCWarning(lcStore).noquote() << error;
+        closeDatabase(m_connectionName);
+        return false;
+    }
+    return true;
+}
+
 bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out)
 {
+    if (!ensureOpen())
+        return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.transaction()) {
         qCWarning(lcStore) << "cannot begin transaction:" << db.lastError().text();
@@ -185,12 +199,17 @@ void EventStore::shutdown()
         return;
     }
     flush();
-    QMutexLocker lock(&m_mutex);
-    m_closed = true;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_closed = true;
+    }
+    closeDatabase(m_connectionName);
 }
 
 void EventStore::prune()
 {
+    if (!ensureOpen())
+        return;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - qint64(m_retention.days) * 86400;
     if (!db.transaction())

@@ -75,6 +75,8 @@ public:
 private:
     EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention);
     void flush();
+    // The writer connection belongs to the store's thread: opened there on first use.
+    bool ensureOpen();
     bool storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out);
 
     const QString m_path;

@@ -325,8 +325,8 @@ QHttpServerResponse EventSubApi::trigger(const QHttpServerRequest &request)
         User *mb = m_world.mutableUserById(b->id);
         mb->stream.live = true;
         mb->stream.startedAt = now.toString(Qt::ISODate);
-        if (mb->stream.id.isEmpty())
-            mb->stream.id = QString::number(QRandomGenerator::global()->bounded(100000000, 999999999));
+        // Every go-live is a new stream with a new id, as on Twitch.
+        mb->stream.id = QString::number(QRandomGenerator::global()->bounded(100000000, 999999999));
         event.insert("id", mb->stream.id);
         event.insert("type", "live");
         event.insert("started_at", mb->stream.startedAt);

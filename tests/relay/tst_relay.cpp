@@ -1,0 +1,492 @@
+// The relay and twitch-sim as real processes on 127.0.0.1, with real WebSocket clients.
+
+#include "serverprocess.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMessageAuthenticationCode>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+using namespace streams::test;
+
+namespace {
+
+const QByteArray kWebhookSecret = "relay-test-webhook-secret";
+const QString kClientId = QStringLiteral("simclient0000000000000000000001");
+// World: 1001 lumenwave (mods 1003, 1007), 1002 ironquill, 1004 nightjarfm.
+const QString kBroadcaster = QStringLiteral("1001");
+const QString kModerator = QStringLiteral("1003");
+const QString kViewer = QStringLiteral("1002");
+
+// A protocol client that keeps every frame it receives.
+class Client {
+public:
+    explicit Client(const QUrl &relay)
+    {
+        QUrl url = relay;
+        url.setScheme(QStringLiteral("ws"));
+        url.setPath(QStringLiteral("/ws"));
+        QObject::connect(&socket, &QWebSocket::textMessageReceived, [this](const QString &text) {
+            frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
+        });
+        socket.open(url);
+    }
+    bool connected() { return socket.state() == QAbstractSocket::ConnectedState || QSignalSpy(&socket, &QWebSocket::connected).wait(5000); }
+    void send(const QJsonObject &o) { socket.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact))); }
+    // Waits until a frame of `type` beyond index `from` arrives; returns its index or -1.
+    int waitFor(const QString &type, int from = 0, int timeoutMs = 10000)
+    {
+        QElapsedTimer t;
+        t.start();
+        for (;;) {
+            for (int i = from; i < frames.size(); ++i)
+                if (frames[i].value("type").toString() == type)
+                    return i;
+            if (t.elapsed() > timeoutMs)
+                return -1;
+            QTest::qWait(20);
+        }
+    }
+    QList<QJsonObject> ofType(const QString &type) const
+    {
+        QList<QJsonObject> out;
+        for (const auto &f : frames)
+            if (f.value("type").toString() == type)
+                out.append(f);
+        return out;
+    }
+    QWebSocket socket;
+    QList<QJsonObject> frames;
+};
+
+} // namespace
+
+class TestRelay : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void configAndHealth();
+    void refusesMissingSettings();
+    void followReachesBroadcasterAndModeratorOnce();
+    void nonModeratorIsForbiddenAndNeverGetsFollows();
+    void badWebhooksAreRejectedAndNotStored();
+    void duplicateMessageIdDeliveredOnce();
+    void revocationReachesClient();
+    void garbageFramesGetErrorsNotACrash();
+    void helloIsRequired();
+    void resumeAfterKillDeliversExactlyTheMissedEvents();
+    void sigtermExitsCleanly();
+
+private:
+    bool startRelay(quint16 port = 0);
+    QString userToken(const QString &userId, const QString &scopes = QStringLiteral("moderator:read:followers"));
+    std::unique_ptr<Client> login(const QString &userId);
+    std::unique_ptr<Client> subscribed(const QString &userId, const QString &broadcasterId, QJsonObject after = {});
+    void trigger(const QJsonObject &body);
+    qint64 metric(const QByteArray &name);
+    HttpResult postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
+                           QByteArray timestamp = {}, QByteArray secret = kWebhookSecret);
+
+    std::unique_ptr<ServerProcess> m_sim;
+    std::unique_ptr<ServerProcess> m_relay;
+    QTemporaryDir m_dataDir;
+};
+
+void TestRelay::initTestCase()
+{
+    m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
+    QVERIFY2(m_sim->start(), m_sim->errors().constData());
+    QVERIFY(startRelay());
+}
+
+void TestRelay::cleanupTestCase()
+{
+    m_relay.reset();
+    m_sim.reset();
+}
+
+bool TestRelay::startRelay(quint16 port)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_AUTH_URL", m_sim->url().toString() + "/oauth2");
+    env.insert("TWITCH_HELIX_URL", m_sim->url().toString() + "/helix");
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
+    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir.path());
+    m_relay = std::make_unique<ServerProcess>(
+        QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)}, env);
+    if (!m_relay->start())
+        return false;
+    // Ready once the app token is there and subscriptions are reconciled.
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 10000) {
+        if (httpGet(m_relay->url().resolved(QUrl("/readyz"))).status == 200)
+            return true;
+        QTest::qWait(50);
+    }
+    qWarning("relay not ready: %s", m_relay->errors().constData());
+    return false;
+}
+
+QString TestRelay::userToken(const QString &userId, const QString &scopes)
+{
+    QUrl url = m_sim->url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
+    url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
+    return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+}
+
+std::unique_ptr<Client> TestRelay::login(const QString &userId)
+{
+    auto c = std::make_unique<Client>(m_relay->url());
+    if (!c->connected())
+        return nullptr;
+    c->send({{"type", "hello"}, {"protocol", 1}, {"token", userToken(userId)}});
+    if (c->waitFor("welcome") < 0)
+        return nullptr;
+    return c;
+}
+
+std::unique_ptr<Client> TestRelay::subscribed(const QString &userId, const QString &broadcasterId, QJsonObject after)
+{
+    auto c = login(userId);
+    if (!c)
+        return nullptr;
+    QJsonObject sub{{"type", "subscribe"}, {"broadcaster_id", broadcasterId}};
+    if (!after.isEmpty())
+        sub.insert("after", after);
+    c->send(sub);
+    if (c->waitFor("subscribed") < 0)
+        return nullptr;
+    return c;
+}
+
+void TestRelay::trigger(const QJsonObject &body)
+{
+    const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/trigger")), QJsonDocument(body).toJson());
+    QCOMPARE(r.status, 200);
+}
+
+qint64 TestRelay::metric(const QByteArray &name)
+{
+    const auto body = httpGet(m_relay->url().resolved(QUrl("/metrics"))).body;
+    for (const QByteArray &line : body.split('\n'))
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).toLongLong();
+    return -1;
+}
+
+HttpResult TestRelay::postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
+                                  QByteArray timestamp, QByteArray secret)
+{
+    if (timestamp.isEmpty())
+        timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
+    QMessageAuthenticationCode mac(QCryptographicHash::Sha256, secret);
+    mac.addData(id + timestamp + body);
+    return httpPost(m_relay->url().resolved(QUrl("/eventsub")), body,
+                    {{"Twitch-Eventsub-Message-Id", id},
+                     {"Twitch-Eventsub-Message-Timestamp", timestamp},
+                     {"Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex()},
+                     {"Twitch-Eventsub-Message-Type", type},
+                     {"Twitch-Eventsub-Message-Retry", "0"}});
+}
+
+void TestRelay::configAndHealth()
+{
+    QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
+    const auto config = httpGet(m_relay->url().resolved(QUrl("/api/v1/config")));
+    QCOMPARE(config.status, 200);
+    const QJsonObject o = QJsonDocument::fromJson(config.body).object();
+    QCOMPARE(o.value("client_id").toString(), kClientId);
+    QCOMPARE(o.value("protocol").toInt(), 1);
+    QVERIFY(o.value("scopes").toArray().contains(QJsonValue("moderator:read:followers")));
+    const auto metrics = httpGet(m_relay->url().resolved(QUrl("/metrics")));
+    QVERIFY(metrics.body.contains("streams_relay_delivery_latency_seconds_bucket"));
+    QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/nope"))).status, 404);
+}
+
+void TestRelay::refusesMissingSettings()
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("TWITCH_CLIENT_ID");
+    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir.path() + "/unused");
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    const QByteArray err = p.readAllStandardError();
+    QVERIFY2(err.contains("TWITCH_CLIENT_ID is not set"), err.constData());
+    QCOMPARE(err.count('\n'), 1);
+
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "x");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", "short");
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(p.readAllStandardError().contains("STREAMS_RELAY_WEBHOOK_SECRET must be 10 to 100"));
+
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "0.0.0.0:0", "--public-url", "http://relay.example.com"});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(p.readAllStandardError().contains("must be https:// on port 443"));
+}
+
+void TestRelay::followReachesBroadcasterAndModeratorOnce()
+{
+    auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
+    QVERIFY(broadcaster);
+    auto moderator = subscribed(kModerator, kBroadcaster);
+    QVERIFY(moderator);
+    QCOMPARE(broadcaster->ofType("subscribed").first().value("kinds").toArray(),
+             QJsonArray({"follow", "online", "offline"}));
+    // The challenge was answered: both follow subscriptions are enabled at the sim.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto subs = QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
+                                  .object()
+                                  .value("data")
+                                  .toArray();
+            int enabledFollows = 0;
+            for (const QJsonValue v : subs)
+                enabledFollows += v["type"] == "channel.follow" && v["status"] == "enabled" &&
+                                  v["condition"]["broadcaster_user_id"] == kBroadcaster;
+            return enabledFollows == 2;
+        }(),
+        10000);
+
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    QVERIFY(broadcaster->waitFor("event") >= 0);
+    QVERIFY(moderator->waitFor("event") >= 0);
+    QTest::qWait(500); // the second subscription's copy of the same follow must not arrive
+    for (Client *c : {broadcaster.get(), moderator.get()}) {
+        const auto events = c->ofType("event");
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events[0].value("kind").toString(), QStringLiteral("follow"));
+        QCOMPARE(events[0].value("user").toObject().value("login").toString(), QStringLiteral("pebbleknight"));
+        QCOMPARE(events[0].value("data").toObject().value("user_id").toString(), QStringLiteral("1009"));
+    }
+}
+
+void TestRelay::nonModeratorIsForbiddenAndNeverGetsFollows()
+{
+    auto viewer = login(kViewer);
+    QVERIFY(viewer);
+    viewer->send({{"type", "subscribe"}, {"broadcaster_id", kBroadcaster}});
+    const int err = viewer->waitFor("error");
+    QVERIFY(err >= 0);
+    QCOMPARE(viewer->frames[err].value("code").toString(), QStringLiteral("forbidden"));
+    QVERIFY(viewer->frames[err].value("message").toString().contains("broadcaster and moderators"));
+    const int sub = viewer->waitFor("subscribed");
+    QVERIFY(sub > err);
+    QCOMPARE(viewer->frames[sub].value("kinds").toArray(), QJsonArray({"online", "offline"}));
+
+    auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
+    QVERIFY(broadcaster);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1010"}});
+    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    const int online = viewer->waitFor("event");
+    QVERIFY(online >= 0);
+    QTRY_COMPARE_WITH_TIMEOUT(broadcaster->ofType("event").size(), 2, 10000);
+    QTest::qWait(300);
+    const auto events = viewer->ofType("event");
+    QCOMPARE(events.size(), 1); // the leak check: no follow ever reaches a non-moderator
+    QCOMPARE(events[0].value("kind").toString(), QStringLiteral("online"));
+}
+
+void TestRelay::badWebhooksAreRejectedAndNotStored()
+{
+    auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
+    QVERIFY(broadcaster);
+    const qint64 storedBefore = metric("streams_relay_events_stored_total");
+    const qint64 sigFailuresBefore = metric("streams_relay_signature_failures_total");
+    const QByteArray follow =
+        R"({"subscription":{"id":"x","type":"channel.follow","version":"2","status":"enabled","condition":{"broadcaster_user_id":"1001","moderator_user_id":"1001"}},"event":{"user_id":"1004","user_login":"nightjarfm","user_name":"NightjarFM","broadcaster_user_id":"1001","broadcaster_user_login":"lumenwave","broadcaster_user_name":"LumenWave","followed_at":"2026-01-01T00:00:00Z"}})";
+
+    QCOMPARE(postWebhook(follow, "notification", "forged-1", {}, "not-the-relay-secret").status, 403);
+    const QByteArray stale = QDateTime::currentDateTimeUtc().addSecs(-601).toString(Qt::ISODateWithMs).toLatin1();
+    QCOMPARE(postWebhook(follow, "notification", "stale-1", stale).status, 403);
+    QCOMPARE(postWebhook("{\"subscription\":", "notification", "badjson-1").status, 400);
+    QCOMPARE(postWebhook(follow, "mystery", "type-1").status, 400);
+    const QByteArray big = QByteArray(70 * 1024, ' ') + follow;
+    QCOMPARE(postWebhook(big, "notification", "big-1").status, 413);
+    // Header names in any case, signed properly: accepted once.
+    QCOMPARE(postWebhook(follow, "notification", "good-1").status, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(broadcaster->ofType("event").size(), 1, 10000);
+    QCOMPARE(metric("streams_relay_events_stored_total"), storedBefore + 1);
+    QVERIFY(metric("streams_relay_signature_failures_total") >= sigFailuresBefore + 2);
+    QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
+}
+
+void TestRelay::duplicateMessageIdDeliveredOnce()
+{
+    auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
+    QVERIFY(broadcaster);
+    const qint64 dupBefore = metric("streams_relay_webhook_duplicates_total");
+    // The sim sends the same message id three times to each of the follow subscriptions.
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1006"}, {"repeat", 3}});
+    QVERIFY(broadcaster->waitFor("event") >= 0);
+    QTRY_VERIFY_WITH_TIMEOUT(metric("streams_relay_webhook_duplicates_total") >= dupBefore + 5, 10000);
+    QTest::qWait(300);
+    QCOMPARE(broadcaster->ofType("event").size(), 1);
+}
+
+void TestRelay::revocationReachesClient()
+{
+    auto moderator = subscribed(QStringLiteral("1007"), kBroadcaster);
+    QVERIFY(moderator);
+    QString id;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto subs = QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
+                                  .object()
+                                  .value("data")
+                                  .toArray();
+            for (const QJsonValue v : subs)
+                if (v["type"] == "channel.follow" && v["condition"]["moderator_user_id"] == "1007" &&
+                    v["status"] == "enabled")
+                    id = v["id"].toString();
+            return !id.isEmpty();
+        }(),
+        10000);
+    QCOMPARE(httpPost(m_sim->url().resolved(QUrl("/sim/revoke")),
+                      QJsonDocument(QJsonObject{{"subscription_id", id}, {"status", "moderator_removed"}}).toJson())
+                 .status,
+             200);
+    const int r = moderator->waitFor("revoked");
+    QVERIFY(r >= 0);
+    QCOMPARE(moderator->frames[r].value("broadcaster_id").toString(), kBroadcaster);
+    QCOMPARE(moderator->frames[r].value("reason").toString(), QStringLiteral("moderator_removed"));
+    // Follows stop for that moderator.
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1005"}});
+    QTest::qWait(500);
+    QCOMPARE(moderator->ofType("event").size(), 0);
+}
+
+void TestRelay::garbageFramesGetErrorsNotACrash()
+{
+    auto c = login(kViewer);
+    QVERIFY(c);
+    c->socket.sendTextMessage(QStringLiteral("this is not json"));
+    int e = c->waitFor("error");
+    QVERIFY(e >= 0);
+    QCOMPARE(c->frames[e].value("code").toString(), QStringLiteral("bad_request"));
+    c->send({{"type", "teleport"}});
+    e = c->waitFor("error", e + 1);
+    QVERIFY(e >= 0);
+    c->send({{"type", "welcome"}, {"protocol", 1}, {"epoch", "x"}, {"user", QJsonObject{{"id", "1"}, {"login", "a"}}}});
+    e = c->waitFor("error", e + 1);
+    QVERIFY(e >= 0);
+    c->socket.sendBinaryMessage(QByteArray("\x00\x01\x02", 3));
+    e = c->waitFor("error", e + 1);
+    QVERIFY(e >= 0);
+    QSignalSpy closed(&c->socket, &QWebSocket::disconnected);
+    c->send({{"type", "subscribe"}}); // fifth strike closes
+    QVERIFY(closed.wait(5000) || c->socket.state() == QAbstractSocket::UnconnectedState);
+    QCOMPARE(c->socket.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+
+    // An oversized frame closes with 1009.
+    auto big = login(kViewer);
+    QVERIFY(big);
+    QSignalSpy bigClosed(&big->socket, &QWebSocket::disconnected);
+    big->socket.sendTextMessage(QString(70 * 1024, QLatin1Char('a')));
+    QVERIFY(bigClosed.wait(5000));
+    QCOMPARE(big->socket.closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
+    QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
+}
+
+void TestRelay::helloIsRequired()
+{
+    Client c(m_relay->url());
+    QVERIFY(c.connected());
+    c.send({{"type", "subscribe"}, {"broadcaster_id", kBroadcaster}});
+    const int e = c.waitFor("error");
+    QVERIFY(e >= 0);
+    QCOMPARE(c.frames[e].value("code").toString(), QStringLiteral("unauthorized"));
+
+    Client bad(m_relay->url());
+    QVERIFY(bad.connected());
+    QSignalSpy closed(&bad.socket, &QWebSocket::disconnected);
+    bad.send({{"type", "hello"}, {"protocol", 1}, {"token", "not-a-real-token"}});
+    const int u = bad.waitFor("error");
+    QVERIFY(u >= 0);
+    QCOMPARE(bad.frames[u].value("code").toString(), QStringLiteral("unauthorized"));
+    QVERIFY(closed.wait(5000) || bad.socket.state() == QAbstractSocket::UnconnectedState);
+
+    Client wrongVersion(m_relay->url());
+    QVERIFY(wrongVersion.connected());
+    wrongVersion.send({{"type", "hello"}, {"protocol", 2}, {"token", "x"}});
+    const int v = wrongVersion.waitFor("error");
+    QVERIFY(v >= 0);
+    QCOMPARE(wrongVersion.frames[v].value("code").toString(), QStringLiteral("unsupported_protocol"));
+}
+
+void TestRelay::resumeAfterKillDeliversExactlyTheMissedEvents()
+{
+    QJsonObject cursor;
+    {
+        auto c = subscribed(kBroadcaster, kBroadcaster);
+        QVERIFY(c);
+        const QString epoch = c->ofType("welcome").first().value("epoch").toString();
+        trigger({{"type", "stream.offline"}, {"broadcaster_user_id", kBroadcaster}});
+        const int e = c->waitFor("event");
+        QVERIFY(e >= 0);
+        cursor = {{"epoch", epoch}, {"seq", c->frames[e].value("seq")}};
+    }
+    // Three events while the client is away; each acknowledged (stored) before the relay dies.
+    const qint64 stored = metric("streams_relay_events_stored_total");
+    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    trigger({{"type", "stream.offline"}, {"broadcaster_user_id", kBroadcaster}});
+    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    QTRY_COMPARE_WITH_TIMEOUT(metric("streams_relay_events_stored_total"), stored + 3, 10000);
+    const quint16 port = quint16(m_relay->url().port());
+    m_relay->kill();
+    QVERIFY(startRelay(port));
+
+    auto c = subscribed(kBroadcaster, kBroadcaster, cursor);
+    QVERIFY(c);
+    QTRY_COMPARE_WITH_TIMEOUT(c->ofType("event").size(), 3, 10000);
+    QTest::qWait(300);
+    const auto events = c->ofType("event");
+    QCOMPARE(events.size(), 3);
+    QCOMPARE(events[0].value("kind").toString(), QStringLiteral("online"));
+    QCOMPARE(events[1].value("kind").toString(), QStringLiteral("offline"));
+    QCOMPARE(events[2].value("kind").toString(), QStringLiteral("online"));
+    const qint64 first = events[0].value("seq").toInteger();
+    QVERIFY(first > cursor.value("seq").toInteger());
+    QVERIFY(events[1].value("seq").toInteger() > first);
+    QVERIFY(events[2].value("seq").toInteger() > events[1].value("seq").toInteger());
+    QCOMPARE(c->ofType("reset").size(), 0);
+
+    // A cursor from another log gets `reset`.
+    auto other = subscribed(kBroadcaster, kBroadcaster, {{"epoch", "not-this-log"}, {"seq", 1}});
+    QVERIFY(other);
+    QVERIFY(other->waitFor("reset") >= 0);
+}
+
+void TestRelay::sigtermExitsCleanly()
+{
+    auto c = login(kViewer);
+    QVERIFY(c);
+    QSignalSpy closed(&c->socket, &QWebSocket::disconnected);
+    QElapsedTimer t;
+    t.start();
+    QCOMPARE(m_relay->terminate(5000), 0);
+    QVERIFY(t.elapsed() < 5000);
+    QVERIFY(closed.wait(2000) || c->socket.state() == QAbstractSocket::UnconnectedState);
+    QCOMPARE(c->socket.closeCode(), QWebSocketProtocol::CloseCodeGoingAway);
+}
+
+QTEST_GUILESS_MAIN(TestRelay)
+#include "tst_relay.moc"
