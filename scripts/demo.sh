@@ -43,6 +43,7 @@ echo "twitch-sim: $sim_url (world: $sim_url/sim/world)"
 if [ -x "$build_dir/relay/streams-relay" ]; then
   export TWITCH_AUTH_URL="$sim_url/oauth2" TWITCH_HELIX_URL="$sim_url/helix"
   export TWITCH_IRC_URL="${sim_url/http/ws}/irc" TWITCH_PLAYER_URL="$sim_url/player"
+  export TWITCH_CLIENT_ID=simclient0000000000000000000001 TWITCH_CLIENT_SECRET=simsecret0000000000000000000001
   relay_url=$(STREAMS_RELAY_DATA_DIR="$run_dir/relay" start_server relay "$build_dir/relay/streams-relay" \
     --listen 127.0.0.1:0)
   echo "relay: $relay_url"
@@ -53,6 +54,8 @@ fi
 if [ -x "$build_dir/ui/streams-viewer" ]; then
   "$build_dir/ui/streams-viewer" --relay "$relay_url" --profile "$run_dir/profile"
 else
-  echo "demo: the desktop app is not built yet (issues 4 and 5); the simulator keeps running. Ctrl-C stops it."
+  echo "demo: the desktop app is not built yet (issues 4 and 5); twitch-sim and the relay keep running."
+  echo "      Try: curl $relay_url/metrics   or   curl -X POST $sim_url/sim/trigger -d '{\"type\":\"stream.online\",\"broadcaster_user_id\":\"1001\"}'"
+  echo "      Ctrl-C stops everything."
   wait "${pids[0]}"
 fi

@@ -19,8 +19,7 @@ const QString kOnline = QStringLiteral("stream.online");
 const QString kOffline = QStringLiteral("stream.offline");
 constexpr int kMaxAttempts = 4;
 
-bool isLive(const QString &status)
-{
+bool isLive(const QString &status) {
     return status == u"enabled" || status == u"webhook_callback_verification_pending";
 }
 
@@ -32,12 +31,12 @@ SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QB
     , m_api(api)
     , m_callback(std::move(callbackUrl))
     , m_secret(std::move(secret))
-    , m_connectionName(QStringLiteral("subscriptions"))
-{
+    , m_connectionName(QStringLiteral("subscriptions")) {
     QString error;
     if (auto db = openDatabase(databasePath, m_connectionName, false, &error)) {
         QSqlQuery q(*db);
-        q.exec(QStringLiteral("SELECT id, type, broadcaster_id, moderator_id, status, last_wanted_at FROM subscriptions"));
+        q.exec(QStringLiteral(
+            "SELECT id, type, broadcaster_id, moderator_id, status, last_wanted_at FROM subscriptions"));
         while (q.next()) {
             Known k;
             k.sub.id = q.value(0).toString();
@@ -62,23 +61,20 @@ SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QB
     m_unusedTimer.start();
 }
 
-SubscriptionManager::~SubscriptionManager()
-{
+SubscriptionManager::~SubscriptionManager() {
     closeDatabase(m_connectionName);
 }
 
-QString SubscriptionManager::keyFor(const QString &type, const QJsonObject &condition)
-{
+QString SubscriptionManager::keyFor(const QString &type, const QJsonObject &condition) {
     return type + QLatin1Char('|') + condition.value(QLatin1String("broadcaster_user_id")).toString() +
            QLatin1Char('|') + condition.value(QLatin1String("moderator_user_id")).toString();
 }
 
-void SubscriptionManager::reconcile()
-{
+void SubscriptionManager::reconcile() {
     m_api.listSubscriptions({}, [this](HttpOutcome out, QList<EventSubSubscription> subs) {
         if (!out.ok()) {
-            qCWarning(lcSubs).noquote() << "cannot list subscriptions at start-up:" << out.describe()
-                                        << "- retrying in 10 s";
+            qCWarning(lcSubs).noquote()
+                << "cannot list subscriptions at start-up:" << out.describe() << "- retrying in 10 s";
             QTimer::singleShot(10000, this, &SubscriptionManager::reconcile);
             return;
         }
@@ -108,8 +104,7 @@ void SubscriptionManager::reconcile()
 }
 
 void SubscriptionManager::ensure(const QString &broadcasterId, const QString &userId,
-                                 std::function<void(EnsureResult)> done)
-{
+                                 std::function<void(EnsureResult)> done) {
     struct State {
         EnsureResult result;
         int pending = 3;
@@ -149,8 +144,7 @@ void SubscriptionManager::ensure(const QString &broadcasterId, const QString &us
               [finishOne](auto e) { finishOne(QStringLiteral("offline"), e); });
 }
 
-void SubscriptionManager::release(const QString &broadcasterId, const QString &userId)
-{
+void SubscriptionManager::release(const QString &broadcasterId, const QString &userId) {
     const QJsonObject streamCondition{{"broadcaster_user_id", broadcasterId}};
     const QJsonObject followCondition{{"broadcaster_user_id", broadcasterId}, {"moderator_user_id", userId}};
     for (const QString &key : {keyFor(kFollow, followCondition), keyFor(kOnline, streamCondition),
@@ -167,8 +161,7 @@ void SubscriptionManager::release(const QString &broadcasterId, const QString &u
 }
 
 void SubscriptionManager::ensureOne(const QString &type, const QString &version, const QJsonObject &condition,
-                                    Callback done)
-{
+                                    Callback done) {
     const QString key = keyFor(type, condition);
     auto known = m_known.find(key);
     if (known != m_known.end() && isLive(known->sub.status)) {
@@ -184,8 +177,7 @@ void SubscriptionManager::ensureOne(const QString &type, const QString &version,
 }
 
 void SubscriptionManager::create(const QString &key, const QString &type, const QString &version,
-                                 const QJsonObject &condition, int attempt)
-{
+                                 const QJsonObject &condition, int attempt) {
     m_api.createSubscription(type, version, condition, m_callback, m_secret, [=, this](HttpOutcome out) {
         if (out.status == 202) {
             const QJsonObject data = out.body.value(QLatin1String("data")).toArray().first().toObject();
@@ -201,7 +193,8 @@ void SubscriptionManager::create(const QString &key, const QString &type, const 
             const int delayMs = 500 * (1 << attempt);
             qCInfo(lcSubs).noquote() << "creating" << type << "failed (" << out.describe() << "); retry in"
                                      << delayMs << "ms";
-            QTimer::singleShot(delayMs, this, [=, this] { create(key, type, version, condition, attempt + 1); });
+            QTimer::singleShot(delayMs, this,
+                               [=, this] { create(key, type, version, condition, attempt + 1); });
             return;
         }
         qCWarning(lcSubs).noquote() << "Twitch refused" << type << "for"
@@ -212,9 +205,9 @@ void SubscriptionManager::create(const QString &key, const QString &type, const 
 }
 
 void SubscriptionManager::resolveConflict(const QString &key, const QString &type, const QString &version,
-                                          const QJsonObject &condition, int attempt)
-{
-    m_api.listSubscriptions({QStringLiteral("type"), type}, [=, this](HttpOutcome out, QList<EventSubSubscription> subs) {
+                                          const QJsonObject &condition, int attempt) {
+    m_api.listSubscriptions({QStringLiteral("type"), type}, [=, this](HttpOutcome out,
+                                                                      QList<EventSubSubscription> subs) {
         if (!out.ok()) {
             finish(key, errorFor(type, out));
             return;
@@ -232,53 +225,56 @@ void SubscriptionManager::resolveConflict(const QString &key, const QString &typ
                 if (attempt < kMaxAttempts)
                     create(key, type, version, condition, attempt + 1);
                 else
-                    finish(key, protocol::Error{protocol::ErrorCode::Unavailable,
-                                                QStringLiteral("Twitch keeps reporting a conflicting subscription; "
-                                                               "try again later.")});
+                    finish(key, protocol::Error{
+                                    protocol::ErrorCode::Unavailable,
+                                    QStringLiteral("Twitch keeps reporting a conflicting subscription; "
+                                                   "try again later.")});
             });
             return;
         }
         if (attempt < kMaxAttempts)
             create(key, type, version, condition, attempt + 1);
         else
-            finish(key, protocol::Error{protocol::ErrorCode::Unavailable,
-                                        QStringLiteral("Twitch reported a conflict but lists no such subscription.")});
+            finish(key, protocol::Error{
+                            protocol::ErrorCode::Unavailable,
+                            QStringLiteral("Twitch reported a conflict but lists no such subscription.")});
     });
 }
 
-std::optional<protocol::Error> SubscriptionManager::errorFor(const QString &type, const HttpOutcome &out) const
-{
+std::optional<protocol::Error> SubscriptionManager::errorFor(const QString &type,
+                                                             const HttpOutcome &out) const {
     using protocol::ErrorCode;
     if (type == kFollow && (out.status == 403 || out.status == 400))
-        return protocol::Error{ErrorCode::Forbidden,
-                               QStringLiteral("Twitch shows follows only to the broadcaster and moderators who granted "
-                                              "moderator:read:followers (Twitch said: %1). Online and offline "
-                                              "still arrive.")
-                                   .arg(out.describe())};
+        return protocol::Error{
+            ErrorCode::Forbidden,
+            QStringLiteral("Twitch shows follows only to the broadcaster and moderators who granted "
+                           "moderator:read:followers (Twitch said: %1). Online and offline "
+                           "still arrive.")
+                .arg(out.describe())};
     if (out.status == 400)
         return protocol::Error{ErrorCode::BadRequest,
                                QStringLiteral("Twitch refused the subscription: %1").arg(out.describe())};
     if (out.status == 403 || out.status == 401)
-        return protocol::Error{ErrorCode::Unavailable,
-                               QStringLiteral("The relay's Twitch application was refused (%1); the operator must "
-                                              "check its client ID and secret.")
-                                   .arg(out.describe())};
+        return protocol::Error{
+            ErrorCode::Unavailable,
+            QStringLiteral("The relay's Twitch application was refused (%1); the operator must "
+                           "check its client ID and secret.")
+                .arg(out.describe())};
     if (out.status == 429)
         return protocol::Error{ErrorCode::RateLimited,
                                QStringLiteral("Twitch is rate-limiting the relay; try again in a minute.")};
-    return protocol::Error{ErrorCode::Unavailable,
-                           QStringLiteral("Twitch is not answering (%1); try again later.").arg(out.describe())};
+    return protocol::Error{
+        ErrorCode::Unavailable,
+        QStringLiteral("Twitch is not answering (%1); try again later.").arg(out.describe())};
 }
 
-void SubscriptionManager::finish(const QString &key, std::optional<protocol::Error> error)
-{
+void SubscriptionManager::finish(const QString &key, std::optional<protocol::Error> error) {
     const auto waiting = m_inflight.take(key);
     for (const auto &callback : waiting)
         callback(error);
 }
 
-void SubscriptionManager::remember(const EventSubSubscription &sub)
-{
+void SubscriptionManager::remember(const EventSubSubscription &sub) {
     const QString key = keyFor(sub.type, sub.condition);
     Known &k = m_known[key];
     if (!k.sub.id.isEmpty() && k.sub.id != sub.id)
@@ -291,12 +287,12 @@ void SubscriptionManager::remember(const EventSubSubscription &sub)
     persist(k);
 }
 
-void SubscriptionManager::persist(const Known &k)
-{
+void SubscriptionManager::persist(const Known &k) {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("INSERT INTO subscriptions(id, type, broadcaster_id, moderator_id, status, last_wanted_at) "
-                             "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
-                             "last_wanted_at = excluded.last_wanted_at"));
+    q.prepare(QStringLiteral(
+        "INSERT INTO subscriptions(id, type, broadcaster_id, moderator_id, status, last_wanted_at) "
+        "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
+        "last_wanted_at = excluded.last_wanted_at"));
     q.addBindValue(k.sub.id);
     q.addBindValue(k.sub.type);
     q.addBindValue(k.broadcasterId);
@@ -307,8 +303,7 @@ void SubscriptionManager::persist(const Known &k)
         qCWarning(lcSubs) << "cannot record subscription" << k.sub.id;
 }
 
-void SubscriptionManager::forget(const QString &key)
-{
+void SubscriptionManager::forget(const QString &key) {
     const Known k = m_known.take(key);
     m_keyById.remove(k.sub.id);
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
@@ -317,8 +312,7 @@ void SubscriptionManager::forget(const QString &key)
     q.exec();
 }
 
-void SubscriptionManager::markVerified(const QString &subscriptionId)
-{
+void SubscriptionManager::markVerified(const QString &subscriptionId) {
     const QString key = m_keyById.value(subscriptionId);
     auto it = m_known.find(key);
     if (it == m_known.end())
@@ -327,20 +321,19 @@ void SubscriptionManager::markVerified(const QString &subscriptionId)
     persist(*it);
 }
 
-void SubscriptionManager::markRevoked(const QString &subscriptionId, const QString &status)
-{
+void SubscriptionManager::markRevoked(const QString &subscriptionId, const QString &status) {
     const QString key = m_keyById.value(subscriptionId);
     auto it = m_known.find(key);
     if (it == m_known.end())
         return;
     const Known k = *it;
-    qCInfo(lcSubs).noquote() << "subscription" << k.sub.type << "for" << k.broadcasterId << "revoked:" << status;
+    qCInfo(lcSubs).noquote() << "subscription" << k.sub.type << "for" << k.broadcasterId
+                             << "revoked:" << status;
     forget(key);
     Q_EMIT revoked(k.broadcasterId, k.moderatorId, k.sub.type, status);
 }
 
-void SubscriptionManager::deleteUnused(int unusedDays)
-{
+void SubscriptionManager::deleteUnused(int unusedDays) {
     const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - qint64(unusedDays) * 86400;
     const auto known = m_known;
     for (auto it = known.cbegin(); it != known.cend(); ++it) {

@@ -31,7 +31,8 @@ public:
                         QObject *parent = nullptr);
     ~SubscriptionManager() override;
 
-    // Lists Twitch's subscriptions and adopts the ones pointing at this relay (call once the app token exists).
+    // Lists Twitch's subscriptions and adopts the ones pointing at this relay (call once the app token
+    // exists).
     void reconcile();
     bool reconciled() const { return m_reconciled; }
 
@@ -77,10 +78,10 @@ private:
     QByteArray m_secret;
     QString m_connectionName;
     bool m_reconciled = false;
-    QHash<QString, Known> m_known;                  // key -> subscription
-    QHash<QString, QString> m_keyById;              // Twitch id -> key
-    QHash<QString, QList<Callback>> m_inflight;     // key -> waiting callers
-    QHash<QString, int> m_activeUsers;              // key -> clients wanting it now
+    QHash<QString, Known> m_known;              // key -> subscription
+    QHash<QString, QString> m_keyById;          // Twitch id -> key
+    QHash<QString, QList<Callback>> m_inflight; // key -> waiting callers
+    QHash<QString, int> m_activeUsers;          // key -> clients wanting it now
     QTimer m_unusedTimer;
 };
 

@@ -9,8 +9,7 @@ Q_LOGGING_CATEGORY(lcTwitch, "streams.relay.twitch")
 
 namespace streams::relay {
 
-QString HttpOutcome::describe() const
-{
+QString HttpOutcome::describe() const {
     const QString message = body.value(QLatin1String("message")).toString();
     if (!message.isEmpty())
         return message;
@@ -19,8 +18,7 @@ QString HttpOutcome::describe() const
     return QStringLiteral("HTTP %1").arg(status);
 }
 
-EventSubSubscription EventSubSubscription::fromJson(const QJsonObject &o)
-{
+EventSubSubscription EventSubSubscription::fromJson(const QJsonObject &o) {
     const QJsonObject transport = o.value(QLatin1String("transport")).toObject();
     return {o.value(QLatin1String("id")).toString(),
             o.value(QLatin1String("type")).toString(),
@@ -34,22 +32,19 @@ TwitchApi::TwitchApi(TwitchEndpoints endpoints, QString clientId, QByteArray cli
     : QObject(parent)
     , m_endpoints(std::move(endpoints))
     , m_clientId(std::move(clientId))
-    , m_clientSecret(std::move(clientSecret))
-{
+    , m_clientSecret(std::move(clientSecret)) {
     m_network.setAutoDeleteReplies(true);
     m_network.setTransferTimeout(15000);
     m_tokenRetry.setSingleShot(true);
     connect(&m_tokenRetry, &QTimer::timeout, this, &TwitchApi::requestAppToken);
 }
 
-void TwitchApi::start()
-{
+void TwitchApi::start() {
     requestAppToken();
 }
 
 void TwitchApi::send(const QNetworkRequest &request, Method method, const QByteArray &body,
-                     std::function<void(HttpOutcome)> done)
-{
+                     std::function<void(HttpOutcome)> done) {
     QNetworkReply *reply = nullptr;
     switch (method) {
     case Method::Get:
@@ -72,15 +67,15 @@ void TwitchApi::send(const QNetworkRequest &request, Method method, const QByteA
     });
 }
 
-void TwitchApi::requestAppToken()
-{
+void TwitchApi::requestAppToken() {
     if (m_tokenRequestInFlight)
         return;
     m_tokenRequestInFlight = true;
     QUrl url = m_endpoints.auth;
     url.setPath(url.path() + QStringLiteral("/token"));
     QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
+    request.setHeader(QNetworkRequest::ContentTypeHeader,
+                      QByteArrayLiteral("application/x-www-form-urlencoded"));
     QUrlQuery form;
     form.addQueryItem(QStringLiteral("client_id"), m_clientId);
     form.addQueryItem(QStringLiteral("client_secret"), QString::fromUtf8(m_clientSecret));
@@ -91,8 +86,8 @@ void TwitchApi::requestAppToken()
         if (!out.ok() || token.isEmpty()) {
             const int delay = qMin(60, 1 << qMin(m_tokenFailures, 6));
             ++m_tokenFailures;
-            qCWarning(lcTwitch).noquote() << "app access token request failed:" << out.describe() << "- retrying in"
-                                          << delay << "s";
+            qCWarning(lcTwitch).noquote()
+                << "app access token request failed:" << out.describe() << "- retrying in" << delay << "s";
             m_tokenRetry.start(delay * 1000);
             return;
         }
@@ -107,8 +102,7 @@ void TwitchApi::requestAppToken()
     });
 }
 
-void TwitchApi::validateUserToken(const QString &token, std::function<void(HttpOutcome, TokenInfo)> done)
-{
+void TwitchApi::validateUserToken(const QString &token, std::function<void(HttpOutcome, TokenInfo)> done) {
     QUrl url = m_endpoints.auth;
     url.setPath(url.path() + QStringLiteral("/validate"));
     QNetworkRequest request(url);
@@ -125,8 +119,7 @@ void TwitchApi::validateUserToken(const QString &token, std::function<void(HttpO
 }
 
 void TwitchApi::helix(Method method, const QString &path, const QUrlQuery &query, const QJsonObject &body,
-                      std::function<void(HttpOutcome)> done, bool retriedAfter401)
-{
+                      std::function<void(HttpOutcome)> done, bool retriedAfter401) {
     if (m_appToken.isEmpty()) {
         m_waitingForToken.append([=, this] { helix(method, path, query, body, done, retriedAfter401); });
         requestAppToken();
@@ -140,7 +133,8 @@ void TwitchApi::helix(Method method, const QString &path, const QUrlQuery &query
     request.setRawHeader("Client-Id", m_clientId.toUtf8());
     if (method == Method::Post)
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    const QByteArray payload = method == Method::Post ? QJsonDocument(body).toJson(QJsonDocument::Compact) : QByteArray();
+    const QByteArray payload =
+        method == Method::Post ? QJsonDocument(body).toJson(QJsonDocument::Compact) : QByteArray();
     send(request, method, payload, [=, this](HttpOutcome out) {
         if (out.status == 401 && !retriedAfter401) {
             // The app token expired or was revoked: get a new one and try once more.
@@ -156,8 +150,7 @@ void TwitchApi::helix(Method method, const QString &path, const QUrlQuery &query
 
 void TwitchApi::createSubscription(const QString &type, const QString &version, const QJsonObject &condition,
                                    const QString &callback, const QByteArray &secret,
-                                   std::function<void(HttpOutcome)> done)
-{
+                                   std::function<void(HttpOutcome)> done) {
     const QJsonObject body{{"type", type},
                            {"version", version},
                            {"condition", condition},
@@ -168,15 +161,13 @@ void TwitchApi::createSubscription(const QString &type, const QString &version, 
 }
 
 void TwitchApi::listSubscriptions(const QPair<QString, QString> &filter,
-                                  std::function<void(HttpOutcome, QList<EventSubSubscription>)> done)
-{
+                                  std::function<void(HttpOutcome, QList<EventSubSubscription>)> done) {
     listPage(filter, {}, {}, std::move(done));
 }
 
 void TwitchApi::listPage(const QPair<QString, QString> &filter, const QString &cursor,
                          QList<EventSubSubscription> acc,
-                         std::function<void(HttpOutcome, QList<EventSubSubscription>)> done)
-{
+                         std::function<void(HttpOutcome, QList<EventSubSubscription>)> done) {
     QUrlQuery query;
     if (!filter.first.isEmpty())
         query.addQueryItem(filter.first, filter.second);
@@ -201,8 +192,7 @@ void TwitchApi::listPage(const QPair<QString, QString> &filter, const QString &c
           });
 }
 
-void TwitchApi::deleteSubscription(const QString &id, std::function<void(HttpOutcome)> done)
-{
+void TwitchApi::deleteSubscription(const QString &id, std::function<void(HttpOutcome)> done) {
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("id"), id);
     helix(Method::Delete, QStringLiteral("/eventsub/subscriptions"), query, {}, std::move(done));

@@ -49,7 +49,8 @@ struct EventSubSubscription {
 class TwitchApi : public QObject {
     Q_OBJECT
 public:
-    TwitchApi(TwitchEndpoints endpoints, QString clientId, QByteArray clientSecret, QObject *parent = nullptr);
+    TwitchApi(TwitchEndpoints endpoints, QString clientId, QByteArray clientSecret,
+              QObject *parent = nullptr);
 
     QString clientId() const { return m_clientId; }
     bool hasAppToken() const { return !m_appToken.isEmpty(); }
@@ -59,7 +60,8 @@ public:
     void validateUserToken(const QString &token, std::function<void(HttpOutcome, TokenInfo)> done);
 
     void createSubscription(const QString &type, const QString &version, const QJsonObject &condition,
-                            const QString &callback, const QByteArray &secret, std::function<void(HttpOutcome)> done);
+                            const QString &callback, const QByteArray &secret,
+                            std::function<void(HttpOutcome)> done);
     // All pages; `filter` is one of Twitch's mutually exclusive query parameters (or empty).
     void listSubscriptions(const QPair<QString, QString> &filter,
                            std::function<void(HttpOutcome, QList<EventSubSubscription>)> done);
@@ -75,7 +77,8 @@ private:
                std::function<void(HttpOutcome)> done, bool retriedAfter401 = false);
     void send(const QNetworkRequest &request, Method method, const QByteArray &body,
               std::function<void(HttpOutcome)> done);
-    void listPage(const QPair<QString, QString> &filter, const QString &cursor, QList<EventSubSubscription> acc,
+    void listPage(const QPair<QString, QString> &filter, const QString &cursor,
+                  QList<EventSubSubscription> acc,
                   std::function<void(HttpOutcome, QList<EventSubSubscription>)> done);
 
     TwitchEndpoints m_endpoints;

@@ -7,17 +7,15 @@
 
 namespace streams::relay {
 
-QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
-{
+QByteArray headerValue(const HeaderList &headers, QByteArrayView name) {
     for (const auto &[key, value] : headers)
         if (QByteArrayView(key).compare(name, Qt::CaseInsensitive) == 0)
             return value.trimmed();
     return {};
 }
 
-QByteArray webhookSignature(const QByteArray &secret, const QByteArray &messageId, const QByteArray &timestamp,
-                            const QByteArray &body)
-{
+QByteArray webhookSignature(const QByteArray &secret, const QByteArray &messageId,
+                            const QByteArray &timestamp, const QByteArray &body) {
     QMessageAuthenticationCode mac(QCryptographicHash::Sha256, secret);
     mac.addData(messageId);
     mac.addData(timestamp);
@@ -25,8 +23,7 @@ QByteArray webhookSignature(const QByteArray &secret, const QByteArray &messageI
     return QByteArrayLiteral("sha256=") + mac.result().toHex();
 }
 
-bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
-{
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b) {
     if (a.size() != b.size())
         return false;
     unsigned char diff = 0;
@@ -35,11 +32,10 @@ bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
     return diff == 0;
 }
 
-std::optional<QDateTime> parseTwitchTimestamp(QByteArrayView text)
-{
+std::optional<QDateTime> parseTwitchTimestamp(QByteArrayView text) {
     // Qt parses at most milliseconds: cut the fraction to three digits, keep the zone.
-    static const QRegularExpression re(
-        QStringLiteral("^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})(?:\\.(\\d{1,9}))?(Z|[+-]\\d{2}:\\d{2})$"));
+    static const QRegularExpression re(QStringLiteral(
+        "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})(?:\\.(\\d{1,9}))?(Z|[+-]\\d{2}:\\d{2})$"));
     const auto m = re.match(QString::fromLatin1(text));
     if (!m.hasMatch())
         return std::nullopt;
@@ -54,8 +50,7 @@ std::optional<QDateTime> parseTwitchTimestamp(QByteArrayView text)
 }
 
 WebhookCheck checkWebhook(const HeaderList &headers, const QByteArray &body, const QByteArray &secret,
-                          const QDateTime &now)
-{
+                          const QDateTime &now) {
     auto reject = [](int status, const char *reason) {
         return WebhookCheck{std::nullopt, WebhookRejection{status, QByteArray(reason)}};
     };
@@ -95,11 +90,10 @@ WebhookCheck checkWebhook(const HeaderList &headers, const QByteArray &body, con
         return reject(400, "body is not a JSON object");
     const QJsonObject root = doc.object();
     const QJsonObject sub = root.value(QLatin1String("subscription")).toObject();
-    message.subscription = {sub.value(QLatin1String("id")).toString(),
-                            sub.value(QLatin1String("type")).toString(),
-                            sub.value(QLatin1String("version")).toString(),
-                            sub.value(QLatin1String("status")).toString(),
-                            sub.value(QLatin1String("condition")).toObject()};
+    message.subscription = {
+        sub.value(QLatin1String("id")).toString(), sub.value(QLatin1String("type")).toString(),
+        sub.value(QLatin1String("version")).toString(), sub.value(QLatin1String("status")).toString(),
+        sub.value(QLatin1String("condition")).toObject()};
     if (message.subscription.id.isEmpty() || message.subscription.type.isEmpty())
         return reject(400, "subscription.id or subscription.type missing");
 
@@ -120,8 +114,7 @@ WebhookCheck checkWebhook(const HeaderList &headers, const QByteArray &body, con
     return WebhookCheck{std::move(message), std::nullopt};
 }
 
-std::optional<NormalizedEvent> normalize(const WebhookMessage &message)
-{
+std::optional<NormalizedEvent> normalize(const WebhookMessage &message) {
     const QJsonObject &e = message.event;
     auto str = [&e](const char *key) { return e.value(QLatin1String(key)).toString(); };
     NormalizedEvent out;

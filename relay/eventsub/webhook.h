@@ -24,8 +24,8 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 QByteArray headerValue(const HeaderList &headers, QByteArrayView name);
 
 // "sha256=" + lowercase hex HMAC-SHA256(secret, id + timestamp + body).
-QByteArray webhookSignature(const QByteArray &secret, const QByteArray &messageId, const QByteArray &timestamp,
-                            const QByteArray &body);
+QByteArray webhookSignature(const QByteArray &secret, const QByteArray &messageId,
+                            const QByteArray &timestamp, const QByteArray &body);
 // Constant-time comparison of two byte strings (time depends on the length only).
 bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
 // Parses Twitch's RFC 3339 timestamps, with nanoseconds ("2021-02-19T23:47:00.8091512Z").
@@ -46,8 +46,8 @@ struct WebhookMessage {
     QByteArray messageId;
     QDateTime timestamp;
     WebhookSubscription subscription;
-    QString challenge;  // verification only
-    QJsonObject event;  // notification only
+    QString challenge; // verification only
+    QJsonObject event; // notification only
 };
 
 // Why a webhook was refused, with the HTTP status to answer.

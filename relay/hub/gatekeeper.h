@@ -21,7 +21,8 @@ struct AuthResult {
 class Gatekeeper {
 public:
     virtual ~Gatekeeper() = default;
-    virtual void authenticate(const QString &token, QObject *context, std::function<void(AuthResult)> done) = 0;
+    virtual void authenticate(const QString &token, QObject *context,
+                              std::function<void(AuthResult)> done) = 0;
     virtual void subscribe(const QString &broadcasterId, const QString &userId, QObject *context,
                            std::function<void(EnsureResult)> done) = 0;
     virtual void release(const QString &broadcasterId, const QString &userId) = 0;

@@ -4,8 +4,7 @@ namespace streams::relay {
 
 Hub::Hub(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch, int threads,
          int maxConnectionsPerIp, HubOptions options)
-    : m_maxPerIp(maxConnectionsPerIp)
-{
+    : m_maxPerIp(maxConnectionsPerIp) {
     for (int i = 0; i < qMax(1, threads); ++i) {
         auto thread = std::make_unique<QThread>();
         thread->setObjectName(QStringLiteral("hub-%1").arg(i));
@@ -20,13 +19,11 @@ Hub::Hub(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString
     }
 }
 
-Hub::~Hub()
-{
+Hub::~Hub() {
     shutdown();
 }
 
-bool Hub::admit(const QString &peer)
-{
+bool Hub::admit(const QString &peer) {
     QMutexLocker lock(&m_peersMutex);
     int &count = m_peers[peer];
     if (count >= m_maxPerIp)
@@ -35,40 +32,36 @@ bool Hub::admit(const QString &peer)
     return true;
 }
 
-void Hub::released(const QString &peer)
-{
+void Hub::released(const QString &peer) {
     QMutexLocker lock(&m_peersMutex);
     auto it = m_peers.find(peer);
     if (it != m_peers.end() && --*it <= 0)
         m_peers.erase(it);
 }
 
-void Hub::adopt(qintptr descriptor, const QString &peer)
-{
+void Hub::adopt(qintptr descriptor, const QString &peer) {
     HubWorker *worker = m_workers[m_next.fetch_add(1) % m_workers.size()];
-    QMetaObject::invokeMethod(worker, [worker, descriptor, peer] { worker->adopt(descriptor, peer); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [worker, descriptor, peer] { worker->adopt(descriptor, peer); }, Qt::QueuedConnection);
 }
 
-void Hub::publish(std::vector<StoredEventPtr> events)
-{
+void Hub::publish(std::vector<StoredEventPtr> events) {
     if (events.empty())
         return;
     auto shared = std::make_shared<const std::vector<StoredEventPtr>>(std::move(events));
     for (HubWorker *worker : m_workers)
-        QMetaObject::invokeMethod(worker, [worker, shared] { worker->deliver(shared); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, shared] { worker->deliver(shared); }, Qt::QueuedConnection);
 }
 
 void Hub::revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,
-                 const QString &reason)
-{
+                 const QString &reason) {
     for (HubWorker *worker : m_workers)
         QMetaObject::invokeMethod(
             worker, [=] { worker->revoke(broadcasterId, moderatorId, type, reason); }, Qt::QueuedConnection);
 }
 
-void Hub::shutdown()
-{
+void Hub::shutdown() {
     if (m_threads.empty())
         return;
     for (HubWorker *worker : m_workers)

@@ -28,18 +28,14 @@ HubWorker::HubWorker(Gatekeeper &gatekeeper, Metrics &metrics, QString databaseP
     , m_databasePath(std::move(databasePath))
     , m_epoch(std::move(epoch))
     , m_options(options)
-    , m_onClosed(std::move(onClosed))
-{
-}
+    , m_onClosed(std::move(onClosed)) {}
 
-HubWorker::~HubWorker()
-{
+HubWorker::~HubWorker() {
     for (Session *s : std::as_const(m_sessions))
         delete s;
 }
 
-void HubWorker::initialize()
-{
+void HubWorker::initialize() {
     QString error;
     m_reader = EventReader::open(m_databasePath, &error);
     if (!m_reader)
@@ -54,21 +50,20 @@ void HubWorker::initialize()
     m_sincePing.start();
 }
 
-void HubWorker::adopt(qintptr descriptor, const QString &peer)
-{
+void HubWorker::adopt(qintptr descriptor, const QString &peer) {
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         m_onClosed(peer);
         return;
     }
-    // The WebSocket owns the TCP socket once the handshake succeeds; either way its end frees the peer's slot.
+    // The WebSocket owns the TCP socket once the handshake succeeds; either way its end frees the peer's
+    // slot.
     connect(socket, &QObject::destroyed, this, [this, peer] { m_onClosed(peer); });
     m_server->handleConnection(socket);
 }
 
-void HubWorker::onNewConnection()
-{
+void HubWorker::onNewConnection() {
     while (QWebSocket *ws = m_server->nextPendingConnection()) {
         ws->setParent(this);
         ws->setMaxAllowedIncomingMessageSize(protocol::kMaxFrameBytes);
@@ -100,11 +95,11 @@ void HubWorker::onNewConnection()
     }
 }
 
-void HubWorker::onText(Session *session, const QString &text)
-{
+void HubWorker::onText(Session *session, const QString &text) {
     session->lastHeard.restart();
     // Token bucket against floods.
-    session->tokens = qMin(kFrameBurst, session->tokens + session->tokenClock.restart() * kFramesPerSecond / 1000.0);
+    session->tokens =
+        qMin(kFrameBurst, session->tokens + session->tokenClock.restart() * kFramesPerSecond / 1000.0);
     if (session->tokens < 1) {
         strike(session, ErrorCode::RateLimited, QStringLiteral("too many frames; at most 20 per second"));
         return;
@@ -124,7 +119,8 @@ void HubWorker::onText(Session *session, const QString &text)
     if (session->state != Session::State::Ready) {
         const auto *hello = std::get_if<protocol::Hello>(&message);
         if (!hello || session->state == Session::State::Authenticating) {
-            strike(session, ErrorCode::Unauthorized, QStringLiteral("the first frame must be hello, and only one"));
+            strike(session, ErrorCode::Unauthorized,
+                   QStringLiteral("the first frame must be hello, and only one"));
             return;
         }
         session->state = Session::State::Authenticating;
@@ -158,42 +154,43 @@ void HubWorker::onText(Session *session, const QString &text)
     }
 }
 
-void HubWorker::handleSubscribe(Session *session, const protocol::Subscribe &subscribe)
-{
+void HubWorker::handleSubscribe(Session *session, const protocol::Subscribe &subscribe) {
     QPointer<QWebSocket> ws = session->socket;
     const QString userId = session->user.id;
-    m_gatekeeper.subscribe(subscribe.broadcasterId, userId, this, [this, ws, subscribe, userId](EnsureResult r) {
-        Session *s = ws ? m_sessions.value(ws) : nullptr;
-        if (!s) {
-            m_gatekeeper.release(subscribe.broadcasterId, userId);
-            return;
-        }
-        if (r.error && r.kinds.isEmpty()) {
-            send(s, *r.error);
-            m_metrics.clientError();
-            m_gatekeeper.release(subscribe.broadcasterId, userId);
-            return;
-        }
-        if (r.warning) {
-            send(s, *r.warning);
-            m_metrics.clientError();
-        }
-        const bool again = s->rooms.contains(subscribe.broadcasterId);
-        if (again) // one release per subscription the gatekeeper counts
-            m_gatekeeper.release(subscribe.broadcasterId, userId);
-        Room &room = s->rooms[subscribe.broadcasterId];
-        room.followsAllowed = r.kinds.contains(QLatin1String("follow"));
-        m_rooms[subscribe.broadcasterId].insert(s);
-        send(s, protocol::Subscribed{subscribe.broadcasterId, r.kinds});
-        if (subscribe.after)
-            replay(s, subscribe.broadcasterId, subscribe.after);
-    });
+    m_gatekeeper.subscribe(subscribe.broadcasterId, userId, this,
+                           [this, ws, subscribe, userId](EnsureResult r) {
+                               Session *s = ws ? m_sessions.value(ws) : nullptr;
+                               if (!s) {
+                                   m_gatekeeper.release(subscribe.broadcasterId, userId);
+                                   return;
+                               }
+                               if (r.error && r.kinds.isEmpty()) {
+                                   send(s, *r.error);
+                                   m_metrics.clientError();
+                                   m_gatekeeper.release(subscribe.broadcasterId, userId);
+                                   return;
+                               }
+                               if (r.warning) {
+                                   send(s, *r.warning);
+                                   m_metrics.clientError();
+                               }
+                               const bool again = s->rooms.contains(subscribe.broadcasterId);
+                               if (again) // one release per subscription the gatekeeper counts
+                                   m_gatekeeper.release(subscribe.broadcasterId, userId);
+                               Room &room = s->rooms[subscribe.broadcasterId];
+                               room.followsAllowed = r.kinds.contains(QLatin1String("follow"));
+                               m_rooms[subscribe.broadcasterId].insert(s);
+                               send(s, protocol::Subscribed{subscribe.broadcasterId, r.kinds});
+                               if (subscribe.after)
+                                   replay(s, subscribe.broadcasterId, subscribe.after);
+                           });
 }
 
-void HubWorker::replay(Session *session, const QString &broadcasterId, const std::optional<protocol::Cursor> &after)
-{
+void HubWorker::replay(Session *session, const QString &broadcasterId,
+                       const std::optional<protocol::Cursor> &after) {
     if (!m_reader) {
-        send(session, protocol::Error{ErrorCode::Unavailable, QStringLiteral("history is unavailable right now")});
+        send(session,
+             protocol::Error{ErrorCode::Unavailable, QStringLiteral("history is unavailable right now")});
         return;
     }
     qint64 from = after->seq;
@@ -222,8 +219,7 @@ void HubWorker::replay(Session *session, const QString &broadcasterId, const std
     m_metrics.replayed(sent);
 }
 
-void HubWorker::deliver(const std::shared_ptr<const std::vector<StoredEventPtr>> &events)
-{
+void HubWorker::deliver(const std::shared_ptr<const std::vector<StoredEventPtr>> &events) {
     for (const StoredEventPtr &e : *events) {
         const auto room = m_rooms.constFind(e->broadcasterId);
         if (room == m_rooms.cend())
@@ -238,8 +234,7 @@ void HubWorker::deliver(const std::shared_ptr<const std::vector<StoredEventPtr>>
     }
 }
 
-void HubWorker::sendEvent(Session *session, Room &room, const StoredEvent &event)
-{
+void HubWorker::sendEvent(Session *session, Room &room, const StoredEvent &event) {
     if (event.seq <= room.lastSeq)
         return;
     room.lastSeq = event.seq;
@@ -248,8 +243,7 @@ void HubWorker::sendEvent(Session *session, Room &room, const StoredEvent &event
 }
 
 void HubWorker::revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,
-                       const QString &reason)
-{
+                       const QString &reason) {
     const auto room = m_rooms.constFind(broadcasterId);
     if (room == m_rooms.cend())
         return;
@@ -264,23 +258,21 @@ void HubWorker::revoke(const QString &broadcasterId, const QString &moderatorId,
     }
 }
 
-void HubWorker::send(Session *session, const protocol::Message &message)
-{
+void HubWorker::send(Session *session, const protocol::Message &message) {
     session->socket->sendTextMessage(QString::fromUtf8(protocol::encode(message)));
 }
 
-void HubWorker::strike(Session *session, ErrorCode code, const QString &message)
-{
+void HubWorker::strike(Session *session, ErrorCode code, const QString &message) {
     m_metrics.clientError();
     send(session, protocol::Error{code, message});
     if (++session->strikes >= m_options.maxStrikes) {
         qCInfo(lcHub).noquote() << "closing" << session->peer << "after" << session->strikes << "bad frames";
-        session->socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("too many bad frames"));
+        session->socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                               QStringLiteral("too many bad frames"));
     }
 }
 
-void HubWorker::dropSession(Session *session)
-{
+void HubWorker::dropSession(Session *session) {
     for (auto it = session->rooms.cbegin(); it != session->rooms.cend(); ++it) {
         m_rooms[it.key()].remove(session);
         if (m_rooms[it.key()].isEmpty())
@@ -293,15 +285,15 @@ void HubWorker::dropSession(Session *session)
     delete session;
 }
 
-void HubWorker::watchdog()
-{
+void HubWorker::watchdog() {
     const bool pingNow = m_sincePing.elapsed() >= m_options.pingIntervalMs;
     if (pingNow)
         m_sincePing.restart();
     const auto sessions = m_sessions.values();
     for (Session *s : sessions) {
         if (s->state == Session::State::AwaitingHello && s->connected.elapsed() > m_options.helloTimeoutMs) {
-            s->socket->close(QWebSocketProtocol::CloseCode(4001), QStringLiteral("hello not received within 10 s"));
+            s->socket->close(QWebSocketProtocol::CloseCode(4001),
+                             QStringLiteral("hello not received within 10 s"));
             s->state = Session::State::Authenticating; // close once
             continue;
         }
@@ -315,8 +307,7 @@ void HubWorker::watchdog()
     }
 }
 
-void HubWorker::closeAll()
-{
+void HubWorker::closeAll() {
     const auto sessions = m_sessions.values();
     for (Session *s : sessions)
         s->socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("relay is shutting down"));

@@ -31,8 +31,8 @@ struct HubOptions {
 class HubWorker : public QObject {
     Q_OBJECT
 public:
-    HubWorker(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch, HubOptions options,
-              std::function<void(const QString &peer)> onClosed);
+    HubWorker(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch,
+              HubOptions options, std::function<void(const QString &peer)> onClosed);
     ~HubWorker() override;
 
     // All of these run on the worker's thread (call through QMetaObject::invokeMethod).
@@ -82,7 +82,7 @@ private:
     std::unique_ptr<EventReader> m_reader;
     QHash<QWebSocket *, Session *> m_sessions;
     QHash<QString, QSet<Session *>> m_rooms; // broadcaster -> sessions subscribed to it
-    QTimer *m_watchdog = nullptr; // created on the worker's thread
+    QTimer *m_watchdog = nullptr;            // created on the worker's thread
     QElapsedTimer m_sincePing;
 };
 

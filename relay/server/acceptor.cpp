@@ -25,8 +25,7 @@ Q_LOGGING_CATEGORY(lcAcceptor, "streams.relay.http")
 namespace streams::relay {
 namespace {
 
-void closeDescriptor(qintptr fd)
-{
+void closeDescriptor(qintptr fd) {
 #ifdef Q_OS_WIN
     ::closesocket(SOCKET(fd));
 #else
@@ -35,21 +34,22 @@ void closeDescriptor(qintptr fd)
 }
 
 // A short answer written straight to a connection we will not keep.
-void answerAndClose(qintptr fd, const QByteArray &statusLine, const QByteArray &body)
-{
-    const QByteArray response = "HTTP/1.1 " + statusLine + "\r\nContent-Type: text/plain\r\nContent-Length: " +
-                                QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+void answerAndClose(qintptr fd, const QByteArray &statusLine, const QByteArray &body) {
+    const QByteArray response =
+        "HTTP/1.1 " + statusLine +
+        "\r\nContent-Type: text/plain\r\nContent-Length: " + QByteArray::number(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
 #ifdef Q_OS_WIN
     ::send(SOCKET(fd), response.constData(), int(response.size()), 0);
 #else
-    [[maybe_unused]] const ssize_t n = ::send(int(fd), response.constData(), size_t(response.size()), MSG_NOSIGNAL);
+    [[maybe_unused]] const ssize_t n =
+        ::send(int(fd), response.constData(), size_t(response.size()), MSG_NOSIGNAL);
     ::shutdown(int(fd), SHUT_WR);
 #endif
     closeDescriptor(fd);
 }
 
-QString peerOf(qintptr fd)
-{
+QString peerOf(qintptr fd) {
     sockaddr_storage addr = {};
     socklen_t len = sizeof(addr);
     if (::getpeername(int(fd), reinterpret_cast<sockaddr *>(&addr), &len) != 0)
@@ -63,8 +63,10 @@ QString peerOf(qintptr fd)
 // Watches an HTTP connection that Qt HTTP Server reads: body limit on every request, timeouts.
 class HttpGuard : public QObject {
 public:
-    HttpGuard(QTcpSocket *socket, AcceptorLimits limits) : QObject(socket), m_socket(socket), m_limits(limits)
-    {
+    HttpGuard(QTcpSocket *socket, AcceptorLimits limits)
+        : QObject(socket)
+        , m_socket(socket)
+        , m_limits(limits) {
         m_timer.setSingleShot(true);
         connect(&m_timer, &QTimer::timeout, this, [this] {
             qCDebug(lcAcceptor) << "closing idle or slow HTTP connection";
@@ -77,8 +79,7 @@ public:
     void handled() { m_timer.start(m_limits.idleTimeoutMs); }
 
 private:
-    void inspect()
-    {
+    void inspect() {
         if (!m_timer.isActive() || m_timer.interval() == m_limits.idleTimeoutMs)
             m_timer.start(m_limits.headTimeoutMs);
         const QByteArray data = m_socket->peek(m_socket->bytesAvailable());
@@ -94,14 +95,14 @@ private:
                 reject("411 Length Required", "chunked bodies are not accepted; send Content-Length\n");
                 return;
             }
-            if (line.startsWith("content-length:") && line.mid(15).trimmed().toLongLong() > m_limits.maxBody) {
+            if (line.startsWith("content-length:") &&
+                line.mid(15).trimmed().toLongLong() > m_limits.maxBody) {
                 reject("413 Payload Too Large", "request body over 64 KiB\n");
                 return;
             }
         }
     }
-    void reject(const QByteArray &status, const QByteArray &body)
-    {
+    void reject(const QByteArray &status, const QByteArray &body) {
         // Nothing more reaches the HTTP server; what the client still sends is read and dropped for a
         // moment so it sees the answer instead of a reset connection.
         disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
@@ -122,11 +123,13 @@ private:
 // Waits, without reading, until a new connection's request head is complete.
 class PendingConnection : public QObject {
 public:
-    PendingConnection(qintptr fd, const AcceptorLimits &limits, std::function<void(qintptr, QByteArray)> ready,
-                      QObject *parent)
-        : QObject(parent), m_fd(fd), m_limits(limits), m_ready(std::move(ready)),
-          m_notifier(fd, QSocketNotifier::Read, this)
-    {
+    PendingConnection(qintptr fd, const AcceptorLimits &limits,
+                      std::function<void(qintptr, QByteArray)> ready, QObject *parent)
+        : QObject(parent)
+        , m_fd(fd)
+        , m_limits(limits)
+        , m_ready(std::move(ready))
+        , m_notifier(fd, QSocketNotifier::Read, this) {
         connect(&m_notifier, &QSocketNotifier::activated, this, &PendingConnection::peek);
         m_timer.setSingleShot(true);
         connect(&m_timer, &QTimer::timeout, this, [this] { finish(false); });
@@ -134,8 +137,7 @@ public:
     }
 
 private:
-    void peek()
-    {
+    void peek() {
         QByteArray buffer(m_limits.maxHead, Qt::Uninitialized);
 #ifdef Q_OS_WIN
         const int n = ::recv(SOCKET(m_fd), buffer.data(), int(buffer.size()), MSG_PEEK);
@@ -159,8 +161,7 @@ private:
             deleteLater();
         }
     }
-    void finish(bool complete)
-    {
+    void finish(bool complete) {
         m_notifier.setEnabled(false);
         m_timer.stop();
         if (complete)
@@ -180,8 +181,7 @@ private:
 
 } // namespace
 
-std::optional<RequestHead> RequestHead::parse(const QByteArray &head)
-{
+std::optional<RequestHead> RequestHead::parse(const QByteArray &head) {
     const QList<QByteArray> lines = head.split('\n');
     const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
     if (requestLine.size() != 3 || !requestLine[2].startsWith("HTTP/1."))
@@ -210,16 +210,16 @@ std::optional<RequestHead> RequestHead::parse(const QByteArray &head)
 }
 
 Acceptor::Acceptor(Hub &hub, AcceptorLimits limits, QObject *parent)
-    : QTcpServer(parent), m_hub(hub), m_limits(limits)
-{
+    : QTcpServer(parent)
+    , m_hub(hub)
+    , m_limits(limits) {
     setMaxPendingConnections(4096);
 #if QT_VERSION >= QT_VERSION_CHECK(6, 3, 0)
     setListenBacklogSize(4096); // reconnect storms
 #endif
 }
 
-void Acceptor::incomingConnection(qintptr descriptor)
-{
+void Acceptor::incomingConnection(qintptr descriptor) {
     if (!m_accepting) {
         answerAndClose(descriptor, "503 Service Unavailable", "relay is shutting down\n");
         return;
@@ -229,16 +229,15 @@ void Acceptor::incomingConnection(qintptr descriptor)
         descriptor, m_limits, [this, peer](qintptr fd, QByteArray head) { dispatch(fd, head, peer); }, this);
 }
 
-void Acceptor::dispatch(qintptr fd, const QByteArray &head, const QString &peer)
-{
+void Acceptor::dispatch(qintptr fd, const QByteArray &head, const QString &peer) {
     const auto request = RequestHead::parse(head);
     if (!request) {
         answerAndClose(fd, "400 Bad Request", "malformed request\n");
         return;
     }
     if (request->upgradeWebSocket) {
-        const QByteArray path = request->path.left(request->path.indexOf('?') < 0 ? request->path.size()
-                                                                                   : request->path.indexOf('?'));
+        const QByteArray path = request->path.left(
+            request->path.indexOf('?') < 0 ? request->path.size() : request->path.indexOf('?'));
         if (path != "/ws" || request->method != "GET") {
             answerAndClose(fd, "404 Not Found", "WebSocket clients connect to /ws\n");
             return;
@@ -253,8 +252,7 @@ void Acceptor::dispatch(qintptr fd, const QByteArray &head, const QString &peer)
     handToHttp(fd);
 }
 
-void Acceptor::handToHttp(qintptr fd)
-{
+void Acceptor::handToHttp(qintptr fd) {
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(fd)) {
         delete socket;
@@ -268,10 +266,9 @@ void Acceptor::handToHttp(qintptr fd)
     Q_EMIT newConnection();
 }
 
-void Acceptor::requestHandled(QTcpSocket *socket)
-{
+void Acceptor::requestHandled(QTcpSocket *socket) {
     if (auto *guard = socket ? socket->findChild<QObject *>(QStringLiteral("streams_http_guard"),
-                                                             Qt::FindDirectChildrenOnly)
+                                                            Qt::FindDirectChildrenOnly)
                              : nullptr)
         static_cast<HttpGuard *>(guard)->handled();
 }

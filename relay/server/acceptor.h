@@ -16,8 +16,8 @@ class Hub;
 struct AcceptorLimits {
     qsizetype maxBody = 64 * 1024;
     qsizetype maxHead = 16 * 1024;
-    int headTimeoutMs = 10000;  // first byte of a request to its complete head
-    int idleTimeoutMs = 30000;  // keep-alive connection with nothing to do
+    int headTimeoutMs = 10000; // first byte of a request to its complete head
+    int idleTimeoutMs = 30000; // keep-alive connection with nothing to do
 };
 
 class Acceptor : public QTcpServer {

@@ -11,8 +11,7 @@
 namespace streams::relay {
 namespace {
 
-bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
-{
+bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port) {
     const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
     if (colon <= 0)
         return false;
@@ -29,15 +28,13 @@ bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
     return true;
 }
 
-bool isLoopbackHost(const QString &host)
-{
+bool isLoopbackHost(const QString &host) {
     return host == u"localhost" || QHostAddress(host).isLoopback();
 }
 
 } // namespace
 
-bool isValidWebhookSecret(const QByteArray &secret)
-{
+bool isValidWebhookSecret(const QByteArray &secret) {
     if (secret.size() < 10 || secret.size() > 100)
         return false;
     for (const char c : secret)
@@ -46,8 +43,7 @@ bool isValidWebhookSecret(const QByteArray &secret)
     return true;
 }
 
-QUrl RelayConfig::callbackUrl(quint16 boundPort) const
-{
+QUrl RelayConfig::callbackUrl(quint16 boundPort) const {
     QUrl base = publicUrl;
     if (base.isEmpty()) {
         base = QUrl(QStringLiteral("http://%1:%2").arg(listenAddress.toString()).arg(boundPort));
@@ -59,16 +55,20 @@ QUrl RelayConfig::callbackUrl(quint16 boundPort) const
     return base;
 }
 
-ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &env)
-{
+ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &env) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Receives Twitch EventSub webhooks and pushes them to Streams & Events Viewer clients over WebSocket.\n"
-        "Environment: STREAMS_RELAY_LISTEN, STREAMS_RELAY_PUBLIC_URL, STREAMS_RELAY_DATA_DIR, TWITCH_CLIENT_ID,\n"
-        "TWITCH_CLIENT_SECRET or TWITCH_CLIENT_SECRET_FILE, STREAMS_RELAY_WEBHOOK_SECRET (10-100 ASCII chars),\n"
-        "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), STREAMS_RELAY_HUB_THREADS (2),\n"
-        "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
-    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    parser.setApplicationDescription(
+        QStringLiteral("Receives Twitch EventSub webhooks and pushes them to Streams & Events Viewer clients "
+                       "over WebSocket.\n"
+                       "Environment: STREAMS_RELAY_LISTEN, STREAMS_RELAY_PUBLIC_URL, STREAMS_RELAY_DATA_DIR, "
+                       "TWITCH_CLIENT_ID,\n"
+                       "TWITCH_CLIENT_SECRET or TWITCH_CLIENT_SECRET_FILE, STREAMS_RELAY_WEBHOOK_SECRET "
+                       "(10-100 ASCII chars),\n"
+                       "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), "
+                       "STREAMS_RELAY_HUB_THREADS (2),\n"
+                       "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help."));
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
     const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Address to listen on."),
                                     QStringLiteral("HOST:PORT"));
@@ -112,22 +112,26 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
 
     const QString listenText = setting(listen, "STREAMS_RELAY_LISTEN");
     if (!listenText.isEmpty() && !parseHostPort(listenText, &c.listenAddress, &c.listenPort))
-        return fail(QStringLiteral("STREAMS_RELAY_LISTEN/--listen must be HOST:PORT, got '%1'").arg(listenText));
+        return fail(
+            QStringLiteral("STREAMS_RELAY_LISTEN/--listen must be HOST:PORT, got '%1'").arg(listenText));
 
     const QString publicText = setting(publicUrl, "STREAMS_RELAY_PUBLIC_URL");
     if (!publicText.isEmpty()) {
         c.publicUrl = QUrl(publicText, QUrl::StrictMode);
         if (!c.publicUrl.isValid() || c.publicUrl.host().isEmpty() || c.publicUrl.hasQuery() ||
             c.publicUrl.hasFragment())
-            return fail(QStringLiteral("STREAMS_RELAY_PUBLIC_URL/--public-url is not a URL: '%1'").arg(publicText));
+            return fail(
+                QStringLiteral("STREAMS_RELAY_PUBLIC_URL/--public-url is not a URL: '%1'").arg(publicText));
         const bool loopback = isLoopbackHost(c.publicUrl.host());
         if (!loopback && (c.publicUrl.scheme() != u"https" || c.publicUrl.port(443) != 443))
-            return fail(QStringLiteral("STREAMS_RELAY_PUBLIC_URL must be https:// on port 443 (Twitch calls only "
-                                       "HTTPS on 443), got '%1'")
-                            .arg(publicText));
+            return fail(
+                QStringLiteral("STREAMS_RELAY_PUBLIC_URL must be https:// on port 443 (Twitch calls only "
+                               "HTTPS on 443), got '%1'")
+                    .arg(publicText));
     } else if (!c.listenAddress.isLoopback()) {
-        return fail(QStringLiteral("STREAMS_RELAY_PUBLIC_URL/--public-url is required when listening on a "
-                                   "non-loopback address (Twitch must reach URL/eventsub over HTTPS on 443)"));
+        return fail(
+            QStringLiteral("STREAMS_RELAY_PUBLIC_URL/--public-url is required when listening on a "
+                           "non-loopback address (Twitch must reach URL/eventsub over HTTPS on 443)"));
     }
 
     c.dataDir = setting(dataDir, "STREAMS_RELAY_DATA_DIR");
@@ -157,7 +161,8 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
 
     c.webhookSecret = env.value(QStringLiteral("STREAMS_RELAY_WEBHOOK_SECRET")).toUtf8();
     if (!c.webhookSecret.isEmpty() && !isValidWebhookSecret(c.webhookSecret))
-        return fail(QStringLiteral("STREAMS_RELAY_WEBHOOK_SECRET must be 10 to 100 printable ASCII characters"));
+        return fail(
+            QStringLiteral("STREAMS_RELAY_WEBHOOK_SECRET must be 10 to 100 printable ASCII characters"));
 
     auto url = [&env](const char *variable, const char *fallback) {
         const QString v = env.value(QLatin1String(variable));
@@ -181,18 +186,19 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
     if (!number("STREAMS_RELAY_RETENTION_DAYS", 30, 1, 3650, &c.retentionDays))
         return fail(QStringLiteral("STREAMS_RELAY_RETENTION_DAYS must be a whole number from 1 to 3650"));
     if (!number("STREAMS_RELAY_RETENTION_EVENTS", 10000, 10, 10000000, &c.retentionEvents))
-        return fail(QStringLiteral("STREAMS_RELAY_RETENTION_EVENTS must be a whole number from 10 to 10000000"));
+        return fail(
+            QStringLiteral("STREAMS_RELAY_RETENTION_EVENTS must be a whole number from 10 to 10000000"));
     if (!number("STREAMS_RELAY_HUB_THREADS", 2, 1, 64, &c.hubThreads))
         return fail(QStringLiteral("STREAMS_RELAY_HUB_THREADS must be a whole number from 1 to 64"));
     if (!number("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", 256, 1, 1000000, &c.maxConnectionsPerIp))
-        return fail(QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP must be a whole number from 1 to 1000000"));
+        return fail(
+            QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP must be a whole number from 1 to 1000000"));
 
     result.config = c;
     return result;
 }
 
-std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error)
-{
+std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error) {
     QFile file(QDir(dataDir).filePath(QStringLiteral("webhook-secret")));
     if (file.exists()) {
         if (!file.open(QIODevice::ReadOnly)) {
@@ -212,8 +218,8 @@ std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QStr
     for (int i = 0; i < 48; ++i)
         secret.append(alphabet[QRandomGenerator::system()->bounded(int(sizeof(alphabet) - 1))]);
     if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
-        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) || file.write(secret) != secret.size() ||
-        !file.flush()) {
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+        file.write(secret) != secret.size() || !file.flush()) {
         *error = QStringLiteral("cannot create %1: %2").arg(file.fileName(), file.errorString());
         return std::nullopt;
     }

@@ -32,7 +32,7 @@ struct RelayConfig {
 
 struct ConfigResult {
     std::optional<RelayConfig> config;
-    QString error;      // one line naming the setting
+    QString error;        // one line naming the setting
     bool exitNow = false; // --help / --version were answered
 };
 

@@ -12,8 +12,7 @@ namespace {
 
 bool g_json = false;
 
-const char *levelName(QtMsgType type)
-{
+const char *levelName(QtMsgType type) {
     switch (type) {
     case QtDebugMsg:
         return "debug";
@@ -29,8 +28,7 @@ const char *levelName(QtMsgType type)
     return "info";
 }
 
-void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
+void handler(QtMsgType type, const QMessageLogContext &context, const QString &message) {
     static QMutex mutex;
     const QString time = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     const char *category = context.category ? context.category : "default";
@@ -52,8 +50,7 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
 
 } // namespace
 
-void installLogHandler(bool json)
-{
+void installLogHandler(bool json) {
     g_json = json;
     qInstallMessageHandler(handler);
 }

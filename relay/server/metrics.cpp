@@ -2,8 +2,7 @@
 
 namespace streams::relay {
 
-void Metrics::delivered(qint64 latencyNs)
-{
+void Metrics::delivered(qint64 latencyNs) {
     m_deliveries.fetch_add(1, relaxed);
     if (latencyNs <= 0)
         return; // replayed: no live latency
@@ -15,25 +14,27 @@ void Metrics::delivered(qint64 latencyNs)
     m_latencySumNs.fetch_add(latencyNs, relaxed);
 }
 
-QByteArray Metrics::prometheus() const
-{
-    static const char *const types[] = {"notification", "webhook_callback_verification", "revocation", "unknown"};
+QByteArray Metrics::prometheus() const {
+    static const char *const types[] = {"notification", "webhook_callback_verification", "revocation",
+                                        "unknown"};
     static const char *const outcomes[] = {"accepted", "duplicate", "rejected", "failed"};
     QByteArray out;
     out += "# HELP streams_relay_webhooks_total Webhook requests by message type and outcome.\n"
            "# TYPE streams_relay_webhooks_total counter\n";
     for (std::size_t t = 0; t < kTypes; ++t)
         for (std::size_t o = 0; o < kOutcomes; ++o)
-            out += QByteArray("streams_relay_webhooks_total{type=\"") + types[t] + "\",outcome=\"" + outcomes[o] +
-                   "\"} " + QByteArray::number(m_webhooks[t * kOutcomes + o].load(relaxed)) + '\n';
+            out += QByteArray("streams_relay_webhooks_total{type=\"") + types[t] + "\",outcome=\"" +
+                   outcomes[o] + "\"} " + QByteArray::number(m_webhooks[t * kOutcomes + o].load(relaxed)) +
+                   '\n';
     auto counter = [&out](const char *name, const char *help, const char *type, qint64 value) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name + ' ' +
-               QByteArray::number(value) + '\n';
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name +
+               ' ' + QByteArray::number(value) + '\n';
     };
-    counter("streams_relay_webhook_duplicates_total", "Notifications whose message id (or follow) was already stored.",
-            "counter", m_webhooks[index(Webhook::Notification, Outcome::Duplicate)].load(relaxed));
-    counter("streams_relay_signature_failures_total", "Webhooks refused for a missing or wrong signature.", "counter",
-            m_signatureFailures.load(relaxed));
+    counter("streams_relay_webhook_duplicates_total",
+            "Notifications whose message id (or follow) was already stored.", "counter",
+            m_webhooks[index(Webhook::Notification, Outcome::Duplicate)].load(relaxed));
+    counter("streams_relay_signature_failures_total", "Webhooks refused for a missing or wrong signature.",
+            "counter", m_signatureFailures.load(relaxed));
     counter("streams_relay_events_stored_total", "Events committed to the event log.", "counter",
             m_eventsStored.load(relaxed));
     counter("streams_relay_clients", "Connected WebSocket clients.", "gauge", m_clients.load(relaxed));
@@ -49,8 +50,8 @@ QByteArray Metrics::prometheus() const
     for (std::size_t b = 0; b <= kBucketsMs.size(); ++b) {
         cumulative += m_latencyBuckets[b].load(relaxed);
         const QByteArray le = b < kBucketsMs.size() ? QByteArray::number(kBucketsMs[b] / 1000.0) : "+Inf";
-        out += "streams_relay_delivery_latency_seconds_bucket{le=\"" + le + "\"} " + QByteArray::number(cumulative) +
-               '\n';
+        out += "streams_relay_delivery_latency_seconds_bucket{le=\"" + le + "\"} " +
+               QByteArray::number(cumulative) + '\n';
     }
     out += "streams_relay_delivery_latency_seconds_sum " +
            QByteArray::number(double(m_latencySumNs.load(relaxed)) / 1e9) + '\n';

@@ -10,8 +10,7 @@
 
 namespace streams::relay {
 
-inline qint64 monotonicNs()
-{
+inline qint64 monotonicNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();

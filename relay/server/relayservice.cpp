@@ -18,10 +18,10 @@ namespace streams::relay {
 namespace {
 
 constexpr int kTokenCacheMs = 5 * 60 * 1000;
-const char *const kScopes[] = {"moderator:read:followers", "user:read:follows", "user:read:moderated_channels"};
+const char *const kScopes[] = {"moderator:read:followers", "user:read:follows",
+                               "user:read:moderated_channels"};
 
-HeaderList headersOf(const QHttpServerRequest &request)
-{
+HeaderList headersOf(const QHttpServerRequest &request) {
 #if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
     HeaderList out;
     const QHttpHeaders headers = request.headers();
@@ -33,30 +33,28 @@ HeaderList headersOf(const QHttpServerRequest &request)
 #endif
 }
 
-QByteArray pathOf(const QHttpServerRequest &request)
-{
+QByteArray pathOf(const QHttpServerRequest &request) {
     return request.url().path().toUtf8();
 }
 
 } // namespace
 
 RelayService::RelayService(RelayConfig config, QByteArray webhookSecret, QObject *parent)
-    : QAbstractHttpServer(parent), m_config(std::move(config)), m_webhookSecret(std::move(webhookSecret))
-{
-}
+    : QAbstractHttpServer(parent)
+    , m_config(std::move(config))
+    , m_webhookSecret(std::move(webhookSecret)) {}
 
-RelayService::~RelayService()
-{
+RelayService::~RelayService() {
     stop();
 }
 
-quint16 RelayService::start(QString *error)
-{
+quint16 RelayService::start(QString *error) {
     if (!QDir().mkpath(m_config.dataDir)) {
         *error = QStringLiteral("cannot create data directory %1").arg(m_config.dataDir);
         return 0;
     }
-    QFile::setPermissions(m_config.dataDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(m_config.dataDir,
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     const QString dbPath = QDir(m_config.dataDir).filePath(QStringLiteral("relay.sqlite3"));
     m_store = EventStore::open(dbPath, {m_config.retentionDays, m_config.retentionEvents}, error);
     if (!m_store)
@@ -67,8 +65,12 @@ quint16 RelayService::start(QString *error)
             m_hub->publish(batch.events);
         // Acknowledge on the intake thread, after the commit.
         auto results = std::make_shared<std::vector<StoreResult>>(batch.results);
-        QMetaObject::invokeMethod(this, [this, results] { onCommitted(CommittedBatch{*results, {}}); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, results] {
+                onCommitted(CommittedBatch{*results, {}});
+            },
+            Qt::QueuedConnection);
     });
     m_storeThread.setObjectName(QStringLiteral("storage"));
     m_store->moveToThread(&m_storeThread);
@@ -92,8 +94,8 @@ quint16 RelayService::start(QString *error)
     bind(m_acceptor);
     const quint16 port = m_acceptor->serverPort();
 
-    m_api = std::make_unique<TwitchApi>(TwitchEndpoints{m_config.authUrl, m_config.helixUrl}, m_config.clientId,
-                                        m_config.clientSecret);
+    m_api = std::make_unique<TwitchApi>(TwitchEndpoints{m_config.authUrl, m_config.helixUrl},
+                                        m_config.clientId, m_config.clientSecret);
     m_subscriptions = std::make_unique<SubscriptionManager>(*m_api, m_config.callbackUrl(port).toString(),
                                                             m_webhookSecret, dbPath);
     connect(m_subscriptions.get(), &SubscriptionManager::revoked, this,
@@ -110,8 +112,7 @@ quint16 RelayService::start(QString *error)
     return port;
 }
 
-void RelayService::stop()
-{
+void RelayService::stop() {
     if (m_stopping || !m_store)
         return;
     m_stopping = true;
@@ -133,32 +134,28 @@ void RelayService::stop()
 }
 
 #if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
-bool RelayService::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder)
-{
+bool RelayService::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) {
     QTcpSocket *socket = qobject_cast<QTcpSocket *>(responder.socket());
     return route(request, socket, std::move(responder));
 }
 
-void RelayService::missingHandler(const QHttpServerRequest &, QHttpServerResponder &&responder)
-{
+void RelayService::missingHandler(const QHttpServerRequest &, QHttpServerResponder &&responder) {
     QTcpSocket *socket = qobject_cast<QTcpSocket *>(responder.socket());
     respond(socket, responder, 404, "text/plain", "not found\n");
 }
 #else
-bool RelayService::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
-{
+bool RelayService::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) {
     return route(request, socket, makeResponder(request, socket));
 }
 
-void RelayService::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
-{
+void RelayService::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) {
     QHttpServerResponder responder = makeResponder(request, socket);
     respond(socket, responder, 404, "text/plain", "not found\n");
 }
 #endif
 
-bool RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder responder)
-{
+bool RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket,
+                         QHttpServerResponder responder) {
     Acceptor::requestHandled(socket);
     const QByteArray path = pathOf(request);
     const auto method = request.method();
@@ -194,8 +191,7 @@ bool RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket, 
     return true;
 }
 
-QByteArray RelayService::configJson() const
-{
+QByteArray RelayService::configJson() const {
     QJsonArray scopes;
     for (const char *s : kScopes)
         scopes.append(QLatin1String(s));
@@ -204,16 +200,14 @@ QByteArray RelayService::configJson() const
 }
 
 void RelayService::respond(QTcpSocket *socket, QHttpServerResponder &responder, int status,
-                           const QByteArray &contentType, const QByteArray &body)
-{
+                           const QByteArray &contentType, const QByteArray &body) {
     if (!socket || socket->state() != QAbstractSocket::ConnectedState)
         return;
     responder.write(body, contentType, QHttpServerResponder::StatusCode(status));
 }
 
 void RelayService::handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket,
-                                 QHttpServerResponder responder)
-{
+                                 QHttpServerResponder responder) {
     const qint64 receivedNs = monotonicNs();
     const QByteArray body = request.body();
     const WebhookCheck check =
@@ -254,8 +248,7 @@ void RelayService::handleWebhook(const QHttpServerRequest &request, QTcpSocket *
     m_store->submit(IncomingEvent{ticket, message.messageId, normalize(message), receivedNs});
 }
 
-void RelayService::onCommitted(const CommittedBatch &batch)
-{
+void RelayService::onCommitted(const CommittedBatch &batch) {
     for (const StoreResult &r : batch.results) {
         auto it = m_pending.find(r.ticket);
         if (it == m_pending.end())
@@ -280,10 +273,11 @@ void RelayService::onCommitted(const CommittedBatch &batch)
     }
 }
 
-void RelayService::authenticate(const QString &token, QObject *context, std::function<void(AuthResult)> done)
-{
+void RelayService::authenticate(const QString &token, QObject *context,
+                                std::function<void(AuthResult)> done) {
     auto deliver = [context, done = std::move(done)](AuthResult r) {
-        QMetaObject::invokeMethod(context, [done, r] { done(r); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            context, [done, r] { done(r); }, Qt::QueuedConnection);
     };
     QMetaObject::invokeMethod(this, [this, token, deliver] {
         const QByteArray key = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
@@ -303,9 +297,10 @@ void RelayService::authenticate(const QString &token, QObject *context, std::fun
                 r.user = protocol::UserRef{info.userId, info.login, {}};
             } else if (out.status == 200) {
                 r.error = {protocol::ErrorCode::Unauthorized,
-                           info.userId.isEmpty() ? QStringLiteral("an app token cannot log in; use a user token")
-                                                 : QStringLiteral("this token belongs to another application's "
-                                                                  "client ID; log in through this relay's config")};
+                           info.userId.isEmpty()
+                               ? QStringLiteral("an app token cannot log in; use a user token")
+                               : QStringLiteral("this token belongs to another application's "
+                                                "client ID; log in through this relay's config")};
             } else if (out.status == 401) {
                 r.error = {protocol::ErrorCode::Unauthorized,
                            QStringLiteral("Twitch says the token is invalid or expired; log in again")};
@@ -329,17 +324,16 @@ void RelayService::authenticate(const QString &token, QObject *context, std::fun
 }
 
 void RelayService::subscribe(const QString &broadcasterId, const QString &userId, QObject *context,
-                             std::function<void(EnsureResult)> done)
-{
+                             std::function<void(EnsureResult)> done) {
     QMetaObject::invokeMethod(this, [=, this] {
         m_subscriptions->ensure(broadcasterId, userId, [context, done](EnsureResult r) {
-            QMetaObject::invokeMethod(context, [done, r] { done(r); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                context, [done, r] { done(r); }, Qt::QueuedConnection);
         });
     });
 }
 
-void RelayService::release(const QString &broadcasterId, const QString &userId)
-{
+void RelayService::release(const QString &broadcasterId, const QString &userId) {
     QMetaObject::invokeMethod(this, [=, this] {
         if (m_subscriptions)
             m_subscriptions->release(broadcasterId, userId);

@@ -63,8 +63,8 @@ private:
     bool route(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder responder);
     void handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder responder);
     void onCommitted(const CommittedBatch &batch);
-    void respond(QTcpSocket *socket, QHttpServerResponder &responder, int status, const QByteArray &contentType,
-                 const QByteArray &body);
+    void respond(QTcpSocket *socket, QHttpServerResponder &responder, int status,
+                 const QByteArray &contentType, const QByteArray &body);
     QByteArray configJson() const;
 
     RelayConfig m_config;

@@ -8,8 +8,7 @@
 namespace streams::relay {
 namespace {
 
-bool exec(QSqlDatabase &db, const QString &sql, QString *error)
-{
+bool exec(QSqlDatabase &db, const QString &sql, QString *error) {
     QSqlQuery q(db);
     if (!q.exec(sql)) {
         *error = QStringLiteral("database: %1 (%2)").arg(q.lastError().text(), sql.left(60));
@@ -46,8 +45,7 @@ const char *const kMigrations[] = {
 } // namespace
 
 std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &connectionName, bool migrate,
-                                         QString *error)
-{
+                                         QString *error) {
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
@@ -65,8 +63,9 @@ std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &con
     QSqlQuery check(db);
     if (!check.exec(QStringLiteral("PRAGMA quick_check")) || !check.next() ||
         check.value(0).toString() != QLatin1String("ok")) {
-        *error = QStringLiteral("database %1 is corrupt (quick_check failed); move it aside or restore a backup")
-                     .arg(path);
+        *error =
+            QStringLiteral("database %1 is corrupt (quick_check failed); move it aside or restore a backup")
+                .arg(path);
         return std::nullopt;
     }
     if (!migrate)
@@ -115,8 +114,7 @@ std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &con
     return db;
 }
 
-void closeDatabase(const QString &connectionName)
-{
+void closeDatabase(const QString &connectionName) {
     {
         QSqlDatabase db = QSqlDatabase::database(connectionName, false);
         if (db.isOpen())

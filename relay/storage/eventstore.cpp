@@ -17,16 +17,14 @@ Q_LOGGING_CATEGORY(lcStore, "streams.relay.storage")
 namespace streams::relay {
 namespace {
 
-QString uniqueConnectionName(const char *role)
-{
+QString uniqueConnectionName(const char *role) {
     static std::atomic<int> counter{0};
     return QStringLiteral("%1-%2").arg(QLatin1String(role)).arg(counter.fetch_add(1));
 }
 
 } // namespace
 
-std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention, QString *error)
-{
+std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention, QString *error) {
     const QString name = uniqueConnectionName("writer");
     auto db = openDatabase(path, name, true, error);
     if (!db)
@@ -57,20 +55,16 @@ EventStore::EventStore(QString path, QString connectionName, QString epoch, qint
     , m_connectionName(std::move(connectionName))
     , m_epoch(std::move(epoch))
     , m_nextSeq(nextSeq)
-    , m_retention(retention)
-{
-}
+    , m_retention(retention) {}
 
 EventStore::~EventStore() = default;
 
-void EventStore::setCommitHandler(std::function<void(const CommittedBatch &)> handler)
-{
+void EventStore::setCommitHandler(std::function<void(const CommittedBatch &)> handler) {
     QMutexLocker lock(&m_mutex);
     m_handler = std::move(handler);
 }
 
-void EventStore::submit(IncomingEvent event)
-{
+void EventStore::submit(IncomingEvent event) {
     QMutexLocker lock(&m_mutex);
     if (m_closed) {
         lock.unlock();
@@ -85,8 +79,7 @@ void EventStore::submit(IncomingEvent event)
     }
 }
 
-void EventStore::flush()
-{
+void EventStore::flush() {
     std::vector<IncomingEvent> batch;
     {
         QMutexLocker lock(&m_mutex);
@@ -107,8 +100,7 @@ void EventStore::flush()
         m_handler(out);
 }
 
-bool EventStore::ensureOpen()
-{
+bool EventStore::ensureOpen() {
     if (QSqlDatabase::database(m_connectionName, false).isOpen())
         return true;
     QString error;
@@ -120,8 +112,7 @@ bool EventStore::ensureOpen()
     return true;
 }
 
-bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out)
-{
+bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out) {
     if (!ensureOpen())
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
@@ -133,9 +124,9 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &o
     QSqlQuery seen(db);
     seen.prepare(QStringLiteral("INSERT OR IGNORE INTO seen_messages(message_id, received_at) VALUES(?, ?)"));
     QSqlQuery insert(db);
-    insert.prepare(QStringLiteral("INSERT OR IGNORE INTO events(seq, message_id, broadcaster_id, kind, dedup_key, "
-                                  "received_at, frame) VALUES(?, ?, ?, ?, ?, ?, ?)"));
-    const qint64 firstSeq = m_nextSeq;
+    insert.prepare(
+        QStringLiteral("INSERT OR IGNORE INTO events(seq, message_id, broadcaster_id, kind, dedup_key, "
+                       "received_at, frame) VALUES(?, ?, ?, ?, ?, ?, ?)"));
     qint64 nextSeq = m_nextSeq;
     std::vector<StoredEventPtr> stored;
     for (IncomingEvent &in : batch) {
@@ -147,8 +138,8 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &o
             return false;
         }
         if (seen.numRowsAffected() == 0 || !in.event) {
-            out.results.push_back({in.ticket, seen.numRowsAffected() == 0 ? StoreOutcome::Duplicate
-                                                                             : StoreOutcome::Stored});
+            out.results.push_back(
+                {in.ticket, seen.numRowsAffected() == 0 ? StoreOutcome::Duplicate : StoreOutcome::Stored});
             continue;
         }
         protocol::Event &ev = in.event->event;
@@ -159,7 +150,7 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &o
         insert.bindValue(2, ev.broadcasterId);
         insert.bindValue(3, ev.kind);
         insert.bindValue(4, in.event->dedupKey.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
-                                                          : QVariant(in.event->dedupKey));
+                                                         : QVariant(in.event->dedupKey));
         insert.bindValue(5, now);
         insert.bindValue(6, frame);
         if (!insert.exec()) {
@@ -186,14 +177,12 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &o
         db.rollback();
         return false;
     }
-    Q_UNUSED(firstSeq);
     m_nextSeq = nextSeq;
     out.events = std::move(stored);
     return true;
 }
 
-void EventStore::shutdown()
-{
+void EventStore::shutdown() {
     if (QThread::currentThread() != thread()) {
         QMetaObject::invokeMethod(this, &EventStore::shutdown, Qt::BlockingQueuedConnection);
         return;
@@ -206,8 +195,7 @@ void EventStore::shutdown()
     closeDatabase(m_connectionName);
 }
 
-void EventStore::prune()
-{
+void EventStore::prune() {
     if (!ensureOpen())
         return;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
@@ -219,7 +207,8 @@ void EventStore::prune()
     q.prepare(QStringLiteral(
         "INSERT INTO pruned(broadcaster_id, through_seq) "
         "SELECT broadcaster_id, MAX(seq) FROM events e WHERE received_at < ?1 OR seq <= ("
-        "  SELECT seq FROM events x WHERE x.broadcaster_id = e.broadcaster_id ORDER BY seq DESC LIMIT 1 OFFSET ?2) "
+        "  SELECT seq FROM events x WHERE x.broadcaster_id = e.broadcaster_id ORDER BY seq DESC LIMIT 1 "
+        "OFFSET ?2) "
         "GROUP BY broadcaster_id "
         "ON CONFLICT(broadcaster_id) DO UPDATE SET through_seq = MAX(through_seq, excluded.through_seq)"));
     q.addBindValue(cutoff);
@@ -244,21 +233,19 @@ void EventStore::prune()
         qCInfo(lcStore) << "retention removed" << deleted << "events";
 }
 
-std::unique_ptr<EventReader> EventReader::open(const QString &path, QString *error)
-{
+std::unique_ptr<EventReader> EventReader::open(const QString &path, QString *error) {
     const QString name = uniqueConnectionName("reader");
     if (!openDatabase(path, name, false, error))
         return nullptr;
     return std::unique_ptr<EventReader>(new EventReader(name));
 }
 
-EventReader::~EventReader()
-{
+EventReader::~EventReader() {
     closeDatabase(m_connectionName);
 }
 
-std::vector<StoredEventPtr> EventReader::eventsAfter(const QString &broadcasterId, qint64 afterSeq, int limit)
-{
+std::vector<StoredEventPtr> EventReader::eventsAfter(const QString &broadcasterId, qint64 afterSeq,
+                                                     int limit) {
     std::vector<StoredEventPtr> out;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
@@ -282,8 +269,7 @@ std::vector<StoredEventPtr> EventReader::eventsAfter(const QString &broadcasterI
     return out;
 }
 
-qint64 EventReader::prunedThrough(const QString &broadcasterId)
-{
+qint64 EventReader::prunedThrough(const QString &broadcasterId) {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("SELECT through_seq FROM pruned WHERE broadcaster_id = ?"));
     q.addBindValue(broadcasterId);

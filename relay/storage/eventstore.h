@@ -20,10 +20,10 @@ namespace streams::relay {
 
 // One notification waiting to be stored.
 struct IncomingEvent {
-    quint64 ticket = 0;   // the caller's handle for the answer
-    QByteArray messageId; // Twitch-Eventsub-Message-Id
+    quint64 ticket = 0;                   // the caller's handle for the answer
+    QByteArray messageId;                 // Twitch-Eventsub-Message-Id
     std::optional<NormalizedEvent> event; // nullopt: remember the id only (types the relay does not relay)
-    qint64 receivedNs = 0; // monotonic clock, for delivery latency
+    qint64 receivedNs = 0;                // monotonic clock, for delivery latency
 };
 
 // An event as stored and delivered: serialised once.
@@ -73,7 +73,8 @@ public:
     qint64 lastSeq() const { return m_nextSeq - 1; }
 
 private:
-    EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention);
+    EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq,
+               RetentionPolicy retention);
     void flush();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
@@ -104,7 +105,8 @@ public:
     qint64 prunedThrough(const QString &broadcasterId);
 
 private:
-    explicit EventReader(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+    explicit EventReader(QString connectionName)
+        : m_connectionName(std::move(connectionName)) {}
     QString m_connectionName;
 };
 

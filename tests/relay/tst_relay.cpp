@@ -26,8 +26,7 @@ const QString kViewer = QStringLiteral("1002");
 // A protocol client that keeps every frame it receives.
 class Client {
 public:
-    explicit Client(const QUrl &relay)
-    {
+    explicit Client(const QUrl &relay) {
         QUrl url = relay;
         url.setScheme(QStringLiteral("ws"));
         url.setPath(QStringLiteral("/ws"));
@@ -36,11 +35,15 @@ public:
         });
         socket.open(url);
     }
-    bool connected() { return socket.state() == QAbstractSocket::ConnectedState || QSignalSpy(&socket, &QWebSocket::connected).wait(5000); }
-    void send(const QJsonObject &o) { socket.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact))); }
+    bool connected() {
+        return socket.state() == QAbstractSocket::ConnectedState ||
+               QSignalSpy(&socket, &QWebSocket::connected).wait(5000);
+    }
+    void send(const QJsonObject &o) {
+        socket.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    }
     // Waits until a frame of `type` beyond index `from` arrives; returns its index or -1.
-    int waitFor(const QString &type, int from = 0, int timeoutMs = 10000)
-    {
+    int waitFor(const QString &type, int from = 0, int timeoutMs = 10000) {
         QElapsedTimer t;
         t.start();
         for (;;) {
@@ -52,8 +55,7 @@ public:
             QTest::qWait(20);
         }
     }
-    QList<QJsonObject> ofType(const QString &type) const
-    {
+    QList<QJsonObject> ofType(const QString &type) const {
         QList<QJsonObject> out;
         for (const auto &f : frames)
             if (f.value("type").toString() == type)
@@ -85,9 +87,11 @@ private Q_SLOTS:
 
 private:
     bool startRelay(quint16 port = 0);
-    QString userToken(const QString &userId, const QString &scopes = QStringLiteral("moderator:read:followers"));
+    QString userToken(const QString &userId,
+                      const QString &scopes = QStringLiteral("moderator:read:followers"));
     std::unique_ptr<Client> login(const QString &userId);
-    std::unique_ptr<Client> subscribed(const QString &userId, const QString &broadcasterId, QJsonObject after = {});
+    std::unique_ptr<Client> subscribed(const QString &userId, const QString &broadcasterId,
+                                       QJsonObject after = {});
     void trigger(const QJsonObject &body);
     qint64 metric(const QByteArray &name);
     HttpResult postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
@@ -98,21 +102,18 @@ private:
     QTemporaryDir m_dataDir;
 };
 
-void TestRelay::initTestCase()
-{
+void TestRelay::initTestCase() {
     m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
     QVERIFY2(m_sim->start(), m_sim->errors().constData());
     QVERIFY(startRelay());
 }
 
-void TestRelay::cleanupTestCase()
-{
+void TestRelay::cleanupTestCase() {
     m_relay.reset();
     m_sim.reset();
 }
 
-bool TestRelay::startRelay(quint16 port)
-{
+bool TestRelay::startRelay(quint16 port) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("TWITCH_AUTH_URL", m_sim->url().toString() + "/oauth2");
     env.insert("TWITCH_HELIX_URL", m_sim->url().toString() + "/helix");
@@ -121,7 +122,8 @@ bool TestRelay::startRelay(quint16 port)
     env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
     env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir.path());
     m_relay = std::make_unique<ServerProcess>(
-        QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)}, env);
+        QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)},
+        env);
     if (!m_relay->start())
         return false;
     // Ready once the app token is there and subscriptions are reconciled.
@@ -136,15 +138,13 @@ bool TestRelay::startRelay(quint16 port)
     return false;
 }
 
-QString TestRelay::userToken(const QString &userId, const QString &scopes)
-{
+QString TestRelay::userToken(const QString &userId, const QString &scopes) {
     QUrl url = m_sim->url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
     url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
     return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
 }
 
-std::unique_ptr<Client> TestRelay::login(const QString &userId)
-{
+std::unique_ptr<Client> TestRelay::login(const QString &userId) {
     auto c = std::make_unique<Client>(m_relay->url());
     if (!c->connected())
         return nullptr;
@@ -154,8 +154,8 @@ std::unique_ptr<Client> TestRelay::login(const QString &userId)
     return c;
 }
 
-std::unique_ptr<Client> TestRelay::subscribed(const QString &userId, const QString &broadcasterId, QJsonObject after)
-{
+std::unique_ptr<Client> TestRelay::subscribed(const QString &userId, const QString &broadcasterId,
+                                              QJsonObject after) {
     auto c = login(userId);
     if (!c)
         return nullptr;
@@ -168,14 +168,12 @@ std::unique_ptr<Client> TestRelay::subscribed(const QString &userId, const QStri
     return c;
 }
 
-void TestRelay::trigger(const QJsonObject &body)
-{
+void TestRelay::trigger(const QJsonObject &body) {
     const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/trigger")), QJsonDocument(body).toJson());
     QCOMPARE(r.status, 200);
 }
 
-qint64 TestRelay::metric(const QByteArray &name)
-{
+qint64 TestRelay::metric(const QByteArray &name) {
     const auto body = httpGet(m_relay->url().resolved(QUrl("/metrics"))).body;
     for (const QByteArray &line : body.split('\n'))
         if (line.startsWith(name + ' '))
@@ -184,8 +182,7 @@ qint64 TestRelay::metric(const QByteArray &name)
 }
 
 HttpResult TestRelay::postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
-                                  QByteArray timestamp, QByteArray secret)
-{
+                                  QByteArray timestamp, QByteArray secret) {
     if (timestamp.isEmpty())
         timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
     QMessageAuthenticationCode mac(QCryptographicHash::Sha256, secret);
@@ -198,8 +195,7 @@ HttpResult TestRelay::postWebhook(const QByteArray &body, const QByteArray &type
                      {"Twitch-Eventsub-Message-Retry", "0"}});
 }
 
-void TestRelay::configAndHealth()
-{
+void TestRelay::configAndHealth() {
     QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
     const auto config = httpGet(m_relay->url().resolved(QUrl("/api/v1/config")));
     QCOMPARE(config.status, 200);
@@ -212,8 +208,7 @@ void TestRelay::configAndHealth()
     QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/nope"))).status, 404);
 }
 
-void TestRelay::refusesMissingSettings()
-{
+void TestRelay::refusesMissingSettings() {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove("TWITCH_CLIENT_ID");
@@ -237,14 +232,14 @@ void TestRelay::refusesMissingSettings()
 
     env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
     p.setProcessEnvironment(env);
-    p.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "0.0.0.0:0", "--public-url", "http://relay.example.com"});
+    p.start(QStringLiteral(STREAMS_RELAY_PATH),
+            {"--listen", "0.0.0.0:0", "--public-url", "http://relay.example.com"});
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY(p.readAllStandardError().contains("must be https:// on port 443"));
 }
 
-void TestRelay::followReachesBroadcasterAndModeratorOnce()
-{
+void TestRelay::followReachesBroadcasterAndModeratorOnce() {
     auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
     QVERIFY(broadcaster);
     auto moderator = subscribed(kModerator, kBroadcaster);
@@ -254,10 +249,11 @@ void TestRelay::followReachesBroadcasterAndModeratorOnce()
     // The challenge was answered: both follow subscriptions are enabled at the sim.
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            const auto subs = QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
-                                  .object()
-                                  .value("data")
-                                  .toArray();
+            const auto subs =
+                QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
+                    .object()
+                    .value("data")
+                    .toArray();
             int enabledFollows = 0;
             for (const QJsonValue v : subs)
                 enabledFollows += v["type"] == "channel.follow" && v["status"] == "enabled" &&
@@ -274,13 +270,13 @@ void TestRelay::followReachesBroadcasterAndModeratorOnce()
         const auto events = c->ofType("event");
         QCOMPARE(events.size(), 1);
         QCOMPARE(events[0].value("kind").toString(), QStringLiteral("follow"));
-        QCOMPARE(events[0].value("user").toObject().value("login").toString(), QStringLiteral("pebbleknight"));
+        QCOMPARE(events[0].value("user").toObject().value("login").toString(),
+                 QStringLiteral("pebbleknight"));
         QCOMPARE(events[0].value("data").toObject().value("user_id").toString(), QStringLiteral("1009"));
     }
 }
 
-void TestRelay::nonModeratorIsForbiddenAndNeverGetsFollows()
-{
+void TestRelay::nonModeratorIsForbiddenAndNeverGetsFollows() {
     auto viewer = login(kViewer);
     QVERIFY(viewer);
     viewer->send({{"type", "subscribe"}, {"broadcaster_id", kBroadcaster}});
@@ -305,8 +301,7 @@ void TestRelay::nonModeratorIsForbiddenAndNeverGetsFollows()
     QCOMPARE(events[0].value("kind").toString(), QStringLiteral("online"));
 }
 
-void TestRelay::badWebhooksAreRejectedAndNotStored()
-{
+void TestRelay::badWebhooksAreRejectedAndNotStored() {
     auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
     QVERIFY(broadcaster);
     const qint64 storedBefore = metric("streams_relay_events_stored_total");
@@ -315,7 +310,8 @@ void TestRelay::badWebhooksAreRejectedAndNotStored()
         R"({"subscription":{"id":"x","type":"channel.follow","version":"2","status":"enabled","condition":{"broadcaster_user_id":"1001","moderator_user_id":"1001"}},"event":{"user_id":"1004","user_login":"nightjarfm","user_name":"NightjarFM","broadcaster_user_id":"1001","broadcaster_user_login":"lumenwave","broadcaster_user_name":"LumenWave","followed_at":"2026-01-01T00:00:00Z"}})";
 
     QCOMPARE(postWebhook(follow, "notification", "forged-1", {}, "not-the-relay-secret").status, 403);
-    const QByteArray stale = QDateTime::currentDateTimeUtc().addSecs(-601).toString(Qt::ISODateWithMs).toLatin1();
+    const QByteArray stale =
+        QDateTime::currentDateTimeUtc().addSecs(-601).toString(Qt::ISODateWithMs).toLatin1();
     QCOMPARE(postWebhook(follow, "notification", "stale-1", stale).status, 403);
     QCOMPARE(postWebhook("{\"subscription\":", "notification", "badjson-1").status, 400);
     QCOMPARE(postWebhook(follow, "mystery", "type-1").status, 400);
@@ -329,30 +325,32 @@ void TestRelay::badWebhooksAreRejectedAndNotStored()
     QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
 }
 
-void TestRelay::duplicateMessageIdDeliveredOnce()
-{
+void TestRelay::duplicateMessageIdDeliveredOnce() {
     auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
     QVERIFY(broadcaster);
     const qint64 dupBefore = metric("streams_relay_webhook_duplicates_total");
     // The sim sends the same message id three times to each of the follow subscriptions.
-    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1006"}, {"repeat", 3}});
+    trigger({{"type", "channel.follow"},
+             {"broadcaster_user_id", kBroadcaster},
+             {"user_id", "1006"},
+             {"repeat", 3}});
     QVERIFY(broadcaster->waitFor("event") >= 0);
     QTRY_VERIFY_WITH_TIMEOUT(metric("streams_relay_webhook_duplicates_total") >= dupBefore + 5, 10000);
     QTest::qWait(300);
     QCOMPARE(broadcaster->ofType("event").size(), 1);
 }
 
-void TestRelay::revocationReachesClient()
-{
+void TestRelay::revocationReachesClient() {
     auto moderator = subscribed(QStringLiteral("1007"), kBroadcaster);
     QVERIFY(moderator);
     QString id;
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            const auto subs = QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
-                                  .object()
-                                  .value("data")
-                                  .toArray();
+            const auto subs =
+                QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
+                    .object()
+                    .value("data")
+                    .toArray();
             for (const QJsonValue v : subs)
                 if (v["type"] == "channel.follow" && v["condition"]["moderator_user_id"] == "1007" &&
                     v["status"] == "enabled")
@@ -360,10 +358,12 @@ void TestRelay::revocationReachesClient()
             return !id.isEmpty();
         }(),
         10000);
-    QCOMPARE(httpPost(m_sim->url().resolved(QUrl("/sim/revoke")),
-                      QJsonDocument(QJsonObject{{"subscription_id", id}, {"status", "moderator_removed"}}).toJson())
-                 .status,
-             200);
+    QCOMPARE(
+        httpPost(
+            m_sim->url().resolved(QUrl("/sim/revoke")),
+            QJsonDocument(QJsonObject{{"subscription_id", id}, {"status", "moderator_removed"}}).toJson())
+            .status,
+        200);
     const int r = moderator->waitFor("revoked");
     QVERIFY(r >= 0);
     QCOMPARE(moderator->frames[r].value("broadcaster_id").toString(), kBroadcaster);
@@ -374,8 +374,7 @@ void TestRelay::revocationReachesClient()
     QCOMPARE(moderator->ofType("event").size(), 0);
 }
 
-void TestRelay::garbageFramesGetErrorsNotACrash()
-{
+void TestRelay::garbageFramesGetErrorsNotACrash() {
     auto c = login(kViewer);
     QVERIFY(c);
     c->socket.sendTextMessage(QStringLiteral("this is not json"));
@@ -385,7 +384,10 @@ void TestRelay::garbageFramesGetErrorsNotACrash()
     c->send({{"type", "teleport"}});
     e = c->waitFor("error", e + 1);
     QVERIFY(e >= 0);
-    c->send({{"type", "welcome"}, {"protocol", 1}, {"epoch", "x"}, {"user", QJsonObject{{"id", "1"}, {"login", "a"}}}});
+    c->send({{"type", "welcome"},
+             {"protocol", 1},
+             {"epoch", "x"},
+             {"user", QJsonObject{{"id", "1"}, {"login", "a"}}}});
     e = c->waitFor("error", e + 1);
     QVERIFY(e >= 0);
     c->socket.sendBinaryMessage(QByteArray("\x00\x01\x02", 3));
@@ -406,8 +408,7 @@ void TestRelay::garbageFramesGetErrorsNotACrash()
     QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
 }
 
-void TestRelay::helloIsRequired()
-{
+void TestRelay::helloIsRequired() {
     Client c(m_relay->url());
     QVERIFY(c.connected());
     c.send({{"type", "subscribe"}, {"broadcaster_id", kBroadcaster}});
@@ -432,8 +433,7 @@ void TestRelay::helloIsRequired()
     QCOMPARE(wrongVersion.frames[v].value("code").toString(), QStringLiteral("unsupported_protocol"));
 }
 
-void TestRelay::resumeAfterKillDeliversExactlyTheMissedEvents()
-{
+void TestRelay::resumeAfterKillDeliversExactlyTheMissedEvents() {
     QJsonObject cursor;
     {
         auto c = subscribed(kBroadcaster, kBroadcaster);
@@ -475,8 +475,7 @@ void TestRelay::resumeAfterKillDeliversExactlyTheMissedEvents()
     QVERIFY(other->waitFor("reset") >= 0);
 }
 
-void TestRelay::sigtermExitsCleanly()
-{
+void TestRelay::sigtermExitsCleanly() {
     auto c = login(kViewer);
     QVERIFY(c);
     QSignalSpy closed(&c->socket, &QWebSocket::disconnected);

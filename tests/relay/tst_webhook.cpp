@@ -10,8 +10,8 @@ const QByteArray kSecret = "s3cRe7-s3cRe7-s3cRe7";
 const QByteArray kBody =
     R"({"subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","status":"enabled","type":"channel.follow","version":"2","condition":{"broadcaster_user_id":"1337","moderator_user_id":"1337"}},"event":{"user_id":"1234","user_login":"cool_user","user_name":"Cool_User","broadcaster_user_id":"1337","broadcaster_user_login":"cooler_user","broadcaster_user_name":"Cooler_User","followed_at":"2020-07-15T18:16:11.17106713Z"}})";
 
-HeaderList headers(const QByteArray &id, const QByteArray &ts, const QByteArray &sig, const QByteArray &type)
-{
+HeaderList headers(const QByteArray &id, const QByteArray &ts, const QByteArray &sig,
+                   const QByteArray &type) {
     return {{"twitch-eventsub-message-id", id},
             {"TWITCH-EVENTSUB-MESSAGE-TIMESTAMP", ts},
             {"Twitch-Eventsub-Message-Signature", sig},
@@ -30,31 +30,30 @@ private Q_SLOTS:
     void normalizesFollowAndStream();
 };
 
-void TestWebhook::signatureMatchesTwitchConstruction()
-{
+void TestWebhook::signatureMatchesTwitchConstruction() {
     // HMAC-SHA256(secret, id + timestamp + body), computed independently with `openssl dgst -sha256 -hmac`.
     const QByteArray sig = webhookSignature("0123456789abcdef", "e76c6bd4-55c9-4987-8304-da1588d8988b",
                                             "2019-11-16T10:11:12.634234626Z", "{\"a\":1}");
     QCOMPARE(sig, QByteArray("sha256=264bcf4757882a54e895e6e599f713885ffcc4c39a4fd621ce19f4cce21ec6d7"));
-    QVERIFY(constantTimeEquals(sig, webhookSignature("0123456789abcdef", "e76c6bd4-55c9-4987-8304-da1588d8988b",
-                                                     "2019-11-16T10:11:12.634234626Z", "{\"a\":1}")));
-    QVERIFY(!constantTimeEquals(sig, webhookSignature("0123456789abcdeF", "e76c6bd4-55c9-4987-8304-da1588d8988b",
-                                                      "2019-11-16T10:11:12.634234626Z", "{\"a\":1}")));
+    QVERIFY(
+        constantTimeEquals(sig, webhookSignature("0123456789abcdef", "e76c6bd4-55c9-4987-8304-da1588d8988b",
+                                                 "2019-11-16T10:11:12.634234626Z", "{\"a\":1}")));
+    QVERIFY(
+        !constantTimeEquals(sig, webhookSignature("0123456789abcdeF", "e76c6bd4-55c9-4987-8304-da1588d8988b",
+                                                  "2019-11-16T10:11:12.634234626Z", "{\"a\":1}")));
 }
 
-void TestWebhook::acceptsSignedNotification()
-{
+void TestWebhook::acceptsSignedNotification() {
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QByteArray ts = now.toString(Qt::ISODateWithMs).toLatin1().chopped(1) + "123456Z";
-    const auto check = checkWebhook(headers("m1", ts, webhookSignature(kSecret, "m1", ts, kBody), "notification"),
-                                    kBody, kSecret, now);
+    const auto check = checkWebhook(
+        headers("m1", ts, webhookSignature(kSecret, "m1", ts, kBody), "notification"), kBody, kSecret, now);
     QVERIFY(!check.rejection);
     QCOMPARE(check.message->type, WebhookType::Notification);
     QCOMPARE(check.message->subscription.type, QStringLiteral("channel.follow"));
 }
 
-void TestWebhook::rejects_data()
-{
+void TestWebhook::rejects_data() {
     QTest::addColumn<int>("what");
     QTest::addColumn<int>("status");
     QTest::newRow("forged signature") << 0 << 403;
@@ -67,8 +66,7 @@ void TestWebhook::rejects_data()
     QTest::newRow("body changed after signing") << 7 << 403;
 }
 
-void TestWebhook::rejects()
-{
+void TestWebhook::rejects() {
     QFETCH(int, what);
     QFETCH(int, status);
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -95,8 +93,7 @@ void TestWebhook::rejects()
     QVERIFY(!check.rejection->reason.contains(kSecret));
 }
 
-void TestWebhook::timestampsWithNanoseconds()
-{
+void TestWebhook::timestampsWithNanoseconds() {
     const auto t = parseTwitchTimestamp("2021-02-19T23:47:00.8091512Z");
     QVERIFY(t);
     QCOMPARE(t->toString(Qt::ISODateWithMs), QStringLiteral("2021-02-19T23:47:00.809Z"));
@@ -105,8 +102,7 @@ void TestWebhook::timestampsWithNanoseconds()
     QVERIFY(!parseTwitchTimestamp("2021-02-19 23:47:00Z"));
 }
 
-void TestWebhook::normalizesFollowAndStream()
-{
+void TestWebhook::normalizesFollowAndStream() {
     WebhookMessage m;
     m.messageId = "abc";
     m.timestamp = QDateTime::currentDateTimeUtc();
@@ -121,7 +117,8 @@ void TestWebhook::normalizesFollowAndStream()
     QCOMPARE(follow->dedupKey, QStringLiteral("follow:1337:1234:2020-07-15T18:16:11.17106713Z"));
 
     m.subscription.type = QStringLiteral("stream.offline");
-    m.event = QJsonObject{{"broadcaster_user_id", "1337"}, {"broadcaster_user_login", "cool_user"},
+    m.event = QJsonObject{{"broadcaster_user_id", "1337"},
+                          {"broadcaster_user_login", "cool_user"},
                           {"broadcaster_user_name", "Cool_User"}};
     const auto offline = normalize(m);
     QVERIFY(offline);

@@ -18,8 +18,7 @@ struct TypeRule {
     QStringList required;
 };
 
-const QList<TypeRule> &rules()
-{
+const QList<TypeRule> &rules() {
     static const QList<TypeRule> r = {
         {"channel.follow", "2", {"broadcaster_user_id", "moderator_user_id"}},
         {"stream.online", "1", {"broadcaster_user_id"}},
@@ -31,26 +30,22 @@ const QList<TypeRule> &rules()
     return r;
 }
 
-QString uuid()
-{
+QString uuid() {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
 // Twitch's header timestamps carry nanoseconds.
-QByteArray nanoTimestamp(const QDateTime &t)
-{
+QByteArray nanoTimestamp(const QDateTime &t) {
     return t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz")).toLatin1() + "123456Z";
 }
 
-bool isLoopbackCallback(const QUrl &url)
-{
+bool isLoopbackCallback(const QUrl &url) {
     return url.host() == u"localhost" || QHostAddress(url.host()).isLoopback();
 }
 
 } // namespace
 
-QJsonObject Subscription::json() const
-{
+QJsonObject Subscription::json() const {
     return {{"id", id},
             {"status", status},
             {"type", type},
@@ -62,14 +57,14 @@ QJsonObject Subscription::json() const
 }
 
 EventSubApi::EventSubApi(World &world, Tokens &tokens, QObject *parent)
-    : QObject(parent), m_world(world), m_tokens(tokens)
-{
+    : QObject(parent)
+    , m_world(world)
+    , m_tokens(tokens) {
     m_network.setAutoDeleteReplies(true);
     m_network.setTransferTimeout(10000);
 }
 
-void EventSubApi::registerRoutes(QHttpServer &server)
-{
+void EventSubApi::registerRoutes(QHttpServer &server) {
     server.route("/helix/eventsub/subscriptions", QHttpServerRequest::Method::Post,
                  [this](const QHttpServerRequest &r) { return create(r); });
     server.route("/helix/eventsub/subscriptions", QHttpServerRequest::Method::Get,
@@ -88,14 +83,14 @@ void EventSubApi::registerRoutes(QHttpServer &server)
     });
 }
 
-std::optional<QHttpServerResponse> EventSubApi::checkApp(const QHttpServerRequest &request) const
-{
+std::optional<QHttpServerResponse> EventSubApi::checkApp(const QHttpServerRequest &request) const {
     const QByteArray auth = request.value("Authorization");
     if (auth.isEmpty())
         return twitchError(401, QStringLiteral("Unauthorized"), QStringLiteral("OAuth token is missing"));
     const Token *t = m_tokens.appTokenFrom(auth);
     if (!t) {
-        const bool user = auth.startsWith("Bearer ") && m_tokens.find(QString::fromLatin1(auth.mid(7).trimmed()));
+        const bool user =
+            auth.startsWith("Bearer ") && m_tokens.find(QString::fromLatin1(auth.mid(7).trimmed()));
         return twitchError(401, QStringLiteral("Unauthorized"),
                            user ? QStringLiteral("An app access token is required.")
                                 : QStringLiteral("Invalid OAuth token"));
@@ -106,8 +101,7 @@ std::optional<QHttpServerResponse> EventSubApi::checkApp(const QHttpServerReques
     return std::nullopt;
 }
 
-QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request)
-{
+QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request) {
     if (auto denied = checkApp(request))
         return std::move(*denied);
     const QJsonObject body = QJsonDocument::fromJson(request.body()).object();
@@ -115,7 +109,9 @@ QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request)
     const QString version = body.value("version").toString();
     const QJsonObject condition = body.value("condition").toObject();
     const QJsonObject transport = body.value("transport").toObject();
-    auto bad = [](const QString &message) { return twitchError(400, QStringLiteral("Bad Request"), message); };
+    auto bad = [](const QString &message) {
+        return twitchError(400, QStringLiteral("Bad Request"), message);
+    };
 
     const TypeRule *rule = nullptr;
     for (const TypeRule &r : rules())
@@ -153,7 +149,8 @@ QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request)
     for (const Subscription &s : std::as_const(m_subscriptions))
         if (s.type == type && s.condition == condition &&
             (s.status == u"enabled" || s.status == u"webhook_callback_verification_pending"))
-            return twitchError(409, QStringLiteral("Conflict"), QStringLiteral("subscription already exists"));
+            return twitchError(409, QStringLiteral("Conflict"),
+                               QStringLiteral("subscription already exists"));
 
     Subscription s;
     s.id = uuid();
@@ -172,13 +169,14 @@ QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request)
         ++total;
         cost += x.json().value("cost").toInt();
     }
-    return QHttpServerResponse(
-        QJsonObject{{"data", QJsonArray{s.json()}}, {"total", total}, {"total_cost", cost}, {"max_total_cost", 10000}},
-        QHttpServerResponder::StatusCode::Accepted);
+    return QHttpServerResponse(QJsonObject{{"data", QJsonArray{s.json()}},
+                                           {"total", total},
+                                           {"total_cost", cost},
+                                           {"max_total_cost", 10000}},
+                               QHttpServerResponder::StatusCode::Accepted);
 }
 
-QHttpServerResponse EventSubApi::list(const QHttpServerRequest &request)
-{
+QHttpServerResponse EventSubApi::list(const QHttpServerRequest &request) {
     if (auto denied = checkApp(request))
         return std::move(*denied);
     const QUrlQuery q = request.query();
@@ -219,8 +217,7 @@ QHttpServerResponse EventSubApi::list(const QHttpServerRequest &request)
                                            {"pagination", pagination}});
 }
 
-QHttpServerResponse EventSubApi::remove(const QHttpServerRequest &request)
-{
+QHttpServerResponse EventSubApi::remove(const QHttpServerRequest &request) {
     if (auto denied = checkApp(request))
         return std::move(*denied);
     const QString id = request.query().queryItemValue("id");
@@ -232,15 +229,15 @@ QHttpServerResponse EventSubApi::remove(const QHttpServerRequest &request)
     return twitchError(404, QStringLiteral("Not Found"), QStringLiteral("subscription not found"));
 }
 
-void EventSubApi::verify(const QString &id)
-{
-    auto it = std::find_if(m_subscriptions.begin(), m_subscriptions.end(), [&](auto &s) { return s.id == id; });
+void EventSubApi::verify(const QString &id) {
+    auto it =
+        std::find_if(m_subscriptions.begin(), m_subscriptions.end(), [&](auto &s) { return s.id == id; });
     if (it == m_subscriptions.end())
         return;
     const QString challenge = uuid();
     QJsonObject sub = it->json();
-    const QByteArray body =
-        QJsonDocument(QJsonObject{{"challenge", challenge}, {"subscription", sub}}).toJson(QJsonDocument::Compact);
+    const QByteArray body = QJsonDocument(QJsonObject{{"challenge", challenge}, {"subscription", sub}})
+                                .toJson(QJsonDocument::Compact);
     const QByteArray messageId = uuid().toLatin1();
     const QByteArray timestamp = nanoTimestamp(QDateTime::currentDateTimeUtc());
     QMessageAuthenticationCode mac(QCryptographicHash::Sha256, it->secret);
@@ -261,20 +258,20 @@ void EventSubApi::verify(const QString &id)
         const QByteArray type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
         for (Subscription &s : m_subscriptions)
             if (s.id == id)
-                s.status = status >= 200 && status < 300 && echoed == challenge.toUtf8() && type.startsWith("text/plain")
+                s.status = status >= 200 && status < 300 && echoed == challenge.toUtf8() &&
+                                   type.startsWith("text/plain")
                                ? QStringLiteral("enabled")
                                : QStringLiteral("webhook_callback_verification_failed");
     });
 }
 
-QByteArray EventSubApi::notificationBody(const Subscription &s, const QJsonObject &event) const
-{
-    return QJsonDocument(QJsonObject{{"subscription", s.json()}, {"event", event}}).toJson(QJsonDocument::Compact);
+QByteArray EventSubApi::notificationBody(const Subscription &s, const QJsonObject &event) const {
+    return QJsonDocument(QJsonObject{{"subscription", s.json()}, {"event", event}})
+        .toJson(QJsonDocument::Compact);
 }
 
-void EventSubApi::deliver(const QString &subscriptionId, const QByteArray &messageType, const QByteArray &body,
-                          const QByteArray &messageId, int attempt)
-{
+void EventSubApi::deliver(const QString &subscriptionId, const QByteArray &messageType,
+                          const QByteArray &body, const QByteArray &messageId, int attempt) {
     auto it = std::find_if(m_subscriptions.begin(), m_subscriptions.end(),
                            [&](auto &s) { return s.id == subscriptionId; });
     if (it == m_subscriptions.end())
@@ -295,13 +292,13 @@ void EventSubApi::deliver(const QString &subscriptionId, const QByteArray &messa
     connect(reply, &QNetworkReply::finished, this, [=, this] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if ((status < 200 || status >= 300) && attempt < 4)
-            QTimer::singleShot(500 * (1 << attempt), this,
-                               [=, this] { deliver(subscriptionId, messageType, body, messageId, attempt + 1); });
+            QTimer::singleShot(500 * (1 << attempt), this, [=, this] {
+                deliver(subscriptionId, messageType, body, messageId, attempt + 1);
+            });
     });
 }
 
-QHttpServerResponse EventSubApi::trigger(const QHttpServerRequest &request)
-{
+QHttpServerResponse EventSubApi::trigger(const QHttpServerRequest &request) {
     const QJsonObject body = QJsonDocument::fromJson(request.body()).object();
     const QString type = body.value("type").toString();
     const QString broadcasterId = body.value("broadcaster_user_id").toString();
@@ -333,7 +330,8 @@ QHttpServerResponse EventSubApi::trigger(const QHttpServerRequest &request)
     } else if (type == u"stream.offline") {
         m_world.mutableUserById(b->id)->stream.live = false;
     } else {
-        return twitchError(400, {}, QStringLiteral("type must be channel.follow, stream.online or stream.offline"));
+        return twitchError(400, {},
+                           QStringLiteral("type must be channel.follow, stream.online or stream.offline"));
     }
     // One notification per enabled subscription, as Twitch does (a follow reaches every moderator's one).
     const int repeat = qBound(1, body.value("repeat").toInt(1), 5);
@@ -351,8 +349,7 @@ QHttpServerResponse EventSubApi::trigger(const QHttpServerRequest &request)
     return QHttpServerResponse(QJsonObject{{"message_ids", ids}, {"event", event}});
 }
 
-QHttpServerResponse EventSubApi::revoke(const QHttpServerRequest &request)
-{
+QHttpServerResponse EventSubApi::revoke(const QHttpServerRequest &request) {
     const QJsonObject body = QJsonDocument::fromJson(request.body()).object();
     const QString id = body.value("subscription_id").toString();
     const QString status = body.value("status").toString(QStringLiteral("authorization_revoked"));

@@ -43,9 +43,9 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption worldOption(QStringLiteral("world"),
                                          QStringLiteral("World fixture (JSON); default: the bundled one."),
                                          QStringLiteral("FILE"), QStringLiteral(":/twitch-sim/world.json"));
-    const QCommandLineOption clientIdOption(QStringLiteral("client-id"),
-                                            QStringLiteral("The one registered application's client ID."),
-                                            QStringLiteral("ID"), QStringLiteral("simclient0000000000000000000001"));
+    const QCommandLineOption clientIdOption(
+        QStringLiteral("client-id"), QStringLiteral("The one registered application's client ID."),
+        QStringLiteral("ID"), QStringLiteral("simclient0000000000000000000001"));
     parser.addOptions({listenOption, worldOption, clientIdOption});
     parser.process(app);
 
@@ -64,7 +64,8 @@ int main(int argc, char *argv[]) {
     }
 
     // The client secret comes from the environment, never the command line.
-    const QString secret = qEnvironmentVariable("TWITCH_SIM_CLIENT_SECRET", QStringLiteral("simsecret0000000000000000000001"));
+    const QString secret =
+        qEnvironmentVariable("TWITCH_SIM_CLIENT_SECRET", QStringLiteral("simsecret0000000000000000000001"));
     twitchsim::SimServer sim(std::move(*world), parser.value(clientIdOption), secret);
     if (sim.listen(address, port, &error) == 0) {
         std::fprintf(stderr, "twitch-sim: %s\n", qPrintable(error));

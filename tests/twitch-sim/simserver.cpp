@@ -9,8 +9,7 @@ namespace twitchsim {
 SimServer::SimServer(World world, QString clientId, QString clientSecret, QObject *parent)
     : QObject(parent)
     , m_world(std::move(world))
-    , m_tokens(std::make_unique<Tokens>(clientId, clientSecret))
-{
+    , m_tokens(std::make_unique<Tokens>(clientId, clientSecret)) {
     m_areas.push_back(std::make_unique<ControlApi>(m_world, [this] { return m_baseUrl; }));
     m_areas.push_back(std::make_unique<AuthApi>(m_world, *m_tokens));
     m_areas.push_back(std::make_unique<EventSubApi>(m_world, *m_tokens));
