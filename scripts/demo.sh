@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Starts a server in the background and waits for its "listening on URL" line; prints the URL.
+# Starts a server in the background and waits for its "listening on URL" line; sets $server_url.
 start_server() {
   local name=$1; shift
   local log="$run_dir/$name.log"
@@ -28,7 +28,7 @@ start_server() {
   for _ in $(seq 1 100); do
     local url
     url=$(sed -n 's/.* listening on \([^ ]*\).*/\1/p' "$log" | head -n 1)
-    if [ -n "$url" ]; then echo "$url"; return 0; fi
+    if [ -n "$url" ]; then server_url=$url; return 0; fi
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.1
   done
@@ -37,15 +37,16 @@ start_server() {
   exit 1
 }
 
-sim_url=$(start_server twitch-sim "$build_dir/tests/twitch-sim/twitch-sim" --listen 127.0.0.1:0)
+start_server twitch-sim "$build_dir/tests/twitch-sim/twitch-sim" --listen 127.0.0.1:0
+sim_url=$server_url
 echo "twitch-sim: $sim_url (world: $sim_url/sim/world)"
 
 if [ -x "$build_dir/relay/streams-relay" ]; then
   export TWITCH_AUTH_URL="$sim_url/oauth2" TWITCH_HELIX_URL="$sim_url/helix"
   export TWITCH_IRC_URL="${sim_url/http/ws}/irc" TWITCH_PLAYER_URL="$sim_url/player"
   export TWITCH_CLIENT_ID=simclient0000000000000000000001 TWITCH_CLIENT_SECRET=simsecret0000000000000000000001
-  relay_url=$(STREAMS_RELAY_DATA_DIR="$run_dir/relay" start_server relay "$build_dir/relay/streams-relay" \
-    --listen 127.0.0.1:0)
+  STREAMS_RELAY_DATA_DIR="$run_dir/relay" start_server relay "$build_dir/relay/streams-relay" --listen 127.0.0.1:0
+  relay_url=$server_url
   echo "relay: $relay_url"
 else
   echo "demo: the relay is not built yet (issue 3)."
