@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "platform/hostport.h"
+
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
@@ -10,23 +12,6 @@
 
 namespace streams::relay {
 namespace {
-
-bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port) {
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0)
-        return false;
-    bool ok = false;
-    const uint p = text.mid(colon + 1).toUInt(&ok);
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (host == u"localhost")
-        host = QStringLiteral("127.0.0.1");
-    if (!ok || p > 65535 || !address->setAddress(host))
-        return false;
-    *port = quint16(p);
-    return true;
-}
 
 bool isLoopbackHost(const QString &host) {
     return host == u"localhost" || QHostAddress(host).isLoopback();
@@ -111,7 +96,7 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
     };
 
     const QString listenText = setting(listen, "STREAMS_RELAY_LISTEN");
-    if (!listenText.isEmpty() && !parseHostPort(listenText, &c.listenAddress, &c.listenPort))
+    if (!listenText.isEmpty() && !streams::parseHostPort(listenText, &c.listenAddress, &c.listenPort))
         return fail(
             QStringLiteral("STREAMS_RELAY_LISTEN/--listen must be HOST:PORT, got '%1'").arg(listenText));
 

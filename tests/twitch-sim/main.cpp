@@ -1,5 +1,6 @@
 // twitch-sim: answers like Twitch on one local port, for tests and the demo.
 
+#include "platform/hostport.h"
 #include "platform/shutdownsignals.h"
 #include "simserver.h"
 
@@ -8,25 +9,6 @@
 #include <QHostAddress>
 
 #include <cstdio>
-
-namespace {
-
-bool parseListen(const QString &text, QHostAddress *address, quint16 *port) {
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0)
-        return false;
-    bool ok = false;
-    const uint p = text.mid(colon + 1).toUInt(&ok);
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (!ok || p > 65535 || !address->setAddress(host == QLatin1String("localhost") ? "127.0.0.1" : host))
-        return false;
-    *port = quint16(p);
-    return true;
-}
-
-} // namespace
 
 int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
@@ -51,7 +33,7 @@ int main(int argc, char *argv[]) {
 
     QHostAddress address;
     quint16 port = 0;
-    if (!parseListen(parser.value(listenOption), &address, &port)) {
+    if (!streams::parseHostPort(parser.value(listenOption), &address, &port)) {
         std::fprintf(stderr, "twitch-sim: --listen must be HOST:PORT, got '%s'\n",
                      qPrintable(parser.value(listenOption)));
         return 2;
