@@ -14,10 +14,31 @@
 #include <cstdio>
 #include <cstdlib>
 
+#ifdef Q_OS_UNIX
+#include <sys/resource.h>
+#endif
+
+namespace {
+
+// Every WebSocket client is a descriptor: use all the process may have (systemd's LimitNOFILE, ulimit -Hn).
+void raiseDescriptorLimit()
+{
+#ifdef Q_OS_UNIX
+    rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+#endif
+}
+
+} // namespace
+
 int main(int argc, char *argv[]) {
     // Debian's Qt uses the glib dispatcher, whose per-write socket-notifier bookkeeping is linear in the
     // number of sockets; Qt's own dispatcher is several times faster for 10,000 clients.
     qputenv("QT_NO_GLIB", "1");
+    raiseDescriptorLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("streams-relay"));
     QCoreApplication::setApplicationVersion(QStringLiteral(STREAMS_VERSION));

@@ -1,0 +1,457 @@
+// relay-bench: drives a real streams-relay (and twitch-sim for tokens and subscriptions) on 127.0.0.1 and
+// prints the figures issue 3 sets targets for. A measurement, not a test: it prints, it does not judge.
+//
+//   relay-bench [--clients N] [--seconds S] [--quick]
+
+#include "eventsub/webhook.h"
+#include "serverprocess.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <cstdio>
+#include <sys/resource.h>
+
+using namespace streams::test;
+
+namespace {
+
+const QByteArray kSecret = "bench-webhook-secret-0123456789";
+const QString kClientId = QStringLiteral("simclient0000000000000000000001");
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+void spinFor(int ms)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+}
+
+bool spinUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return true;
+}
+
+double percentile(std::vector<qint64> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t i = std::min(v.size() - 1, std::size_t(p * double(v.size())));
+    return double(v[i]) / 1e6;
+}
+
+qint64 rssKiB(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    return -1;
+}
+
+// One signed webhook request, as Twitch sends it.
+QByteArray webhookRequest(const QString &broadcasterId, bool online, quint64 unique)
+{
+    const QByteArray id = "bench-" + QByteArray::number(unique);
+    const QByteArray ts = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
+    QJsonObject event{{"broadcaster_user_id", broadcasterId},
+                      {"broadcaster_user_login", "b" + broadcasterId},
+                      {"broadcaster_user_name", "B" + broadcasterId}};
+    QString type;
+    if (online) {
+        type = QStringLiteral("stream.online");
+        event.insert("id", QString::number(unique));
+        event.insert("type", "live");
+        event.insert("started_at", QString::fromLatin1(ts));
+    } else {
+        type = QStringLiteral("channel.follow");
+        event.insert("user_id", QString::number(900000 + unique));
+        event.insert("user_login", "f" + QString::number(unique));
+        event.insert("user_name", "F" + QString::number(unique));
+        event.insert("followed_at", QString::fromLatin1(ts));
+    }
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{"subscription", QJsonObject{{"id", "bench"},
+                                                               {"type", type},
+                                                               {"version", online ? "1" : "2"},
+                                                               {"status", "enabled"},
+                                                               {"condition", QJsonObject{{"broadcaster_user_id", broadcasterId}}}}},
+                                  {"event", event}})
+            .toJson(QJsonDocument::Compact);
+    return "POST /eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+           QByteArray::number(body.size()) + "\r\nTwitch-Eventsub-Message-Id: " + id +
+           "\r\nTwitch-Eventsub-Message-Retry: 0\r\nTwitch-Eventsub-Message-Type: notification"
+           "\r\nTwitch-Eventsub-Message-Timestamp: " +
+           ts + "\r\nTwitch-Eventsub-Message-Signature: " + streams::relay::webhookSignature(kSecret, id, ts, body) +
+           "\r\nTwitch-Eventsub-Subscription-Type: " + type.toLatin1() + "\r\n\r\n" + body;
+}
+
+// Keep-alive webhook senders: closed loop (as fast as answers come) or paced (a fixed schedule).
+class WebhookLoad {
+public:
+    WebhookLoad(const QUrl &relay, int connections)
+    {
+        for (int i = 0; i < connections; ++i) {
+            auto c = std::make_unique<Conn>();
+            c->socket.connectToHost(relay.host(), quint16(relay.port()));
+            QObject::connect(&c->socket, &QTcpSocket::readyRead, [this, conn = c.get()] { onRead(*conn); });
+            m_conns.push_back(std::move(c));
+        }
+        spinUntil([this] {
+            return std::all_of(m_conns.begin(), m_conns.end(),
+                               [](auto &c) { return c->socket.state() == QAbstractSocket::ConnectedState; });
+        }, 10000);
+    }
+
+    // Returns answered requests in `seconds` with every connection always busy.
+    qint64 closedLoop(int seconds, const std::function<QByteArray()> &next)
+    {
+        m_next = next;
+        m_answered = 0;
+        m_failed = 0;
+        m_open = true;
+        for (auto &c : m_conns)
+            send(*c, nowNs());
+        spinFor(seconds * 1000);
+        m_open = false;
+        spinUntil([this] { return std::none_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy; }); },
+                  10000);
+        return m_answered;
+    }
+
+    // Sends `rate` requests per second for `seconds`; latency counts from the scheduled time.
+    std::vector<qint64> paced(int rate, int seconds, const std::function<QByteArray()> &next,
+                              std::function<void(qint64 scheduledNs)> onSend = {})
+    {
+        m_next = next;
+        m_latencies.clear();
+        m_open = false;
+        const qint64 start = nowNs();
+        const qint64 interval = 1000000000LL / rate;
+        const qint64 total = qint64(rate) * seconds;
+        qint64 scheduled = 0;
+        while (scheduled < total || std::any_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy || !c->queue.empty(); })) {
+            const qint64 now = nowNs();
+            while (scheduled < total && start + scheduled * interval <= now) {
+                Conn &c = *m_conns[std::size_t(scheduled % qint64(m_conns.size()))];
+                const qint64 at = start + scheduled * interval;
+                c.queue.push_back(at);
+                if (onSend)
+                    onSend(at);
+                ++scheduled;
+            }
+            for (auto &c : m_conns)
+                if (!c->busy && !c->queue.empty()) {
+                    const qint64 at = c->queue.front();
+                    c->queue.pop_front();
+                    send(*c, at);
+                }
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
+            if (nowNs() - start > qint64(seconds + 20) * 1000000000LL)
+                break;
+        }
+        return m_latencies;
+    }
+    qint64 failed() const { return m_failed; }
+
+private:
+    struct Conn {
+        QTcpSocket socket;
+        QByteArray buffer;
+        bool busy = false;
+        qint64 sentAt = 0;
+        std::deque<qint64> queue;
+    };
+    void send(Conn &c, qint64 scheduled)
+    {
+        c.busy = true;
+        c.sentAt = scheduled;
+        c.socket.write(m_next());
+    }
+    void onRead(Conn &c)
+    {
+        c.buffer += c.socket.readAll();
+        for (;;) {
+            const qsizetype end = c.buffer.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            const QByteArray head = c.buffer.left(end).toLower();
+            qsizetype length = 0;
+            const qsizetype cl = head.indexOf("content-length:");
+            if (cl >= 0)
+                length = head.mid(cl + 15, head.indexOf('\r', cl) - cl - 15).trimmed().toLongLong();
+            if (c.buffer.size() < end + 4 + length)
+                return;
+            const bool ok = head.startsWith("http/1.1 2");
+            c.buffer.remove(0, end + 4 + length);
+            c.busy = false;
+            ok ? ++m_answered : ++m_failed;
+            m_latencies.push_back(nowNs() - c.sentAt);
+            if (m_open)
+                send(c, nowNs());
+        }
+    }
+
+    std::vector<std::unique_ptr<Conn>> m_conns;
+    std::function<QByteArray()> m_next;
+    qint64 m_answered = 0;
+    qint64 m_failed = 0;
+    bool m_open = false;
+    std::vector<qint64> m_latencies;
+};
+
+// WebSocket clients: hello, subscribe, then timestamps every event frame.
+class Fleet {
+public:
+    using OnEvent = std::function<void(const QJsonObject &event, qint64 receivedNs)>;
+    explicit Fleet(QUrl relay) : m_url(std::move(relay))
+    {
+        m_url.setScheme(QStringLiteral("ws"));
+        m_url.setPath(QStringLiteral("/ws"));
+    }
+    ~Fleet() { qDeleteAll(m_sockets); }
+
+    // Opens n clients (batched), each authenticating with tokenFor(i) and subscribing to broadcasterFor(i).
+    bool open(int n, const std::function<QString(int)> &tokenFor, const std::function<QString(int)> &broadcasterFor)
+    {
+        const int first = int(m_sockets.size());
+        for (int i = first; i < first + n; ++i) {
+            if (i - m_ready > 500) // at most 500 handshakes in flight
+                spinUntil([&] { return i - m_ready <= 500; }, 30000);
+            auto *ws = new QWebSocket;
+            ws->setReadBufferSize(0);
+            m_sockets.append(ws);
+            const QString token = tokenFor(i);
+            const QString broadcaster = broadcasterFor(i);
+            QObject::connect(ws, &QWebSocket::connected, [ws, token] {
+                ws->sendTextMessage(QStringLiteral(R"({"type":"hello","protocol":1,"token":"%1"})").arg(token));
+            });
+            QObject::connect(ws, &QWebSocket::textMessageReceived, [this, ws, broadcaster](const QString &text) {
+                const qint64 at = nowNs();
+                if (text.startsWith(QLatin1String(R"({"broadcaster_id")")) && text.contains(QLatin1String(R"("type":"event")"))) {
+                    if (m_onEvent)
+                        m_onEvent(QJsonDocument::fromJson(text.toUtf8()).object(), at);
+                } else if (text.contains(QLatin1String(R"("type":"welcome")"))) {
+                    ws->sendTextMessage(QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(broadcaster));
+                } else if (text.contains(QLatin1String(R"("type":"subscribed")"))) {
+                    ++m_ready;
+                } else if (text.contains(QLatin1String(R"("type":"error")")) && !text.contains(QLatin1String("forbidden"))) {
+                    std::fprintf(stderr, "client error: %s\n", qPrintable(text));
+                }
+            });
+            ws->open(m_url);
+        }
+        return spinUntil([&] { return m_ready >= first + n; }, 120000);
+    }
+    void onEvent(OnEvent f) { m_onEvent = std::move(f); }
+    int ready() const { return m_ready; }
+    void closeAll()
+    {
+        for (QWebSocket *ws : std::as_const(m_sockets))
+            ws->close();
+        spinFor(500);
+        qDeleteAll(m_sockets);
+        m_sockets.clear();
+        m_ready = 0;
+    }
+
+private:
+    QUrl m_url;
+    QList<QWebSocket *> m_sockets;
+    int m_ready = 0;
+    OnEvent m_onEvent;
+};
+
+void report(const char *figure, const QString &value, const char *target)
+{
+    std::printf("%-58s %-22s target %s\n", figure, qPrintable(value), target);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    const QCommandLineOption clientsOpt("clients", "Idle clients for intake, fan-out and memory.", "N", "10000");
+    const QCommandLineOption secondsOpt("seconds", "Length of each timed phase.", "S", "5");
+    const QCommandLineOption quickOpt("quick", "Small numbers: checks that the benchmark itself works.");
+    parser.addOptions({clientsOpt, secondsOpt, quickOpt});
+    parser.process(app);
+    const bool quick = parser.isSet(quickOpt);
+    const int clients = quick ? 200 : parser.value(clientsOpt).toInt();
+    const int seconds = quick ? 1 : parser.value(secondsOpt).toInt();
+    const int broadcasters = quick ? 10 : 100;
+    const int perBroadcaster = 10;
+
+    QTemporaryDir dir;
+    // A world with enough broadcasters.
+    QJsonArray users;
+    for (int i = 0; i < broadcasters; ++i) {
+        const QString id = QString::number(2000 + i);
+        users.append(QJsonObject{{"id", id}, {"login", "bench" + id}, {"display_name", "Bench" + id},
+                                 {"profile_image", "lumenwave.svg"}, {"stream", QJsonObject{{"live", false}}}});
+    }
+    QFile world(dir.filePath("world.json"));
+    world.open(QIODevice::WriteOnly);
+    world.write(QJsonDocument(QJsonObject{{"users", users}}).toJson());
+    world.close();
+
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {"--world", world.fileName()});
+    if (!sim.start()) {
+        std::fprintf(stderr, "relay-bench: twitch-sim did not start\n");
+        return 1;
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_AUTH_URL", sim.url().toString() + "/oauth2");
+    env.insert("TWITCH_HELIX_URL", sim.url().toString() + "/helix");
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kSecret));
+    env.insert("STREAMS_RELAY_DATA_DIR", dir.filePath("relay"));
+    env.insert("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "100000");
+    env.insert("QT_LOGGING_RULES", "streams.relay.hub.info=false;streams.relay.webhook.info=false");
+    ServerProcess relay(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"}, env);
+    if (!relay.start() || !spinUntil([&] { return httpGet(relay.url().resolved(QUrl("/readyz"))).status == 200; }, 15000)) {
+        std::fprintf(stderr, "relay-bench: relay did not become ready: %s\n", relay.errors().constData());
+        return 1;
+    }
+    const qint64 relayPid = relay.process().processId();
+
+    std::vector<QString> tokens;
+    for (int i = 0; i < broadcasters; ++i) {
+        QUrl url = sim.url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(2000 + i)));
+        url.setQuery("scopes=moderator%3Aread%3Afollowers");
+        tokens.push_back(QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString());
+    }
+    std::printf("relay-bench: %d clients, %d s phases, relay pid %lld, Qt %s\n", clients, seconds,
+                relayPid, qVersion());
+
+    // Memory and fan-out: `clients` authenticated clients in one room.
+    const qint64 rssBefore = rssKiB(relayPid);
+    Fleet idle(relay.url());
+    QElapsedTimer connectTimer;
+    connectTimer.start();
+    if (!idle.open(clients, [&](int i) { return tokens[std::size_t(i) % tokens.size()]; },
+                   [](int) { return QStringLiteral("2000"); })) {
+        std::fprintf(stderr, "relay-bench: only %d of %d clients got subscribed\n", idle.ready(), clients);
+        return 1;
+    }
+    spinFor(1000);
+    const qint64 rssAfter = rssKiB(relayPid);
+    std::printf("  %d clients connected and subscribed in %.1f s\n", clients, connectTimer.elapsed() / 1000.0);
+    report("memory: resident growth per idle authenticated client",
+           QString::asprintf("%.1f KiB", double(rssAfter - rssBefore) / clients), "<= 25 KiB");
+
+    {
+        int received = 0;
+        qint64 last = 0;
+        idle.onEvent([&](const QJsonObject &, qint64 at) {
+            ++received;
+            last = at;
+        });
+        WebhookLoad one(relay.url(), 1);
+        quint64 unique = 1;
+        const qint64 sent = nowNs();
+        one.closedLoop(0, [&] { return webhookRequest("2000", true, unique++); });
+        spinUntil([&] { return received >= clients; }, 30000);
+        report("fan-out: one online event to all clients, last received",
+               received >= clients ? QString::asprintf("%.1f ms", double(last - sent) / 1e6)
+                                   : QStringLiteral("only %1 received").arg(received),
+               "<= 150 ms");
+        idle.onEvent({});
+    }
+
+    // Intake with the idle clients still connected (events go to other broadcasters' empty rooms).
+    quint64 unique = 1000000;
+    {
+        WebhookLoad load(relay.url(), 32);
+        const qint64 answered = load.closedLoop(seconds, [&] {
+            ++unique;
+            return webhookRequest(QString::number(2001 + int(unique % quint64(broadcasters - 1))), false, unique);
+        });
+        report("intake: stored webhooks/s, 32 keep-alive connections",
+               QString::asprintf("%.0f /s", double(answered) / seconds), ">= 20,000/s");
+        if (load.failed() > 0)
+            std::printf("  (%lld requests were not answered 2xx)\n", load.failed());
+        const int rate = quick ? 500 : 5000;
+        const auto latencies = load.paced(rate, seconds, [&] {
+            ++unique;
+            return webhookRequest(QString::number(2001 + int(unique % quint64(broadcasters - 1))), false, unique);
+        });
+        report(qPrintable(QStringLiteral("intake: acknowledgement latency at %1/s, p50 / p99").arg(rate)),
+               QString::asprintf("%.2f / %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99)),
+               "p99 <= 10 ms");
+    }
+    idle.closeAll();
+
+    // Delivery: 10 clients for each broadcaster, 1,000 webhooks/s spread over them.
+    {
+        Fleet fleet(relay.url());
+        if (!fleet.open(broadcasters * perBroadcaster, [&](int i) { return tokens[std::size_t(i / perBroadcaster)]; },
+                        [&](int i) { return QString::number(2000 + i / perBroadcaster); })) {
+            std::fprintf(stderr, "relay-bench: delivery fleet did not subscribe\n");
+            return 1;
+        }
+        QHash<QString, qint64> sentAt;
+        std::vector<qint64> latencies;
+        fleet.onEvent([&](const QJsonObject &event, qint64 at) {
+            const auto it = sentAt.constFind(event.value("data").toObject().value("id").toString());
+            if (it != sentAt.cend())
+                latencies.push_back(at - *it);
+        });
+        WebhookLoad load(relay.url(), 8);
+        const int rate = quick ? 200 : 1000;
+        quint64 n = 5000000;
+        load.paced(rate, seconds, [&] {
+            ++n;
+            sentAt.insert(QString::number(n), nowNs());
+            return webhookRequest(QString::number(2000 + int(n % quint64(broadcasters))), true, n);
+        });
+        const qint64 expected = qint64(rate) * seconds * perBroadcaster;
+        spinUntil([&] { return qint64(latencies.size()) >= expected; }, 10000);
+        report(qPrintable(QStringLiteral("delivery: %1 webhooks/s, %2 x %3 clients, p50 / p99").arg(rate).arg(broadcasters).arg(perBroadcaster)),
+               QString::asprintf("%.2f / %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99)),
+               "p99 <= 25 ms");
+        std::printf("  %zu of %lld deliveries received\n", latencies.size(), expected);
+        fleet.closeAll();
+    }
+    relay.terminate();
+    sim.terminate();
+    return 0;
+}
