@@ -26,14 +26,15 @@ bool isLive(const QString &status) {
 } // namespace
 
 SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret,
-                                         QString databasePath, QObject *parent)
+                                         const QString &databasePath, Writer write, QObject *parent)
     : QObject(parent)
     , m_api(api)
     , m_callback(std::move(callbackUrl))
     , m_secret(std::move(secret))
-    , m_connectionName(QStringLiteral("subscriptions")) {
+    , m_write(std::move(write)) {
     QString error;
-    if (auto db = openDatabase(databasePath, m_connectionName, false, &error)) {
+    const QString connection = QStringLiteral("subscriptions-load");
+    if (auto db = openDatabase(databasePath, connection, false, &error)) {
         QSqlQuery q(*db);
         q.exec(QStringLiteral(
             "SELECT id, type, broadcaster_id, moderator_id, status, last_wanted_at FROM subscriptions"));
@@ -56,14 +57,13 @@ SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QB
     } else {
         qCWarning(lcSubs).noquote() << error;
     }
+    closeDatabase(connection);
     m_unusedTimer.setInterval(3600 * 1000);
     connect(&m_unusedTimer, &QTimer::timeout, this, [this] { deleteUnused(); });
     m_unusedTimer.start();
 }
 
-SubscriptionManager::~SubscriptionManager() {
-    closeDatabase(m_connectionName);
-}
+SubscriptionManager::~SubscriptionManager() = default;
 
 QString SubscriptionManager::keyFor(const QString &type, const QJsonObject &condition) {
     return type + QLatin1Char('|') + condition.value(QLatin1String("broadcaster_user_id")).toString() +
@@ -288,28 +288,16 @@ void SubscriptionManager::remember(const EventSubSubscription &sub) {
 }
 
 void SubscriptionManager::persist(const Known &k) {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral(
-        "INSERT INTO subscriptions(id, type, broadcaster_id, moderator_id, status, last_wanted_at) "
-        "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
-        "last_wanted_at = excluded.last_wanted_at"));
-    q.addBindValue(k.sub.id);
-    q.addBindValue(k.sub.type);
-    q.addBindValue(k.broadcasterId);
-    q.addBindValue(k.moderatorId);
-    q.addBindValue(k.sub.status);
-    q.addBindValue(k.lastWantedAt);
-    if (!q.exec())
-        qCWarning(lcSubs) << "cannot record subscription" << k.sub.id;
+    m_write(QStringLiteral("INSERT INTO subscriptions(id, type, broadcaster_id, moderator_id, status, last_wanted_at) "
+                           "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
+                           "last_wanted_at = excluded.last_wanted_at"),
+            {k.sub.id, k.sub.type, k.broadcasterId, k.moderatorId, k.sub.status, k.lastWantedAt});
 }
 
 void SubscriptionManager::forget(const QString &key) {
     const Known k = m_known.take(key);
     m_keyById.remove(k.sub.id);
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("DELETE FROM subscriptions WHERE id = ?"));
-    q.addBindValue(k.sub.id);
-    q.exec();
+    m_write(QStringLiteral("DELETE FROM subscriptions WHERE id = ?"), {k.sub.id});
 }
 
 void SubscriptionManager::markVerified(const QString &subscriptionId) {

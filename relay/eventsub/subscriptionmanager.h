@@ -27,8 +27,10 @@ struct EnsureResult {
 class SubscriptionManager : public QObject {
     Q_OBJECT
 public:
-    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, QString databasePath,
-                        QObject *parent = nullptr);
+    using Writer = std::function<void(QString sql, QVariantList bindings)>;
+    // Loads what was recorded in the database; later changes go through `write` (the storage thread).
+    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, const QString &databasePath,
+                        Writer write, QObject *parent = nullptr);
     ~SubscriptionManager() override;
 
     // Lists Twitch's subscriptions and adopts the ones pointing at this relay (call once the app token
@@ -76,7 +78,7 @@ private:
     TwitchApi &m_api;
     QString m_callback;
     QByteArray m_secret;
-    QString m_connectionName;
+    Writer m_write;
     bool m_reconciled = false;
     QHash<QString, Known> m_known;              // key -> subscription
     QHash<QString, QString> m_keyById;          // Twitch id -> key

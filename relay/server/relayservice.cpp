@@ -96,8 +96,10 @@ quint16 RelayService::start(QString *error) {
 
     m_api = std::make_unique<TwitchApi>(TwitchEndpoints{m_config.authUrl, m_config.helixUrl},
                                         m_config.clientId, m_config.clientSecret);
-    m_subscriptions = std::make_unique<SubscriptionManager>(*m_api, m_config.callbackUrl(port).toString(),
-                                                            m_webhookSecret, dbPath);
+    EventStore *store = m_store.get();
+    m_subscriptions = std::make_unique<SubscriptionManager>(
+        *m_api, m_config.callbackUrl(port).toString(), m_webhookSecret, dbPath,
+        [store](QString sql, QVariantList bindings) { store->submitWrite(std::move(sql), std::move(bindings)); });
     connect(m_subscriptions.get(), &SubscriptionManager::revoked, this,
             [this](const QString &b, const QString &m, const QString &type, const QString &reason) {
                 m_hub->revoke(b, m, type, reason);

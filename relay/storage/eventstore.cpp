@@ -79,24 +79,37 @@ void EventStore::submit(IncomingEvent event) {
     }
 }
 
+void EventStore::submitWrite(QString sql, QVariantList bindings) {
+    QMutexLocker lock(&m_mutex);
+    if (m_closed)
+        return;
+    m_writes.emplace_back(std::move(sql), std::move(bindings));
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QMetaObject::invokeMethod(this, &EventStore::flush, Qt::QueuedConnection);
+    }
+}
+
 void EventStore::flush() {
     std::vector<IncomingEvent> batch;
+    std::vector<std::pair<QString, QVariantList>> writes;
     {
         QMutexLocker lock(&m_mutex);
         batch.swap(m_queue);
+        writes.swap(m_writes);
         m_flushScheduled = false;
     }
-    if (batch.empty())
+    if (batch.empty() && writes.empty())
         return;
     CommittedBatch out;
     out.results.reserve(batch.size());
-    if (!storeBatch(batch, out)) {
+    if (!storeBatch(batch, writes, out)) {
         out.events.clear();
         out.results.clear();
         for (const IncomingEvent &e : batch)
             out.results.push_back({e.ticket, StoreOutcome::Failed});
     }
-    if (m_handler)
+    if (m_handler && !out.results.empty())
         m_handler(out);
 }
 
@@ -112,13 +125,30 @@ bool EventStore::ensureOpen() {
     return true;
 }
 
-bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out) {
+bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
+                            CommittedBatch &out) {
     if (!ensureOpen())
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.transaction()) {
         qCWarning(lcStore) << "cannot begin transaction:" << db.lastError().text();
         return false;
+    }
+    for (const auto &[sql, bindings] : writes) {
+        QSqlQuery w(db);
+        w.prepare(sql);
+        for (const QVariant &b : bindings)
+            w.addBindValue(b);
+        if (!w.exec()) // bookkeeping only: log it, keep the events
+            qCWarning(lcStore) << "write failed:" << w.lastError().text();
+    }
+    for (const auto &[sql, bindings] : writes) {
+        QSqlQuery w(db);
+        w.prepare(sql);
+        for (const QVariant &b : bindings)
+            w.addBindValue(b);
+        if (!w.exec()) // bookkeeping only: log it, keep the events
+            qCWarning(lcStore) << "write failed:" << w.lastError().text();
     }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QSqlQuery seen(db);

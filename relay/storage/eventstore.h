@@ -8,6 +8,7 @@
 #include <QMutex>
 #include <QObject>
 #include <QString>
+#include <QVariantList>
 
 #include <functional>
 #include <memory>
@@ -65,6 +66,9 @@ public:
     // Thread-safe. The handler runs on the store's thread after each commit.
     void setCommitHandler(std::function<void(const CommittedBatch &)> handler);
     void submit(IncomingEvent event);
+    // Thread-safe: a small write (e.g. subscription bookkeeping) committed with the next group, so no
+    // other thread ever waits on SQLite's lock.
+    void submitWrite(QString sql, QVariantList bindings);
     // Thread-safe: commits what is queued and closes; blocks until done when called from another thread.
     void shutdown();
 
@@ -78,7 +82,8 @@ private:
     void flush();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
-    bool storeBatch(std::vector<IncomingEvent> &batch, CommittedBatch &out);
+    bool storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
+                    CommittedBatch &out);
 
     const QString m_path;
     const QString m_connectionName;
@@ -89,6 +94,7 @@ private:
 
     QMutex m_mutex;
     std::vector<IncomingEvent> m_queue;
+    std::vector<std::pair<QString, QVariantList>> m_writes;
     bool m_flushScheduled = false;
     bool m_closed = false;
 };

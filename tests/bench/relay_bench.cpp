@@ -13,12 +13,15 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
+#include <QThread>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QWebSocket>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <cstdio>
@@ -228,25 +231,45 @@ private:
     std::vector<qint64> m_latencies;
 };
 
-// WebSocket clients: hello, subscribe, then timestamps every event frame.
-class Fleet {
+// WebSocket clients on a thread of their own (so the load generator's loop never polls them): hello,
+// subscribe, then timestamps every event frame.
+class Fleet : public QObject {
 public:
     using OnEvent = std::function<void(const QJsonObject &event, qint64 receivedNs)>;
     explicit Fleet(QUrl relay) : m_url(std::move(relay))
     {
         m_url.setScheme(QStringLiteral("ws"));
         m_url.setPath(QStringLiteral("/ws"));
+        m_thread.start();
+        moveToThread(&m_thread);
     }
-    ~Fleet() { qDeleteAll(m_sockets); }
-
-    // Opens n clients (batched), each authenticating with tokenFor(i) and subscribing to broadcasterFor(i).
+    ~Fleet() override
+    {
+        QMetaObject::invokeMethod(this, [this] { closeAllHere(); }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
     bool open(int n, const std::function<QString(int)> &tokenFor, const std::function<QString(int)> &broadcasterFor)
+    {
+        bool ok = false;
+        QMetaObject::invokeMethod(this, [&] { ok = openHere(n, tokenFor, broadcasterFor); },
+                                  Qt::BlockingQueuedConnection);
+        return ok;
+    }
+    void closeAll() { QMetaObject::invokeMethod(this, [this] { closeAllHere(); }, Qt::BlockingQueuedConnection); }
+    // Set before events flow; runs on the fleet's thread.
+    void onEvent(OnEvent f) { m_onEvent = std::move(f); }
+    int ready() const { return m_ready; }
+
+private:
+    // Opens n clients (batched), each authenticating with tokenFor(i) and subscribing to broadcasterFor(i).
+    bool openHere(int n, const std::function<QString(int)> &tokenFor, const std::function<QString(int)> &broadcasterFor)
     {
         const int first = int(m_sockets.size());
         for (int i = first; i < first + n; ++i) {
             if (i - m_ready > 500) // at most 500 handshakes in flight
                 spinUntil([&] { return i - m_ready <= 500; }, 30000);
-            auto *ws = new QWebSocket;
+            auto *ws = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
             ws->setReadBufferSize(0);
             m_sockets.append(ws);
             const QString token = tokenFor(i);
@@ -271,9 +294,7 @@ public:
         }
         return spinUntil([&] { return m_ready >= first + n; }, 120000);
     }
-    void onEvent(OnEvent f) { m_onEvent = std::move(f); }
-    int ready() const { return m_ready; }
-    void closeAll()
+    void closeAllHere()
     {
         for (QWebSocket *ws : std::as_const(m_sockets))
             ws->close();
@@ -285,8 +306,9 @@ public:
 
 private:
     QUrl m_url;
+    QThread m_thread;
     QList<QWebSocket *> m_sockets;
-    int m_ready = 0;
+    std::atomic<int> m_ready{0};
     OnEvent m_onEvent;
 };
 
@@ -305,6 +327,7 @@ int main(int argc, char *argv[])
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
     }
+    qputenv("QT_NO_GLIB", "1"); // as the relay: the glib dispatcher is linear in the number of sockets
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
@@ -361,6 +384,7 @@ int main(int argc, char *argv[])
     }
     std::printf("relay-bench: %d clients, %d s phases, relay pid %lld, Qt %s\n", clients, seconds,
                 relayPid, qVersion());
+    std::fflush(stdout);
 
     // Memory and fan-out: `clients` authenticated clients in one room.
     const qint64 rssBefore = rssKiB(relayPid);
@@ -379,8 +403,8 @@ int main(int argc, char *argv[])
            QString::asprintf("%.1f KiB", double(rssAfter - rssBefore) / clients), "<= 25 KiB");
 
     {
-        int received = 0;
-        qint64 last = 0;
+        std::atomic<int> received{0};
+        std::atomic<qint64> last{0};
         idle.onEvent([&](const QJsonObject &, qint64 at) {
             ++received;
             last = at;
@@ -391,8 +415,8 @@ int main(int argc, char *argv[])
         one.closedLoop(0, [&] { return webhookRequest("2000", true, unique++); });
         spinUntil([&] { return received >= clients; }, 30000);
         report("fan-out: one online event to all clients, last received",
-               received >= clients ? QString::asprintf("%.1f ms", double(last - sent) / 1e6)
-                                   : QStringLiteral("only %1 received").arg(received),
+               received >= clients ? QString::asprintf("%.1f ms", double(last.load() - sent) / 1e6)
+                                   : QStringLiteral("only %1 received").arg(received.load()),
                "<= 150 ms");
         idle.onEvent({});
     }
@@ -428,27 +452,37 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "relay-bench: delivery fleet did not subscribe\n");
             return 1;
         }
-        QHash<QString, qint64> sentAt;
+        const int rate = quick ? 200 : 1000;
+        const quint64 base = 5000000;
+        std::vector<std::atomic<qint64>> sentAt(std::size_t(rate) * std::size_t(seconds) + 16);
+        QMutex mutex;
         std::vector<qint64> latencies;
         fleet.onEvent([&](const QJsonObject &event, qint64 at) {
-            const auto it = sentAt.constFind(event.value("data").toObject().value("id").toString());
-            if (it != sentAt.cend())
-                latencies.push_back(at - *it);
+            const quint64 n = event.value("data").toObject().value("id").toString().toULongLong();
+            if (n <= base || n - base >= sentAt.size())
+                return;
+            QMutexLocker lock(&mutex);
+            latencies.push_back(at - sentAt[n - base].load());
         });
         WebhookLoad load(relay.url(), 8);
-        const int rate = quick ? 200 : 1000;
-        quint64 n = 5000000;
+        quint64 n = base;
         load.paced(rate, seconds, [&] {
             ++n;
-            sentAt.insert(QString::number(n), nowNs());
+            if (n - base < sentAt.size())
+                sentAt[n - base] = nowNs();
             return webhookRequest(QString::number(2000 + int(n % quint64(broadcasters))), true, n);
         });
         const qint64 expected = qint64(rate) * seconds * perBroadcaster;
-        spinUntil([&] { return qint64(latencies.size()) >= expected; }, 10000);
+        spinUntil([&] {
+            QMutexLocker lock(&mutex);
+            return qint64(latencies.size()) >= expected;
+        }, 10000);
+        QMutexLocker lock(&mutex);
         report(qPrintable(QStringLiteral("delivery: %1 webhooks/s, %2 x %3 clients, p50 / p99").arg(rate).arg(broadcasters).arg(perBroadcaster)),
                QString::asprintf("%.2f / %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99)),
                "p99 <= 25 ms");
         std::printf("  %zu of %lld deliveries received\n", latencies.size(), expected);
+        lock.unlock();
         fleet.closeAll();
     }
     relay.terminate();

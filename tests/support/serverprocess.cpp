@@ -4,6 +4,7 @@
 #include <QEventLoop>
 #include <QNetworkRequest>
 #include <QRegularExpression>
+#include <QFile>
 #include <QTimer>
 
 namespace streams::test {
@@ -12,6 +13,9 @@ ServerProcess::ServerProcess(QString program, QStringList arguments, QProcessEnv
     : m_program(std::move(program))
     , m_arguments(std::move(arguments)) {
     m_process.setProcessEnvironment(environment);
+    // A pipe nobody reads fills up and blocks the server's logging: keep stderr in a file.
+    m_stderrFile.open();
+    m_process.setStandardErrorFile(m_stderrFile.fileName());
 }
 
 ServerProcess::~ServerProcess() {
@@ -41,15 +45,14 @@ bool ServerProcess::start(int timeoutMs) {
             }
         }
     }
-    m_stderr += m_process.readAllStandardError();
     qWarning("%s did not report a listening URL; stdout: %s stderr: %s", qPrintable(m_program),
-             out.constData(), m_stderr.constData());
+             out.constData(), errors().constData());
     return false;
 }
 
 QByteArray ServerProcess::errors() {
-    m_stderr += m_process.readAllStandardError();
-    return m_stderr;
+    QFile f(m_stderrFile.fileName());
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 void ServerProcess::kill() {

@@ -7,6 +7,7 @@
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStringList>
+#include <QTemporaryFile>
 #include <QUrl>
 
 namespace streams::test {
@@ -33,7 +34,7 @@ private:
     QStringList m_arguments;
     QProcess m_process;
     QUrl m_url;
-    QByteArray m_stderr;
+    QTemporaryFile m_stderrFile;
 };
 
 // Blocking GET/POST helpers for tests (they spin the event loop).
