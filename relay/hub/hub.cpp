@@ -1,5 +1,7 @@
 #include "hub/hub.h"
 
+#include <algorithm>
+
 namespace streams::relay {
 
 Hub::Hub(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch, int threads,
@@ -49,9 +51,13 @@ void Hub::publish(std::vector<StoredEventPtr> events) {
     if (events.empty())
         return;
     auto shared = std::make_shared<const std::vector<StoredEventPtr>>(std::move(events));
-    for (HubWorker *worker : m_workers)
-        QMetaObject::invokeMethod(
-            worker, [worker, shared] { worker->deliver(shared); }, Qt::QueuedConnection);
+    for (HubWorker *worker : m_workers) {
+        const bool wanted = std::any_of(shared->begin(), shared->end(),
+                                        [worker](const StoredEventPtr &e) { return worker->wants(e->broadcasterId); });
+        if (wanted)
+            QMetaObject::invokeMethod(
+                worker, [worker, shared] { worker->deliver(shared); }, Qt::QueuedConnection);
+    }
 }
 
 void Hub::revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,

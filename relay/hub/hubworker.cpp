@@ -145,7 +145,7 @@ void HubWorker::onText(Session *session, const QString &text) {
         handleSubscribe(session, *sub);
     } else if (const auto *unsub = std::get_if<protocol::Unsubscribe>(&message)) {
         if (session->rooms.remove(unsub->broadcasterId) > 0) {
-            m_rooms[unsub->broadcasterId].remove(session);
+            leaveRoom(session, unsub->broadcasterId);
             m_gatekeeper.release(unsub->broadcasterId, session->user.id);
         }
     } else {
@@ -179,7 +179,7 @@ void HubWorker::handleSubscribe(Session *session, const protocol::Subscribe &sub
                                    m_gatekeeper.release(subscribe.broadcasterId, userId);
                                Room &room = s->rooms[subscribe.broadcasterId];
                                room.followsAllowed = r.kinds.contains(QLatin1String("follow"));
-                               m_rooms[subscribe.broadcasterId].insert(s);
+                               joinRoom(s, subscribe.broadcasterId);
                                send(s, protocol::Subscribed{subscribe.broadcasterId, r.kinds});
                                if (subscribe.after)
                                    replay(s, subscribe.broadcasterId, subscribe.after);
@@ -274,15 +274,39 @@ void HubWorker::strike(Session *session, ErrorCode code, const QString &message)
 
 void HubWorker::dropSession(Session *session) {
     for (auto it = session->rooms.cbegin(); it != session->rooms.cend(); ++it) {
-        m_rooms[it.key()].remove(session);
-        if (m_rooms[it.key()].isEmpty())
-            m_rooms.remove(it.key());
+        leaveRoom(session, it.key());
         m_gatekeeper.release(it.key(), session->user.id);
     }
     m_sessions.remove(session->socket);
     session->socket->deleteLater();
     m_metrics.clientDisconnected();
     delete session;
+}
+
+void HubWorker::joinRoom(Session *session, const QString &broadcasterId) {
+    QSet<Session *> &room = m_rooms[broadcasterId];
+    if (room.isEmpty()) {
+        QMutexLocker lock(&m_interestMutex);
+        m_interest.insert(broadcasterId);
+    }
+    room.insert(session);
+}
+
+void HubWorker::leaveRoom(Session *session, const QString &broadcasterId) {
+    auto room = m_rooms.find(broadcasterId);
+    if (room == m_rooms.end())
+        return;
+    room->remove(session);
+    if (room->isEmpty()) {
+        m_rooms.erase(room);
+        QMutexLocker lock(&m_interestMutex);
+        m_interest.remove(broadcasterId);
+    }
+}
+
+bool HubWorker::wants(const QString &broadcasterId) const {
+    QMutexLocker lock(&m_interestMutex);
+    return m_interest.contains(broadcasterId);
 }
 
 void HubWorker::watchdog() {

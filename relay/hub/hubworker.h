@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QMutex>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -43,6 +44,9 @@ public:
                 const QString &reason);
     void closeAll();
     int clientCount() const { return int(m_sessions.size()); }
+    // Any thread: whether a client of this worker is subscribed to the broadcaster. Waking a worker
+    // costs a poll over all its sockets, so events nobody here wants are not posted to it.
+    bool wants(const QString &broadcasterId) const;
 
 private:
     struct Room {
@@ -71,6 +75,8 @@ private:
     void strike(Session *session, protocol::ErrorCode code, const QString &message);
     void dropSession(Session *session);
     void watchdog();
+    void joinRoom(Session *session, const QString &broadcasterId);
+    void leaveRoom(Session *session, const QString &broadcasterId);
 
     Gatekeeper &m_gatekeeper;
     Metrics &m_metrics;
@@ -82,6 +88,8 @@ private:
     std::unique_ptr<EventReader> m_reader;
     QHash<QWebSocket *, Session *> m_sessions;
     QHash<QString, QSet<Session *>> m_rooms; // broadcaster -> sessions subscribed to it
+    mutable QMutex m_interestMutex;
+    QSet<QString> m_interest; // the keys of m_rooms, readable from other threads
     QTimer *m_watchdog = nullptr;            // created on the worker's thread
     QElapsedTimer m_sincePing;
 };
