@@ -51,7 +51,9 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
                        "(10-100 ASCII chars),\n"
                        "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), "
                        "STREAMS_RELAY_HUB_THREADS (2),\n"
-                       "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
+                       "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), STREAMS_RELAY_DURABILITY (fsync: every acknowledged\n"
+        "event is on disk; os: in the OS's buffers, survives a relay crash but not a power cut),\n"
+        "TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
@@ -178,6 +180,11 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
     if (!number("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", 256, 1, 1000000, &c.maxConnectionsPerIp))
         return fail(
             QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP must be a whole number from 1 to 1000000"));
+
+    const QString durability = env.value(QStringLiteral("STREAMS_RELAY_DURABILITY"), QStringLiteral("fsync"));
+    if (durability != u"fsync" && durability != u"os")
+        return fail(QStringLiteral("STREAMS_RELAY_DURABILITY must be fsync or os, got '%1'").arg(durability));
+    c.fsyncEveryCommit = durability == u"fsync";
 
     result.config = c;
     return result;

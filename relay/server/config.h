@@ -26,6 +26,7 @@ struct RelayConfig {
     int retentionEvents = 10000;
     int hubThreads = 2;
     int maxConnectionsPerIp = 256;
+    bool fsyncEveryCommit = true; // STREAMS_RELAY_DURABILITY=fsync (default) or os
 
     QUrl callbackUrl(quint16 boundPort) const;
 };

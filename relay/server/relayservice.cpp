@@ -56,7 +56,8 @@ quint16 RelayService::start(QString *error) {
     QFile::setPermissions(m_config.dataDir,
                           QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     const QString dbPath = QDir(m_config.dataDir).filePath(QStringLiteral("relay.sqlite3"));
-    m_store = EventStore::open(dbPath, {m_config.retentionDays, m_config.retentionEvents}, error);
+    m_store = EventStore::open(dbPath, {m_config.retentionDays, m_config.retentionEvents},
+                               m_config.fsyncEveryCommit ? Durability::Fsync : Durability::OsBuffers, error);
     if (!m_store)
         return 0;
     m_store->setCommitHandler([this](const CommittedBatch &batch) {
@@ -75,6 +76,15 @@ quint16 RelayService::start(QString *error) {
     m_storeThread.setObjectName(QStringLiteral("storage"));
     m_store->moveToThread(&m_storeThread);
     m_storeThread.start();
+    m_checkpointer = std::make_unique<Checkpointer>(dbPath);
+    m_checkpointer->moveToThread(&m_checkpointThread);
+    m_checkpointThread.setObjectName(QStringLiteral("checkpoint"));
+    m_checkpointThread.start();
+    QMetaObject::invokeMethod(m_checkpointer.get(), [this] {
+        m_checkpointTimer = new QTimer(m_checkpointer.get());
+        connect(m_checkpointTimer, &QTimer::timeout, m_checkpointer.get(), &Checkpointer::checkpoint);
+        m_checkpointTimer->start(500);
+    });
     QMetaObject::invokeMethod(m_store.get(), &EventStore::prune, Qt::QueuedConnection);
     m_retention.setInterval(10 * 60 * 1000);
     connect(&m_retention, &QTimer::timeout, this,
@@ -133,6 +143,12 @@ void RelayService::stop() {
         m_hub->shutdown();
     m_storeThread.quit();
     m_storeThread.wait();
+    QMetaObject::invokeMethod(m_checkpointer.get(), [this] {
+        m_checkpointer->checkpoint();
+        delete m_checkpointTimer;
+    }, Qt::BlockingQueuedConnection);
+    m_checkpointThread.quit();
+    m_checkpointThread.wait();
 }
 
 #if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)

@@ -72,6 +72,9 @@ private:
     Metrics m_metrics;
     std::unique_ptr<EventStore> m_store;
     QThread m_storeThread;
+    std::unique_ptr<Checkpointer> m_checkpointer;
+    QThread m_checkpointThread;
+    QTimer *m_checkpointTimer = nullptr;
     std::unique_ptr<TwitchApi> m_api;
     std::unique_ptr<SubscriptionManager> m_subscriptions;
     std::unique_ptr<Hub> m_hub;

@@ -24,7 +24,8 @@ QString uniqueConnectionName(const char *role) {
 
 } // namespace
 
-std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention, QString *error) {
+std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention, Durability durability,
+                                             QString *error) {
     const QString name = uniqueConnectionName("writer");
     auto db = openDatabase(path, name, true, error);
     if (!db)
@@ -46,16 +47,17 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolic
         *error = QStringLiteral("database %1 has no epoch").arg(path);
         return nullptr;
     }
-    return std::unique_ptr<EventStore>(new EventStore(path, name, epoch, nextSeq, retention));
+    return std::unique_ptr<EventStore>(new EventStore(path, name, epoch, nextSeq, retention, durability));
 }
 
 EventStore::EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq,
-                       RetentionPolicy retention)
+                       RetentionPolicy retention, Durability durability)
     : m_path(std::move(path))
     , m_connectionName(std::move(connectionName))
     , m_epoch(std::move(epoch))
     , m_nextSeq(nextSeq)
-    , m_retention(retention) {}
+    , m_retention(retention)
+    , m_durability(durability) {}
 
 EventStore::~EventStore() = default;
 
@@ -117,11 +119,17 @@ bool EventStore::ensureOpen() {
     if (QSqlDatabase::database(m_connectionName, false).isOpen())
         return true;
     QString error;
-    if (!openDatabase(m_path, m_connectionName, false, &error)) {
+    auto db = openDatabase(m_path, m_connectionName, false, &error);
+    if (!db) {
         qCWarning(lcStore).noquote() << error;
         closeDatabase(m_connectionName);
         return false;
     }
+    QSqlQuery q(*db);
+    // Checkpoints run on the Checkpointer's thread, not in the commit path.
+    q.exec(QStringLiteral("PRAGMA wal_autocheckpoint=0"));
+    if (m_durability == Durability::OsBuffers)
+        q.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
     return true;
 }
 
@@ -261,6 +269,27 @@ void EventStore::prune() {
     }
     if (deleted > 0)
         qCInfo(lcStore) << "retention removed" << deleted << "events";
+}
+
+Checkpointer::~Checkpointer() {
+    if (!m_connectionName.isEmpty())
+        closeDatabase(m_connectionName);
+}
+
+void Checkpointer::checkpoint() {
+    if (m_connectionName.isEmpty()) {
+        QString error;
+        m_connectionName = uniqueConnectionName("checkpointer");
+        if (!openDatabase(m_path, m_connectionName, false, &error)) {
+            qCWarning(lcStore).noquote() << error;
+            closeDatabase(m_connectionName);
+            m_connectionName.clear();
+            return;
+        }
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)")))
+        qCWarning(lcStore) << "checkpoint failed:" << q.lastError().text();
 }
 
 std::unique_ptr<EventReader> EventReader::open(const QString &path, QString *error) {

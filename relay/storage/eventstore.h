@@ -53,11 +53,18 @@ struct RetentionPolicy {
     int eventsPerBroadcaster = 10000;
 };
 
+// How a commit reaches the disk before its webhooks are acknowledged.
+enum class Durability {
+    Fsync,     // every commit is fsync'ed: survives a power cut (SQLite synchronous=FULL)
+    OsBuffers, // written to the OS before the answer: survives a relay crash, not a power cut (NORMAL)
+};
+
 class EventStore : public QObject {
     Q_OBJECT
 public:
     // Opens the database (migrating it) on the calling thread; move the object to its thread afterwards.
-    static std::unique_ptr<EventStore> open(const QString &path, RetentionPolicy retention, QString *error);
+    static std::unique_ptr<EventStore> open(const QString &path, RetentionPolicy retention, Durability durability,
+                                            QString *error);
     ~EventStore() override;
 
     QString epoch() const { return m_epoch; }
@@ -78,7 +85,7 @@ public:
 
 private:
     EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq,
-               RetentionPolicy retention);
+               RetentionPolicy retention, Durability durability);
     void flush();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
@@ -90,6 +97,7 @@ private:
     const QString m_epoch;
     qint64 m_nextSeq = 1;
     RetentionPolicy m_retention;
+    Durability m_durability;
     std::function<void(const CommittedBatch &)> m_handler;
 
     QMutex m_mutex;
@@ -97,6 +105,18 @@ private:
     std::vector<std::pair<QString, QVariantList>> m_writes;
     bool m_flushScheduled = false;
     bool m_closed = false;
+};
+
+// Moves the write-ahead log into the database on its own thread, so the writer never pays for it.
+class Checkpointer : public QObject {
+    Q_OBJECT
+public:
+    explicit Checkpointer(QString path) : m_path(std::move(path)) {}
+    ~Checkpointer() override;
+    void checkpoint(); // on its thread, from a timer
+private:
+    QString m_path;
+    QString m_connectionName;
 };
 
 // Read side, one per thread.

@@ -9,6 +9,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -40,24 +41,29 @@ qint64 nowNs()
         .count();
 }
 
+// Waits in the event loop (blocking in poll, not spinning: the relay needs the CPU).
 void spinFor(int ms)
 {
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
 }
 
 bool spinUntil(const std::function<bool()> &done, int timeoutMs)
 {
-    QElapsedTimer t;
-    t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer check;
+    check.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    check.start(2);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return done();
 }
 
 double percentile(std::vector<qint64> v, double p)
@@ -161,7 +167,21 @@ public:
         const qint64 interval = 1000000000LL / rate;
         const qint64 total = qint64(rate) * seconds;
         qint64 scheduled = 0;
-        while (scheduled < total || std::any_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy || !c->queue.empty(); })) {
+        auto idle = [this] {
+            return std::none_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy || !c->queue.empty(); });
+        };
+        // A 1 ms tick releases what is due; an answer releases the next queued request at once.
+        m_onIdleConn = [this](Conn &c) {
+            if (!c.queue.empty()) {
+                const qint64 at = c.queue.front();
+                c.queue.pop_front();
+                send(c, at);
+            }
+        };
+        QEventLoop loop;
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&tick, &QTimer::timeout, &loop, [&] {
             const qint64 now = nowNs();
             while (scheduled < total && start + scheduled * interval <= now) {
                 Conn &c = *m_conns[std::size_t(scheduled % qint64(m_conns.size()))];
@@ -170,17 +190,15 @@ public:
                 if (onSend)
                     onSend(at);
                 ++scheduled;
+                if (!c.busy)
+                    m_onIdleConn(c);
             }
-            for (auto &c : m_conns)
-                if (!c->busy && !c->queue.empty()) {
-                    const qint64 at = c->queue.front();
-                    c->queue.pop_front();
-                    send(*c, at);
-                }
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
-            if (nowNs() - start > qint64(seconds + 20) * 1000000000LL)
-                break;
-        }
+            if ((scheduled >= total && idle()) || now - start > qint64(seconds + 20) * 1000000000LL)
+                loop.quit();
+        });
+        tick.start(1);
+        loop.exec();
+        m_onIdleConn = nullptr;
         return m_latencies;
     }
     qint64 failed() const { return m_failed; }
@@ -220,11 +238,14 @@ private:
             m_latencies.push_back(nowNs() - c.sentAt);
             if (m_open)
                 send(c, nowNs());
+            else if (m_onIdleConn)
+                m_onIdleConn(c);
         }
     }
 
     std::vector<std::unique_ptr<Conn>> m_conns;
     std::function<QByteArray()> m_next;
+    std::function<void(Conn &)> m_onIdleConn;
     qint64 m_answered = 0;
     qint64 m_failed = 0;
     bool m_open = false;
@@ -334,7 +355,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption clientsOpt("clients", "Idle clients for intake, fan-out and memory.", "N", "10000");
     const QCommandLineOption secondsOpt("seconds", "Length of each timed phase.", "S", "5");
     const QCommandLineOption quickOpt("quick", "Small numbers: checks that the benchmark itself works.");
-    parser.addOptions({clientsOpt, secondsOpt, quickOpt});
+    const QCommandLineOption durabilityOpt("durability", "The relay's STREAMS_RELAY_DURABILITY: fsync or os.",
+                                           "MODE", "fsync");
+    parser.addOptions({clientsOpt, secondsOpt, quickOpt, durabilityOpt});
     parser.process(app);
     const bool quick = parser.isSet(quickOpt);
     const int clients = quick ? 200 : parser.value(clientsOpt).toInt();
@@ -368,6 +391,7 @@ int main(int argc, char *argv[])
     env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kSecret));
     env.insert("STREAMS_RELAY_DATA_DIR", dir.filePath("relay"));
     env.insert("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "100000");
+    env.insert("STREAMS_RELAY_DURABILITY", parser.value(durabilityOpt));
     env.insert("QT_LOGGING_RULES", "streams.relay.hub.info=false;streams.relay.webhook.info=false");
     ServerProcess relay(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"}, env);
     if (!relay.start() || !spinUntil([&] { return httpGet(relay.url().resolved(QUrl("/readyz"))).status == 200; }, 15000)) {
@@ -382,8 +406,8 @@ int main(int argc, char *argv[])
         url.setQuery("scopes=moderator%3Aread%3Afollowers");
         tokens.push_back(QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString());
     }
-    std::printf("relay-bench: %d clients, %d s phases, relay pid %lld, Qt %s\n", clients, seconds,
-                relayPid, qVersion());
+    std::printf("relay-bench: %d clients, %d s phases, durability %s, relay pid %lld, Qt %s\n", clients, seconds,
+                qPrintable(parser.value(durabilityOpt)), relayPid, qVersion());
     std::fflush(stdout);
 
     // Memory and fan-out: `clients` authenticated clients in one room.
