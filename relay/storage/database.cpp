@@ -29,9 +29,7 @@ const char *const kMigrations[] = {
            received_at INTEGER NOT NULL,
            frame BLOB NOT NULL);
        CREATE INDEX events_by_broadcaster ON events(broadcaster_id, seq);
-       CREATE INDEX events_by_time ON events(received_at);
        CREATE TABLE seen_messages(message_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL);
-       CREATE INDEX seen_by_time ON seen_messages(received_at);
        CREATE TABLE pruned(broadcaster_id TEXT PRIMARY KEY, through_seq INTEGER NOT NULL);
        CREATE TABLE subscriptions(
            id TEXT PRIMARY KEY,

@@ -237,33 +237,68 @@ void EventStore::prune() {
     if (!ensureOpen())
         return;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - qint64(m_retention.days) * 86400;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (!db.transaction())
         return;
+    bool ok = true;
+    auto exec = [&](QSqlQuery &q) {
+        if (!q.exec()) {
+            qCWarning(lcStore) << "retention pass failed:" << q.lastError().text();
+            ok = false;
+        }
+        return ok;
+    };
+    // Per broadcaster, the newest seq that goes. Rows are in time order by seq, so the time cutoff is one
+    // seq, found by walking the primary key from the oldest row.
+    QHash<QString, qint64> through;
     QSqlQuery q(db);
-    // Record, per broadcaster, the newest seq about to go, so resuming clients get `reset`.
-    q.prepare(QStringLiteral(
-        "INSERT INTO pruned(broadcaster_id, through_seq) "
-        "SELECT broadcaster_id, MAX(seq) FROM events e WHERE received_at < ?1 OR seq <= ("
-        "  SELECT seq FROM events x WHERE x.broadcaster_id = e.broadcaster_id ORDER BY seq DESC LIMIT 1 "
-        "OFFSET ?2) "
-        "GROUP BY broadcaster_id "
-        "ON CONFLICT(broadcaster_id) DO UPDATE SET through_seq = MAX(through_seq, excluded.through_seq)"));
-    q.addBindValue(cutoff);
-    q.addBindValue(m_retention.eventsPerBroadcaster);
-    bool ok = q.exec();
+    q.prepare(QStringLiteral("SELECT seq FROM events WHERE received_at >= ? ORDER BY seq LIMIT 1"));
+    q.addBindValue(now - qint64(m_retention.days) * 86400);
+    if (exec(q)) {
+        const qint64 keepFrom = q.next() ? q.value(0).toLongLong() : m_nextSeq;
+        QSqlQuery old(db);
+        old.prepare(QStringLiteral("SELECT broadcaster_id, MAX(seq) FROM events WHERE seq < ? GROUP BY broadcaster_id"));
+        old.addBindValue(keepFrom);
+        if (exec(old))
+            while (old.next())
+                through[old.value(0).toString()] = old.value(1).toLongLong();
+    }
+    QSqlQuery crowded(db);
+    crowded.prepare(QStringLiteral("SELECT broadcaster_id FROM events GROUP BY broadcaster_id HAVING COUNT(*) > ?"));
+    crowded.addBindValue(m_retention.eventsPerBroadcaster);
+    if (exec(crowded)) {
+        QSqlQuery nth(db);
+        nth.prepare(QStringLiteral("SELECT seq FROM events WHERE broadcaster_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"));
+        while (crowded.next()) {
+            const QString b = crowded.value(0).toString();
+            nth.bindValue(0, b);
+            nth.bindValue(1, m_retention.eventsPerBroadcaster);
+            if (exec(nth) && nth.next())
+                through[b] = qMax(through.value(b), nth.value(0).toLongLong());
+        }
+    }
+    qint64 deleted = 0;
+    QSqlQuery mark(db);
+    mark.prepare(QStringLiteral("INSERT INTO pruned(broadcaster_id, through_seq) VALUES(?, ?) ON CONFLICT(broadcaster_id) "
+                                "DO UPDATE SET through_seq = MAX(through_seq, excluded.through_seq)"));
     QSqlQuery del(db);
-    del.prepare(QStringLiteral("DELETE FROM events WHERE seq <= (SELECT through_seq FROM pruned p "
-                               "WHERE p.broadcaster_id = events.broadcaster_id)"));
-    ok = ok && del.exec();
-    const int deleted = del.numRowsAffected();
-    // Message ids only guard the 10-minute replay window and Twitch's retries; a day is plenty.
+    del.prepare(QStringLiteral("DELETE FROM events WHERE broadcaster_id = ? AND seq <= ?"));
+    for (auto it = through.cbegin(); ok && it != through.cend(); ++it) {
+        mark.bindValue(0, it.key());
+        mark.bindValue(1, it.value());
+        del.bindValue(0, it.key());
+        del.bindValue(1, it.value());
+        if (exec(mark) && exec(del))
+            deleted += del.numRowsAffected();
+    }
+    // Message ids only guard the 10-minute replay window and Twitch's retries; a day is plenty. Rows go in
+    // in time order, so the oldest are the lowest rowids: no time index has to be kept up on every insert.
     QSqlQuery seen(db);
-    seen.prepare(QStringLiteral("DELETE FROM seen_messages WHERE received_at < ?"));
-    seen.addBindValue(QDateTime::currentSecsSinceEpoch() - 86400);
-    ok = ok && seen.exec();
+    seen.prepare(QStringLiteral("DELETE FROM seen_messages WHERE rowid < COALESCE((SELECT rowid FROM seen_messages "
+                                "WHERE received_at >= ? ORDER BY rowid LIMIT 1), (SELECT MAX(rowid) + 1 FROM seen_messages))"));
+    seen.addBindValue(now - 86400);
+    exec(seen);
     if (!ok || !db.commit()) {
-        qCWarning(lcStore) << "retention pass failed:" << q.lastError().text() << del.lastError().text();
         db.rollback();
         return;
     }
