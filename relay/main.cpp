@@ -21,8 +21,7 @@
 namespace {
 
 // Every WebSocket client is a descriptor: use all the process may have (systemd's LimitNOFILE, ulimit -Hn).
-void raiseDescriptorLimit()
-{
+void raiseDescriptorLimit() {
 #ifdef Q_OS_UNIX
     rlimit limit = {};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {

@@ -1,5 +1,9 @@
 streams_add_test(tst_webhook SOURCES relay/tst_webhook.cpp LIBS streams_relay_lib)
-streams_add_test(tst_relay SOURCES relay/tst_relay.cpp LIBS streams_testsupport streams_relay_lib Qt6::WebSockets
-    TIMEOUT 300)
-target_compile_definitions(tst_relay PRIVATE STREAMS_RELAY_PATH="$<TARGET_FILE:streams-relay>")
-add_dependencies(tst_relay streams-relay)
+add_library(streams_relayharness STATIC relay/relayharness.h relay/relayharness.cpp)
+target_include_directories(streams_relayharness PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/relay)
+target_link_libraries(streams_relayharness PUBLIC streams_testsupport Qt6::WebSockets Qt6::Test)
+target_compile_definitions(streams_relayharness PUBLIC STREAMS_RELAY_PATH="$<TARGET_FILE:streams-relay>")
+add_dependencies(streams_relayharness streams-relay)
+
+streams_add_test(tst_relay SOURCES relay/tst_relay.cpp LIBS streams_relayharness TIMEOUT 300)
+streams_add_test(tst_relay_limits SOURCES relay/tst_relay_limits.cpp LIBS streams_relayharness TIMEOUT 300)

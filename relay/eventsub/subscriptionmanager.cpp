@@ -288,9 +288,10 @@ void SubscriptionManager::remember(const EventSubSubscription &sub) {
 }
 
 void SubscriptionManager::persist(const Known &k) {
-    m_write(QStringLiteral("INSERT INTO subscriptions(id, type, broadcaster_id, moderator_id, status, last_wanted_at) "
-                           "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
-                           "last_wanted_at = excluded.last_wanted_at"),
+    m_write(QStringLiteral(
+                "INSERT INTO subscriptions(id, type, broadcaster_id, moderator_id, status, last_wanted_at) "
+                "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
+                "last_wanted_at = excluded.last_wanted_at"),
             {k.sub.id, k.sub.type, k.broadcasterId, k.moderatorId, k.sub.status, k.lastWantedAt});
 }
 

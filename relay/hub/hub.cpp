@@ -52,8 +52,9 @@ void Hub::publish(std::vector<StoredEventPtr> events) {
         return;
     auto shared = std::make_shared<const std::vector<StoredEventPtr>>(std::move(events));
     for (HubWorker *worker : m_workers) {
-        const bool wanted = std::any_of(shared->begin(), shared->end(),
-                                        [worker](const StoredEventPtr &e) { return worker->wants(e->broadcasterId); });
+        const bool wanted = std::any_of(shared->begin(), shared->end(), [worker](const StoredEventPtr &e) {
+            return worker->wants(e->broadcasterId);
+        });
         if (wanted)
             QMetaObject::invokeMethod(
                 worker, [worker, shared] { worker->deliver(shared); }, Qt::QueuedConnection);

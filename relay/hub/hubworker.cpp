@@ -57,9 +57,13 @@ void HubWorker::adopt(qintptr descriptor, const QString &peer) {
         m_onClosed(peer);
         return;
     }
-    // The WebSocket owns the TCP socket once the handshake succeeds; either way its end frees the peer's
-    // slot.
-    connect(socket, &QObject::destroyed, this, [this, peer] { m_onClosed(peer); });
+    // QWebSocket neither owns the TCP socket it upgrades nor keeps others' connections to it, so the
+    // worker tracks it: handshakes that never finish are swept by the watchdog, sessions free it.
+    const QString key =
+        socket->peerAddress().toString() + QLatin1Char('|') + QString::number(socket->peerPort());
+    Handshake pending{socket, peer, {}};
+    pending.since.start();
+    m_handshaking.insert(key, pending);
     m_server->handleConnection(socket);
 }
 
@@ -70,7 +74,10 @@ void HubWorker::onNewConnection() {
         ws->setMaxAllowedIncomingFrameSize(protocol::kMaxFrameBytes);
         auto *session = new Session;
         session->socket = ws;
-        session->peer = ws->peerAddress().toString();
+        const Handshake pending = m_handshaking.take(ws->peerAddress().toString() + QLatin1Char('|') +
+                                                     QString::number(ws->peerPort()));
+        session->tcp = pending.socket;
+        session->peer = pending.peer.isEmpty() ? ws->peerAddress().toString() : pending.peer;
         session->connected.start();
         session->lastHeard.start();
         session->tokenClock.start();
@@ -279,6 +286,9 @@ void HubWorker::dropSession(Session *session) {
     }
     m_sessions.remove(session->socket);
     session->socket->deleteLater();
+    if (session->tcp)
+        session->tcp->deleteLater(); // posted after the QWebSocket's, so deleted after it
+    m_onClosed(session->peer);
     m_metrics.clientDisconnected();
     delete session;
 }
@@ -310,14 +320,27 @@ bool HubWorker::wants(const QString &broadcasterId) const {
 }
 
 void HubWorker::watchdog() {
+    for (auto it = m_handshaking.begin(); it != m_handshaking.end();) {
+        QTcpSocket *tcp = it->socket;
+        const bool gone = !tcp || tcp->state() == QAbstractSocket::UnconnectedState;
+        if (gone || it->since.elapsed() > 2 * m_options.helloTimeoutMs) {
+            if (tcp)
+                tcp->deleteLater();
+            m_onClosed(it->peer);
+            it = m_handshaking.erase(it);
+        } else {
+            ++it;
+        }
+    }
     const bool pingNow = m_sincePing.elapsed() >= m_options.pingIntervalMs;
     if (pingNow)
         m_sincePing.restart();
     const auto sessions = m_sessions.values();
     for (Session *s : sessions) {
         if (s->state == Session::State::AwaitingHello && s->connected.elapsed() > m_options.helloTimeoutMs) {
-            s->socket->close(QWebSocketProtocol::CloseCode(4001),
-                             QStringLiteral("hello not received within 10 s"));
+            s->socket->close(
+                QWebSocketProtocol::CloseCode(4001),
+                QStringLiteral("hello not received within %1 s").arg(m_options.helloTimeoutMs / 1000));
             s->state = Session::State::Authenticating; // close once
             continue;
         }

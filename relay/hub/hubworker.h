@@ -9,12 +9,14 @@
 #include <QHash>
 #include <QMutex>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
 #include <memory>
 #include <vector>
 
+class QTcpSocket;
 class QWebSocket;
 class QWebSocketServer;
 
@@ -55,6 +57,7 @@ private:
     };
     struct Session {
         QWebSocket *socket = nullptr;
+        QTcpSocket *tcp = nullptr; // the upgraded connection, owned by the worker
         QString peer;
         enum class State { AwaitingHello, Authenticating, Ready } state = State::AwaitingHello;
         protocol::UserRef user;
@@ -87,10 +90,16 @@ private:
     QWebSocketServer *m_server = nullptr;
     std::unique_ptr<EventReader> m_reader;
     QHash<QWebSocket *, Session *> m_sessions;
+    struct Handshake {
+        QPointer<QTcpSocket> socket;
+        QString peer;
+        QElapsedTimer since;
+    };
+    QHash<QString, Handshake> m_handshaking; // "address|port" -> connection not yet upgraded
     QHash<QString, QSet<Session *>> m_rooms; // broadcaster -> sessions subscribed to it
     mutable QMutex m_interestMutex;
-    QSet<QString> m_interest; // the keys of m_rooms, readable from other threads
-    QTimer *m_watchdog = nullptr;            // created on the worker's thread
+    QSet<QString> m_interest;     // the keys of m_rooms, readable from other threads
+    QTimer *m_watchdog = nullptr; // created on the worker's thread
     QElapsedTimer m_sincePing;
 };
 

@@ -42,16 +42,18 @@ QUrl RelayConfig::callbackUrl(quint16 boundPort) const {
 
 ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &env) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Receives Twitch EventSub webhooks and pushes them to Streams & Events Viewer clients "
-                       "over WebSocket.\n"
-                       "Environment: STREAMS_RELAY_LISTEN, STREAMS_RELAY_PUBLIC_URL, STREAMS_RELAY_DATA_DIR, "
-                       "TWITCH_CLIENT_ID,\n"
-                       "TWITCH_CLIENT_SECRET or TWITCH_CLIENT_SECRET_FILE, STREAMS_RELAY_WEBHOOK_SECRET "
-                       "(10-100 ASCII chars),\n"
-                       "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), "
-                       "STREAMS_RELAY_HUB_THREADS (2),\n"
-                       "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), STREAMS_RELAY_DURABILITY (fsync: every acknowledged\n"
+    parser.setApplicationDescription(QStringLiteral(
+        "Receives Twitch EventSub webhooks and pushes them to Streams & Events Viewer clients "
+        "over WebSocket.\n"
+        "Environment: STREAMS_RELAY_LISTEN, STREAMS_RELAY_PUBLIC_URL, STREAMS_RELAY_DATA_DIR, "
+        "TWITCH_CLIENT_ID,\n"
+        "TWITCH_CLIENT_SECRET or TWITCH_CLIENT_SECRET_FILE, STREAMS_RELAY_WEBHOOK_SECRET "
+        "(10-100 ASCII chars),\n"
+        "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), "
+        "STREAMS_RELAY_HUB_THREADS (2),\n"
+        "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), STREAMS_RELAY_HELLO_TIMEOUT_SECONDS (10),\n"
+        "STREAMS_RELAY_IDLE_TIMEOUT_SECONDS (60), STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS (10), "
+        "STREAMS_RELAY_DURABILITY (fsync: every acknowledged\n"
         "event is on disk; os: in the OS's buffers, survives a relay crash but not a power cut),\n"
         "TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
@@ -181,6 +183,15 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
         return fail(
             QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP must be a whole number from 1 to 1000000"));
 
+    if (!number("STREAMS_RELAY_HELLO_TIMEOUT_SECONDS", 10, 1, 600, &c.helloTimeoutSeconds))
+        return fail(
+            QStringLiteral("STREAMS_RELAY_HELLO_TIMEOUT_SECONDS must be a whole number from 1 to 600"));
+    if (!number("STREAMS_RELAY_IDLE_TIMEOUT_SECONDS", 60, 2, 3600, &c.idleTimeoutSeconds))
+        return fail(
+            QStringLiteral("STREAMS_RELAY_IDLE_TIMEOUT_SECONDS must be a whole number from 2 to 3600"));
+    if (!number("STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS", 10, 1, 600, &c.requestTimeoutSeconds))
+        return fail(
+            QStringLiteral("STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS must be a whole number from 1 to 600"));
     const QString durability = env.value(QStringLiteral("STREAMS_RELAY_DURABILITY"), QStringLiteral("fsync"));
     if (durability != u"fsync" && durability != u"os")
         return fail(QStringLiteral("STREAMS_RELAY_DURABILITY must be fsync or os, got '%1'").arg(durability));

@@ -26,7 +26,10 @@ struct RelayConfig {
     int retentionEvents = 10000;
     int hubThreads = 2;
     int maxConnectionsPerIp = 256;
-    bool fsyncEveryCommit = true; // STREAMS_RELAY_DURABILITY=fsync (default) or os
+    int helloTimeoutSeconds = 10;   // STREAMS_RELAY_HELLO_TIMEOUT_SECONDS
+    int idleTimeoutSeconds = 60;    // STREAMS_RELAY_IDLE_TIMEOUT_SECONDS: silent WebSocket peers are dropped
+    int requestTimeoutSeconds = 10; // STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS: an HTTP request head must arrive
+    bool fsyncEveryCommit = true;   // STREAMS_RELAY_DURABILITY=fsync (default) or os
 
     QUrl callbackUrl(quint16 boundPort) const;
 };

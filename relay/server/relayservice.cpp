@@ -91,9 +91,16 @@ quint16 RelayService::start(QString *error) {
             [this] { QMetaObject::invokeMethod(m_store.get(), &EventStore::prune, Qt::QueuedConnection); });
     m_retention.start();
 
+    HubOptions hubOptions;
+    hubOptions.helloTimeoutMs = m_config.helloTimeoutSeconds * 1000;
+    hubOptions.deadPeerMs = m_config.idleTimeoutSeconds * 1000;
+    hubOptions.pingIntervalMs = hubOptions.deadPeerMs / 3;
     m_hub = std::make_unique<Hub>(*this, m_metrics, dbPath, m_store->epoch(), m_config.hubThreads,
-                                  m_config.maxConnectionsPerIp);
-    m_acceptor = new Acceptor(*m_hub, AcceptorLimits{}, this);
+                                  m_config.maxConnectionsPerIp, hubOptions);
+    AcceptorLimits limits;
+    limits.headTimeoutMs = m_config.requestTimeoutSeconds * 1000;
+    limits.idleTimeoutMs = qMax(limits.headTimeoutMs, 30000);
+    m_acceptor = new Acceptor(*m_hub, limits, this);
     if (!m_acceptor->listen(m_config.listenAddress, m_config.listenPort)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(m_config.listenAddress.toString())
@@ -107,9 +114,11 @@ quint16 RelayService::start(QString *error) {
     m_api = std::make_unique<TwitchApi>(TwitchEndpoints{m_config.authUrl, m_config.helixUrl},
                                         m_config.clientId, m_config.clientSecret);
     EventStore *store = m_store.get();
-    m_subscriptions = std::make_unique<SubscriptionManager>(
-        *m_api, m_config.callbackUrl(port).toString(), m_webhookSecret, dbPath,
-        [store](QString sql, QVariantList bindings) { store->submitWrite(std::move(sql), std::move(bindings)); });
+    m_subscriptions =
+        std::make_unique<SubscriptionManager>(*m_api, m_config.callbackUrl(port).toString(), m_webhookSecret,
+                                              dbPath, [store](QString sql, QVariantList bindings) {
+                                                  store->submitWrite(std::move(sql), std::move(bindings));
+                                              });
     connect(m_subscriptions.get(), &SubscriptionManager::revoked, this,
             [this](const QString &b, const QString &m, const QString &type, const QString &reason) {
                 m_hub->revoke(b, m, type, reason);
@@ -143,10 +152,13 @@ void RelayService::stop() {
         m_hub->shutdown();
     m_storeThread.quit();
     m_storeThread.wait();
-    QMetaObject::invokeMethod(m_checkpointer.get(), [this] {
-        m_checkpointer->checkpoint();
-        delete m_checkpointTimer;
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_checkpointer.get(),
+        [this] {
+            m_checkpointer->checkpoint();
+            delete m_checkpointTimer;
+        },
+        Qt::BlockingQueuedConnection);
     m_checkpointThread.quit();
     m_checkpointThread.wait();
 }

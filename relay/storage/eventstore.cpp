@@ -24,8 +24,8 @@ QString uniqueConnectionName(const char *role) {
 
 } // namespace
 
-std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention, Durability durability,
-                                             QString *error) {
+std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention,
+                                             Durability durability, QString *error) {
     const QString name = uniqueConnectionName("writer");
     auto db = openDatabase(path, name, true, error);
     if (!db)
@@ -133,8 +133,8 @@ bool EventStore::ensureOpen() {
     return true;
 }
 
-bool EventStore::storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
-                            CommittedBatch &out) {
+bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
+                            std::vector<std::pair<QString, QVariantList>> &writes, CommittedBatch &out) {
     if (!ensureOpen())
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
@@ -257,18 +257,21 @@ void EventStore::prune() {
     if (exec(q)) {
         const qint64 keepFrom = q.next() ? q.value(0).toLongLong() : m_nextSeq;
         QSqlQuery old(db);
-        old.prepare(QStringLiteral("SELECT broadcaster_id, MAX(seq) FROM events WHERE seq < ? GROUP BY broadcaster_id"));
+        old.prepare(QStringLiteral(
+            "SELECT broadcaster_id, MAX(seq) FROM events WHERE seq < ? GROUP BY broadcaster_id"));
         old.addBindValue(keepFrom);
         if (exec(old))
             while (old.next())
                 through[old.value(0).toString()] = old.value(1).toLongLong();
     }
     QSqlQuery crowded(db);
-    crowded.prepare(QStringLiteral("SELECT broadcaster_id FROM events GROUP BY broadcaster_id HAVING COUNT(*) > ?"));
+    crowded.prepare(
+        QStringLiteral("SELECT broadcaster_id FROM events GROUP BY broadcaster_id HAVING COUNT(*) > ?"));
     crowded.addBindValue(m_retention.eventsPerBroadcaster);
     if (exec(crowded)) {
         QSqlQuery nth(db);
-        nth.prepare(QStringLiteral("SELECT seq FROM events WHERE broadcaster_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"));
+        nth.prepare(QStringLiteral(
+            "SELECT seq FROM events WHERE broadcaster_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"));
         while (crowded.next()) {
             const QString b = crowded.value(0).toString();
             nth.bindValue(0, b);
@@ -279,8 +282,9 @@ void EventStore::prune() {
     }
     qint64 deleted = 0;
     QSqlQuery mark(db);
-    mark.prepare(QStringLiteral("INSERT INTO pruned(broadcaster_id, through_seq) VALUES(?, ?) ON CONFLICT(broadcaster_id) "
-                                "DO UPDATE SET through_seq = MAX(through_seq, excluded.through_seq)"));
+    mark.prepare(QStringLiteral(
+        "INSERT INTO pruned(broadcaster_id, through_seq) VALUES(?, ?) ON CONFLICT(broadcaster_id) "
+        "DO UPDATE SET through_seq = MAX(through_seq, excluded.through_seq)"));
     QSqlQuery del(db);
     del.prepare(QStringLiteral("DELETE FROM events WHERE broadcaster_id = ? AND seq <= ?"));
     for (auto it = through.cbegin(); ok && it != through.cend(); ++it) {
@@ -294,8 +298,9 @@ void EventStore::prune() {
     // Message ids only guard the 10-minute replay window and Twitch's retries; a day is plenty. Rows go in
     // in time order, so the oldest are the lowest rowids: no time index has to be kept up on every insert.
     QSqlQuery seen(db);
-    seen.prepare(QStringLiteral("DELETE FROM seen_messages WHERE rowid < COALESCE((SELECT rowid FROM seen_messages "
-                                "WHERE received_at >= ? ORDER BY rowid LIMIT 1), (SELECT MAX(rowid) + 1 FROM seen_messages))"));
+    seen.prepare(QStringLiteral(
+        "DELETE FROM seen_messages WHERE rowid < COALESCE((SELECT rowid FROM seen_messages "
+        "WHERE received_at >= ? ORDER BY rowid LIMIT 1), (SELECT MAX(rowid) + 1 FROM seen_messages))"));
     seen.addBindValue(now - 86400);
     exec(seen);
     if (!ok || !db.commit()) {

@@ -63,8 +63,8 @@ class EventStore : public QObject {
     Q_OBJECT
 public:
     // Opens the database (migrating it) on the calling thread; move the object to its thread afterwards.
-    static std::unique_ptr<EventStore> open(const QString &path, RetentionPolicy retention, Durability durability,
-                                            QString *error);
+    static std::unique_ptr<EventStore> open(const QString &path, RetentionPolicy retention,
+                                            Durability durability, QString *error);
     ~EventStore() override;
 
     QString epoch() const { return m_epoch; }
@@ -84,8 +84,8 @@ public:
     qint64 lastSeq() const { return m_nextSeq - 1; }
 
 private:
-    EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq,
-               RetentionPolicy retention, Durability durability);
+    EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention,
+               Durability durability);
     void flush();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
@@ -111,7 +111,8 @@ private:
 class Checkpointer : public QObject {
     Q_OBJECT
 public:
-    explicit Checkpointer(QString path) : m_path(std::move(path)) {}
+    explicit Checkpointer(QString path)
+        : m_path(std::move(path)) {}
     ~Checkpointer() override;
     void checkpoint(); // on its thread, from a timer
 private:

@@ -15,17 +15,17 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
-#include <QThread>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 #include <QWebSocket>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <sys/resource.h>
 
 using namespace streams::test;
@@ -35,22 +35,20 @@ namespace {
 const QByteArray kSecret = "bench-webhook-secret-0123456789";
 const QString kClientId = QStringLiteral("simclient0000000000000000000001");
 
-qint64 nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+qint64 nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
 // Waits in the event loop (blocking in poll, not spinning: the relay needs the CPU).
-void spinFor(int ms)
-{
+void spinFor(int ms) {
     QEventLoop loop;
     QTimer::singleShot(ms, &loop, &QEventLoop::quit);
     loop.exec();
 }
 
-bool spinUntil(const std::function<bool()> &done, int timeoutMs)
-{
+bool spinUntil(const std::function<bool()> &done, int timeoutMs) {
     if (done())
         return true;
     QEventLoop loop;
@@ -66,8 +64,7 @@ bool spinUntil(const std::function<bool()> &done, int timeoutMs)
     return done();
 }
 
-double percentile(std::vector<qint64> v, double p)
-{
+double percentile(std::vector<qint64> v, double p) {
     if (v.empty())
         return 0;
     std::sort(v.begin(), v.end());
@@ -75,8 +72,7 @@ double percentile(std::vector<qint64> v, double p)
     return double(v[i]) / 1e6;
 }
 
-qint64 rssKiB(qint64 pid)
-{
+qint64 rssKiB(qint64 pid) {
     QFile f(QStringLiteral("/proc/%1/status").arg(pid));
     if (!f.open(QIODevice::ReadOnly))
         return -1;
@@ -87,8 +83,7 @@ qint64 rssKiB(qint64 pid)
 }
 
 // One signed webhook request, as Twitch sends it.
-QByteArray webhookRequest(const QString &broadcasterId, bool online, quint64 unique)
-{
+QByteArray webhookRequest(const QString &broadcasterId, bool online, quint64 unique) {
     const QByteArray id = "bench-" + QByteArray::number(unique);
     const QByteArray ts = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
     QJsonObject event{{"broadcaster_user_id", broadcasterId},
@@ -108,41 +103,46 @@ QByteArray webhookRequest(const QString &broadcasterId, bool online, quint64 uni
         event.insert("followed_at", QString::fromLatin1(ts));
     }
     const QByteArray body =
-        QJsonDocument(QJsonObject{{"subscription", QJsonObject{{"id", "bench"},
-                                                               {"type", type},
-                                                               {"version", online ? "1" : "2"},
-                                                               {"status", "enabled"},
-                                                               {"condition", QJsonObject{{"broadcaster_user_id", broadcasterId}}}}},
-                                  {"event", event}})
+        QJsonDocument(
+            QJsonObject{{"subscription",
+                         QJsonObject{{"id", "bench"},
+                                     {"type", type},
+                                     {"version", online ? "1" : "2"},
+                                     {"status", "enabled"},
+                                     {"condition", QJsonObject{{"broadcaster_user_id", broadcasterId}}}}},
+                        {"event", event}})
             .toJson(QJsonDocument::Compact);
-    return "POST /eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+    return "POST /eventsub HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+           "application/json\r\nContent-Length: " +
            QByteArray::number(body.size()) + "\r\nTwitch-Eventsub-Message-Id: " + id +
            "\r\nTwitch-Eventsub-Message-Retry: 0\r\nTwitch-Eventsub-Message-Type: notification"
            "\r\nTwitch-Eventsub-Message-Timestamp: " +
-           ts + "\r\nTwitch-Eventsub-Message-Signature: " + streams::relay::webhookSignature(kSecret, id, ts, body) +
+           ts + "\r\nTwitch-Eventsub-Message-Signature: " +
+           streams::relay::webhookSignature(kSecret, id, ts, body) +
            "\r\nTwitch-Eventsub-Subscription-Type: " + type.toLatin1() + "\r\n\r\n" + body;
 }
 
 // Keep-alive webhook senders: closed loop (as fast as answers come) or paced (a fixed schedule).
 class WebhookLoad {
 public:
-    WebhookLoad(const QUrl &relay, int connections)
-    {
+    WebhookLoad(const QUrl &relay, int connections) {
         for (int i = 0; i < connections; ++i) {
             auto c = std::make_unique<Conn>();
             c->socket.connectToHost(relay.host(), quint16(relay.port()));
             QObject::connect(&c->socket, &QTcpSocket::readyRead, [this, conn = c.get()] { onRead(*conn); });
             m_conns.push_back(std::move(c));
         }
-        spinUntil([this] {
-            return std::all_of(m_conns.begin(), m_conns.end(),
-                               [](auto &c) { return c->socket.state() == QAbstractSocket::ConnectedState; });
-        }, 10000);
+        spinUntil(
+            [this] {
+                return std::all_of(m_conns.begin(), m_conns.end(), [](auto &c) {
+                    return c->socket.state() == QAbstractSocket::ConnectedState;
+                });
+            },
+            10000);
     }
 
     // Returns answered requests in `seconds` with every connection always busy.
-    qint64 closedLoop(int seconds, const std::function<QByteArray()> &next)
-    {
+    qint64 closedLoop(int seconds, const std::function<QByteArray()> &next) {
         m_next = next;
         m_answered = 0;
         m_failed = 0;
@@ -151,15 +151,15 @@ public:
             send(*c, nowNs());
         spinFor(seconds * 1000);
         m_open = false;
-        spinUntil([this] { return std::none_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy; }); },
-                  10000);
+        spinUntil(
+            [this] { return std::none_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy; }); },
+            10000);
         return m_answered;
     }
 
     // Sends `rate` requests per second for `seconds`; latency counts from the scheduled time.
     std::vector<qint64> paced(int rate, int seconds, const std::function<QByteArray()> &next,
-                              std::function<void(qint64 scheduledNs)> onSend = {})
-    {
+                              std::function<void(qint64 scheduledNs)> onSend = {}) {
         m_next = next;
         m_latencies.clear();
         m_open = false;
@@ -168,7 +168,8 @@ public:
         const qint64 total = qint64(rate) * seconds;
         qint64 scheduled = 0;
         auto idle = [this] {
-            return std::none_of(m_conns.begin(), m_conns.end(), [](auto &c) { return c->busy || !c->queue.empty(); });
+            return std::none_of(m_conns.begin(), m_conns.end(),
+                                [](auto &c) { return c->busy || !c->queue.empty(); });
         };
         // A 1 ms tick releases what is due; an answer releases the next queued request at once.
         m_onIdleConn = [this](Conn &c) {
@@ -211,14 +212,12 @@ private:
         qint64 sentAt = 0;
         std::deque<qint64> queue;
     };
-    void send(Conn &c, qint64 scheduled)
-    {
+    void send(Conn &c, qint64 scheduled) {
         c.busy = true;
         c.sentAt = scheduled;
         c.socket.write(m_next());
     }
-    void onRead(Conn &c)
-    {
+    void onRead(Conn &c) {
         c.buffer += c.socket.readAll();
         for (;;) {
             const qsizetype end = c.buffer.indexOf("\r\n\r\n");
@@ -257,35 +256,38 @@ private:
 class Fleet : public QObject {
 public:
     using OnEvent = std::function<void(const QJsonObject &event, qint64 receivedNs)>;
-    explicit Fleet(QUrl relay) : m_url(std::move(relay))
-    {
+    explicit Fleet(QUrl relay)
+        : m_url(std::move(relay)) {
         m_url.setScheme(QStringLiteral("ws"));
         m_url.setPath(QStringLiteral("/ws"));
         m_thread.start();
         moveToThread(&m_thread);
     }
-    ~Fleet() override
-    {
-        QMetaObject::invokeMethod(this, [this] { closeAllHere(); }, Qt::BlockingQueuedConnection);
+    ~Fleet() override {
+        QMetaObject::invokeMethod(
+            this, [this] { closeAllHere(); }, Qt::BlockingQueuedConnection);
         m_thread.quit();
         m_thread.wait();
     }
-    bool open(int n, const std::function<QString(int)> &tokenFor, const std::function<QString(int)> &broadcasterFor)
-    {
+    bool open(int n, const std::function<QString(int)> &tokenFor,
+              const std::function<QString(int)> &broadcasterFor) {
         bool ok = false;
-        QMetaObject::invokeMethod(this, [&] { ok = openHere(n, tokenFor, broadcasterFor); },
-                                  Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [&] { ok = openHere(n, tokenFor, broadcasterFor); }, Qt::BlockingQueuedConnection);
         return ok;
     }
-    void closeAll() { QMetaObject::invokeMethod(this, [this] { closeAllHere(); }, Qt::BlockingQueuedConnection); }
+    void closeAll() {
+        QMetaObject::invokeMethod(
+            this, [this] { closeAllHere(); }, Qt::BlockingQueuedConnection);
+    }
     // Set before events flow; runs on the fleet's thread.
     void onEvent(OnEvent f) { m_onEvent = std::move(f); }
     int ready() const { return m_ready; }
 
 private:
     // Opens n clients (batched), each authenticating with tokenFor(i) and subscribing to broadcasterFor(i).
-    bool openHere(int n, const std::function<QString(int)> &tokenFor, const std::function<QString(int)> &broadcasterFor)
-    {
+    bool openHere(int n, const std::function<QString(int)> &tokenFor,
+                  const std::function<QString(int)> &broadcasterFor) {
         const int first = int(m_sockets.size());
         for (int i = first; i < first + n; ++i) {
             if (i - m_ready > 500) // at most 500 handshakes in flight
@@ -296,27 +298,31 @@ private:
             const QString token = tokenFor(i);
             const QString broadcaster = broadcasterFor(i);
             QObject::connect(ws, &QWebSocket::connected, [ws, token] {
-                ws->sendTextMessage(QStringLiteral(R"({"type":"hello","protocol":1,"token":"%1"})").arg(token));
+                ws->sendTextMessage(
+                    QStringLiteral(R"({"type":"hello","protocol":1,"token":"%1"})").arg(token));
             });
-            QObject::connect(ws, &QWebSocket::textMessageReceived, [this, ws, broadcaster](const QString &text) {
-                const qint64 at = nowNs();
-                if (text.startsWith(QLatin1String(R"({"broadcaster_id")")) && text.contains(QLatin1String(R"("type":"event")"))) {
-                    if (m_onEvent)
-                        m_onEvent(QJsonDocument::fromJson(text.toUtf8()).object(), at);
-                } else if (text.contains(QLatin1String(R"("type":"welcome")"))) {
-                    ws->sendTextMessage(QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(broadcaster));
-                } else if (text.contains(QLatin1String(R"("type":"subscribed")"))) {
-                    ++m_ready;
-                } else if (text.contains(QLatin1String(R"("type":"error")")) && !text.contains(QLatin1String("forbidden"))) {
-                    std::fprintf(stderr, "client error: %s\n", qPrintable(text));
-                }
-            });
+            QObject::connect(
+                ws, &QWebSocket::textMessageReceived, [this, ws, broadcaster](const QString &text) {
+                    const qint64 at = nowNs();
+                    if (text.startsWith(QLatin1String(R"({"broadcaster_id")")) &&
+                        text.contains(QLatin1String(R"("type":"event")"))) {
+                        if (m_onEvent)
+                            m_onEvent(QJsonDocument::fromJson(text.toUtf8()).object(), at);
+                    } else if (text.contains(QLatin1String(R"("type":"welcome")"))) {
+                        ws->sendTextMessage(
+                            QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(broadcaster));
+                    } else if (text.contains(QLatin1String(R"("type":"subscribed")"))) {
+                        ++m_ready;
+                    } else if (text.contains(QLatin1String(R"("type":"error")")) &&
+                               !text.contains(QLatin1String("forbidden"))) {
+                        std::fprintf(stderr, "client error: %s\n", qPrintable(text));
+                    }
+                });
             ws->open(m_url);
         }
         return spinUntil([&] { return m_ready >= first + n; }, 120000);
     }
-    void closeAllHere()
-    {
+    void closeAllHere() {
         for (QWebSocket *ws : std::as_const(m_sockets))
             ws->close();
         spinFor(500);
@@ -333,16 +339,14 @@ private:
     OnEvent m_onEvent;
 };
 
-void report(const char *figure, const QString &value, const char *target)
-{
+void report(const char *figure, const QString &value, const char *target) {
     std::printf("%-58s %-22s target %s\n", figure, qPrintable(value), target);
     std::fflush(stdout);
 }
 
 } // namespace
 
-int main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
     rlimit limit = {};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
         limit.rlim_cur = limit.rlim_max;
@@ -352,7 +356,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    const QCommandLineOption clientsOpt("clients", "Idle clients for intake, fan-out and memory.", "N", "10000");
+    const QCommandLineOption clientsOpt("clients", "Idle clients for intake, fan-out and memory.", "N",
+                                        "10000");
     const QCommandLineOption secondsOpt("seconds", "Length of each timed phase.", "S", "5");
     const QCommandLineOption quickOpt("quick", "Small numbers: checks that the benchmark itself works.");
     const QCommandLineOption durabilityOpt("durability", "The relay's STREAMS_RELAY_DURABILITY: fsync or os.",
@@ -370,8 +375,11 @@ int main(int argc, char *argv[])
     QJsonArray users;
     for (int i = 0; i < broadcasters; ++i) {
         const QString id = QString::number(2000 + i);
-        users.append(QJsonObject{{"id", id}, {"login", "bench" + id}, {"display_name", "Bench" + id},
-                                 {"profile_image", "lumenwave.svg"}, {"stream", QJsonObject{{"live", false}}}});
+        users.append(QJsonObject{{"id", id},
+                                 {"login", "bench" + id},
+                                 {"display_name", "Bench" + id},
+                                 {"profile_image", "lumenwave.svg"},
+                                 {"stream", QJsonObject{{"live", false}}}});
     }
     QFile world(dir.filePath("world.json"));
     world.open(QIODevice::WriteOnly);
@@ -394,7 +402,8 @@ int main(int argc, char *argv[])
     env.insert("STREAMS_RELAY_DURABILITY", parser.value(durabilityOpt));
     env.insert("QT_LOGGING_RULES", "streams.relay.hub.info=false;streams.relay.webhook.info=false");
     ServerProcess relay(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"}, env);
-    if (!relay.start() || !spinUntil([&] { return httpGet(relay.url().resolved(QUrl("/readyz"))).status == 200; }, 15000)) {
+    if (!relay.start() ||
+        !spinUntil([&] { return httpGet(relay.url().resolved(QUrl("/readyz"))).status == 200; }, 15000)) {
         std::fprintf(stderr, "relay-bench: relay did not become ready: %s\n", relay.errors().constData());
         return 1;
     }
@@ -404,10 +413,11 @@ int main(int argc, char *argv[])
     for (int i = 0; i < broadcasters; ++i) {
         QUrl url = sim.url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(2000 + i)));
         url.setQuery("scopes=moderator%3Aread%3Afollowers");
-        tokens.push_back(QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString());
+        tokens.push_back(
+            QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString());
     }
-    std::printf("relay-bench: %d clients, %d s phases, durability %s, relay pid %lld, Qt %s\n", clients, seconds,
-                qPrintable(parser.value(durabilityOpt)), relayPid, qVersion());
+    std::printf("relay-bench: %d clients, %d s phases, durability %s, relay pid %lld, Qt %s\n", clients,
+                seconds, qPrintable(parser.value(durabilityOpt)), relayPid, qVersion());
     std::fflush(stdout);
 
     // Memory and fan-out: `clients` authenticated clients in one room.
@@ -415,14 +425,16 @@ int main(int argc, char *argv[])
     Fleet idle(relay.url());
     QElapsedTimer connectTimer;
     connectTimer.start();
-    if (!idle.open(clients, [&](int i) { return tokens[std::size_t(i) % tokens.size()]; },
-                   [](int) { return QStringLiteral("2000"); })) {
+    if (!idle.open(
+            clients, [&](int i) { return tokens[std::size_t(i) % tokens.size()]; },
+            [](int) { return QStringLiteral("2000"); })) {
         std::fprintf(stderr, "relay-bench: only %d of %d clients got subscribed\n", idle.ready(), clients);
         return 1;
     }
     spinFor(1000);
     const qint64 rssAfter = rssKiB(relayPid);
-    std::printf("  %d clients connected and subscribed in %.1f s\n", clients, connectTimer.elapsed() / 1000.0);
+    std::printf("  %d clients connected and subscribed in %.1f s\n", clients,
+                connectTimer.elapsed() / 1000.0);
     report("memory: resident growth per idle authenticated client",
            QString::asprintf("%.1f KiB", double(rssAfter - rssBefore) / clients), "<= 25 KiB");
 
@@ -451,7 +463,8 @@ int main(int argc, char *argv[])
         WebhookLoad load(relay.url(), 32);
         const qint64 answered = load.closedLoop(seconds, [&] {
             ++unique;
-            return webhookRequest(QString::number(2001 + int(unique % quint64(broadcasters - 1))), false, unique);
+            return webhookRequest(QString::number(2001 + int(unique % quint64(broadcasters - 1))), false,
+                                  unique);
         });
         report("intake: stored webhooks/s, 32 keep-alive connections",
                QString::asprintf("%.0f /s", double(answered) / seconds), ">= 20,000/s");
@@ -460,7 +473,8 @@ int main(int argc, char *argv[])
         const int rate = quick ? 500 : 5000;
         const auto latencies = load.paced(rate, seconds, [&] {
             ++unique;
-            return webhookRequest(QString::number(2001 + int(unique % quint64(broadcasters - 1))), false, unique);
+            return webhookRequest(QString::number(2001 + int(unique % quint64(broadcasters - 1))), false,
+                                  unique);
         });
         report(qPrintable(QStringLiteral("intake: acknowledgement latency at %1/s, p50 / p99").arg(rate)),
                QString::asprintf("%.2f / %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99)),
@@ -471,8 +485,9 @@ int main(int argc, char *argv[])
     // Delivery: 10 clients for each broadcaster, 1,000 webhooks/s spread over them.
     {
         Fleet fleet(relay.url());
-        if (!fleet.open(broadcasters * perBroadcaster, [&](int i) { return tokens[std::size_t(i / perBroadcaster)]; },
-                        [&](int i) { return QString::number(2000 + i / perBroadcaster); })) {
+        if (!fleet.open(
+                broadcasters * perBroadcaster, [&](int i) { return tokens[std::size_t(i / perBroadcaster)]; },
+                [&](int i) { return QString::number(2000 + i / perBroadcaster); })) {
             std::fprintf(stderr, "relay-bench: delivery fleet did not subscribe\n");
             return 1;
         }
@@ -497,12 +512,17 @@ int main(int argc, char *argv[])
             return webhookRequest(QString::number(2000 + int(n % quint64(broadcasters))), true, n);
         });
         const qint64 expected = qint64(rate) * seconds * perBroadcaster;
-        spinUntil([&] {
-            QMutexLocker lock(&mutex);
-            return qint64(latencies.size()) >= expected;
-        }, 10000);
+        spinUntil(
+            [&] {
+                QMutexLocker lock(&mutex);
+                return qint64(latencies.size()) >= expected;
+            },
+            10000);
         QMutexLocker lock(&mutex);
-        report(qPrintable(QStringLiteral("delivery: %1 webhooks/s, %2 x %3 clients, p50 / p99").arg(rate).arg(broadcasters).arg(perBroadcaster)),
+        report(qPrintable(QStringLiteral("delivery: %1 webhooks/s, %2 x %3 clients, p50 / p99")
+                              .arg(rate)
+                              .arg(broadcasters)
+                              .arg(perBroadcaster)),
                QString::asprintf("%.2f / %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99)),
                "p99 <= 25 ms");
         std::printf("  %zu of %lld deliveries received\n", latencies.size(), expected);

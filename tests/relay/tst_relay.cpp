@@ -1,6 +1,6 @@
 // The relay and twitch-sim as real processes on 127.0.0.1, with real WebSocket clients.
 
-#include "serverprocess.h"
+#include "relayharness.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,61 +14,7 @@
 
 using namespace streams::test;
 
-namespace {
-
-const QByteArray kWebhookSecret = "relay-test-webhook-secret";
-const QString kClientId = QStringLiteral("simclient0000000000000000000001");
-// World: 1001 lumenwave (mods 1003, 1007), 1002 ironquill, 1004 nightjarfm.
-const QString kBroadcaster = QStringLiteral("1001");
-const QString kModerator = QStringLiteral("1003");
-const QString kViewer = QStringLiteral("1002");
-
-// A protocol client that keeps every frame it receives.
-class Client {
-public:
-    explicit Client(const QUrl &relay) {
-        QUrl url = relay;
-        url.setScheme(QStringLiteral("ws"));
-        url.setPath(QStringLiteral("/ws"));
-        QObject::connect(&socket, &QWebSocket::textMessageReceived, [this](const QString &text) {
-            frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
-        });
-        socket.open(url);
-    }
-    bool connected() {
-        return socket.state() == QAbstractSocket::ConnectedState ||
-               QSignalSpy(&socket, &QWebSocket::connected).wait(5000);
-    }
-    void send(const QJsonObject &o) {
-        socket.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
-    }
-    // Waits until a frame of `type` beyond index `from` arrives; returns its index or -1.
-    int waitFor(const QString &type, int from = 0, int timeoutMs = 10000) {
-        QElapsedTimer t;
-        t.start();
-        for (;;) {
-            for (int i = from; i < frames.size(); ++i)
-                if (frames[i].value("type").toString() == type)
-                    return i;
-            if (t.elapsed() > timeoutMs)
-                return -1;
-            QTest::qWait(20);
-        }
-    }
-    QList<QJsonObject> ofType(const QString &type) const {
-        QList<QJsonObject> out;
-        for (const auto &f : frames)
-            if (f.value("type").toString() == type)
-                out.append(f);
-        return out;
-    }
-    QWebSocket socket;
-    QList<QJsonObject> frames;
-};
-
-} // namespace
-
-class TestRelay : public QObject {
+class TestRelay : public QObject, public RelayHarness {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
@@ -84,115 +30,16 @@ private Q_SLOTS:
     void helloIsRequired();
     void resumeAfterKillDeliversExactlyTheMissedEvents();
     void sigtermExitsCleanly();
-
-private:
-    bool startRelay(quint16 port = 0);
-    QString userToken(const QString &userId,
-                      const QString &scopes = QStringLiteral("moderator:read:followers"));
-    std::unique_ptr<Client> login(const QString &userId);
-    std::unique_ptr<Client> subscribed(const QString &userId, const QString &broadcasterId,
-                                       QJsonObject after = {});
-    void trigger(const QJsonObject &body);
-    qint64 metric(const QByteArray &name);
-    HttpResult postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
-                           QByteArray timestamp = {}, QByteArray secret = kWebhookSecret);
-
-    std::unique_ptr<ServerProcess> m_sim;
-    std::unique_ptr<ServerProcess> m_relay;
-    QTemporaryDir m_dataDir;
 };
 
 void TestRelay::initTestCase() {
-    m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
-    QVERIFY2(m_sim->start(), m_sim->errors().constData());
+    QVERIFY(startSim());
     QVERIFY(startRelay());
 }
 
 void TestRelay::cleanupTestCase() {
     m_relay.reset();
     m_sim.reset();
-}
-
-bool TestRelay::startRelay(quint16 port) {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("TWITCH_AUTH_URL", m_sim->url().toString() + "/oauth2");
-    env.insert("TWITCH_HELIX_URL", m_sim->url().toString() + "/helix");
-    env.insert("TWITCH_CLIENT_ID", kClientId);
-    env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
-    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
-    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir.path());
-    m_relay = std::make_unique<ServerProcess>(
-        QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)},
-        env);
-    if (!m_relay->start())
-        return false;
-    // Ready once the app token is there and subscriptions are reconciled.
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < 10000) {
-        if (httpGet(m_relay->url().resolved(QUrl("/readyz"))).status == 200)
-            return true;
-        QTest::qWait(50);
-    }
-    qWarning("relay not ready: %s", m_relay->errors().constData());
-    return false;
-}
-
-QString TestRelay::userToken(const QString &userId, const QString &scopes) {
-    QUrl url = m_sim->url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
-    url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
-    return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
-}
-
-std::unique_ptr<Client> TestRelay::login(const QString &userId) {
-    auto c = std::make_unique<Client>(m_relay->url());
-    if (!c->connected())
-        return nullptr;
-    c->send({{"type", "hello"}, {"protocol", 1}, {"token", userToken(userId)}});
-    if (c->waitFor("welcome") < 0)
-        return nullptr;
-    return c;
-}
-
-std::unique_ptr<Client> TestRelay::subscribed(const QString &userId, const QString &broadcasterId,
-                                              QJsonObject after) {
-    auto c = login(userId);
-    if (!c)
-        return nullptr;
-    QJsonObject sub{{"type", "subscribe"}, {"broadcaster_id", broadcasterId}};
-    if (!after.isEmpty())
-        sub.insert("after", after);
-    c->send(sub);
-    if (c->waitFor("subscribed") < 0)
-        return nullptr;
-    return c;
-}
-
-void TestRelay::trigger(const QJsonObject &body) {
-    const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/trigger")), QJsonDocument(body).toJson());
-    QCOMPARE(r.status, 200);
-}
-
-qint64 TestRelay::metric(const QByteArray &name) {
-    const auto body = httpGet(m_relay->url().resolved(QUrl("/metrics"))).body;
-    for (const QByteArray &line : body.split('\n'))
-        if (line.startsWith(name + ' '))
-            return line.mid(name.size() + 1).toLongLong();
-    return -1;
-}
-
-HttpResult TestRelay::postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
-                                  QByteArray timestamp, QByteArray secret) {
-    if (timestamp.isEmpty())
-        timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
-    QMessageAuthenticationCode mac(QCryptographicHash::Sha256, secret);
-    mac.addData(id + timestamp + body);
-    return httpPost(m_relay->url().resolved(QUrl("/eventsub")), body,
-                    {{"Twitch-Eventsub-Message-Id", id},
-                     {"Twitch-Eventsub-Message-Timestamp", timestamp},
-                     {"Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex()},
-                     {"Twitch-Eventsub-Message-Type", type},
-                     {"Twitch-Eventsub-Message-Retry", "0"}});
 }
 
 void TestRelay::configAndHealth() {

@@ -2,9 +2,9 @@
 
 #include <QDeadlineTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QNetworkRequest>
 #include <QRegularExpression>
-#include <QFile>
 #include <QTimer>
 
 namespace streams::test {

@@ -1,0 +1,109 @@
+#include "relayharness.h"
+
+#include <QMessageAuthenticationCode>
+
+namespace streams::test {
+
+bool RelayHarness::startSim() {
+    m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
+    return m_sim->start();
+}
+
+bool RelayHarness::startRelay(quint16 port, const QHash<QString, QString> &extraEnv) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_AUTH_URL", m_sim->url().toString() + "/oauth2");
+    env.insert("TWITCH_HELIX_URL", m_sim->url().toString() + "/helix");
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
+    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir.path());
+    for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
+        env.insert(it.key(), it.value());
+    m_relay = std::make_unique<ServerProcess>(
+        QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)},
+        env);
+    if (!m_relay->start())
+        return false;
+    // Ready once the app token is there and subscriptions are reconciled.
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 10000) {
+        if (httpGet(m_relay->url().resolved(QUrl("/readyz"))).status == 200)
+            return true;
+        QTest::qWait(50);
+    }
+    qWarning("relay not ready: %s", m_relay->errors().constData());
+    return false;
+}
+
+QString RelayHarness::userToken(const QString &userId, const QString &scopes) {
+    QUrl url = m_sim->url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
+    url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
+    return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+}
+
+std::unique_ptr<Client> RelayHarness::login(const QString &userId) {
+    const QString token = userToken(userId);
+    auto c = std::make_unique<Client>(m_relay->url());
+    if (!c->connected()) {
+        qWarning("login: cannot connect: %s", qPrintable(c->socket.errorString()));
+        return nullptr;
+    }
+    c->send({{"type", "hello"}, {"protocol", 1}, {"token", token}});
+    if (c->waitFor("welcome") < 0) {
+        qWarning("login: no welcome; frames: %s; relay log tail: %s",
+                 qPrintable(QString::number(c->frames.size())), m_relay->errors().right(600).constData());
+        return nullptr;
+    }
+    return c;
+}
+
+std::unique_ptr<Client> RelayHarness::subscribed(const QString &userId, const QString &broadcasterId,
+                                                 QJsonObject after) {
+    auto c = login(userId);
+    if (!c)
+        return nullptr;
+    QJsonObject sub{{"type", "subscribe"}, {"broadcaster_id", broadcasterId}};
+    if (!after.isEmpty())
+        sub.insert("after", after);
+    c->send(sub);
+    if (c->waitFor("subscribed") < 0)
+        return nullptr;
+    return c;
+}
+
+void RelayHarness::trigger(const QJsonObject &body) {
+    const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/trigger")), QJsonDocument(body).toJson());
+    QCOMPARE(r.status, 200);
+}
+
+qint64 RelayHarness::metric(const QByteArray &name) {
+    const auto body = httpGet(m_relay->url().resolved(QUrl("/metrics"))).body;
+    for (const QByteArray &line : body.split('\n'))
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).toLongLong();
+    return -1;
+}
+
+HttpResult RelayHarness::postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
+                                     QByteArray timestamp, QByteArray secret) {
+    if (timestamp.isEmpty())
+        timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
+    QMessageAuthenticationCode mac(QCryptographicHash::Sha256, secret);
+    mac.addData(id + timestamp + body);
+    return httpPost(m_relay->url().resolved(QUrl("/eventsub")), body,
+                    {{"Twitch-Eventsub-Message-Id", id},
+                     {"Twitch-Eventsub-Message-Timestamp", timestamp},
+                     {"Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex()},
+                     {"Twitch-Eventsub-Message-Type", type},
+                     {"Twitch-Eventsub-Message-Retry", "0"}});
+}
+
+QJsonArray RelayHarness::simSubscriptions() {
+    return QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
+        .object()
+        .value("data")
+        .toArray();
+}
+
+} // namespace streams::test

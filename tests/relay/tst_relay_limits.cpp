@@ -1,0 +1,143 @@
+// The relay's limits and its life across restarts: hello timeout, per-IP cap, slow request heads,
+// retention that forces `reset`, and subscriptions adopted from Twitch after a restart.
+
+#include "relayharness.h"
+
+#include <QTcpSocket>
+
+using namespace streams::test;
+
+namespace {
+const QHash<QString, QString> kLimits{{"STREAMS_RELAY_HELLO_TIMEOUT_SECONDS", "1"},
+                                      {"STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS", "1"},
+                                      {"STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "4"}};
+}
+
+class TestRelayLimits : public QObject, public RelayHarness {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(startSim());
+        QVERIFY(startRelay(0, kLimits));
+    }
+    void cleanupTestCase() {
+        m_relay.reset();
+        m_sim.reset();
+    }
+    void helloTimeoutCloses4001();
+    void connectionCapPerAddress();
+    void slowRequestHeadIsDropped();
+    void retentionPrunesAndResumeGetsReset();
+    void subscriptionsAreAdoptedAfterRestart();
+};
+
+void TestRelayLimits::helloTimeoutCloses4001() {
+    Client silent(m_relay->url());
+    QVERIFY(silent.connected());
+    QSignalSpy closed(&silent.socket, &QWebSocket::disconnected);
+    QVERIFY(closed.wait(5000));
+    QCOMPARE(int(silent.socket.closeCode()), 4001);
+    QVERIFY(silent.socket.closeReason().contains("hello not received within 1 s"));
+}
+
+void TestRelayLimits::connectionCapPerAddress() {
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < 4; ++i) {
+        clients.push_back(login(kViewer));
+        QVERIFY(clients.back());
+    }
+    Client fifth(m_relay->url());
+    QSignalSpy failed(&fifth.socket, &QWebSocket::disconnected);
+    QVERIFY(failed.wait(5000) || fifth.socket.state() == QAbstractSocket::UnconnectedState);
+    QVERIFY(fifth.socket.state() != QAbstractSocket::ConnectedState);
+
+    // A closed connection frees its slot.
+    QSignalSpy gone(&clients.back()->socket, &QWebSocket::disconnected);
+    clients.back()->socket.close();
+    QTRY_VERIFY_WITH_TIMEOUT(gone.count() > 0, 5000);
+    clients.pop_back();
+    QTRY_VERIFY_WITH_TIMEOUT(metric("streams_relay_clients") == 3, 5000);
+    auto again = login(kViewer);
+    QVERIFY(again);
+}
+
+void TestRelayLimits::slowRequestHeadIsDropped() {
+    QTcpSocket slow;
+    slow.connectToHost(m_relay->url().host(), quint16(m_relay->url().port()));
+    QVERIFY(slow.waitForConnected(5000));
+    slow.write("POST /eventsub HTTP/1.1\r\nHost: relay\r\nContent-Type: app"); // and then nothing
+    QVERIFY(slow.waitForBytesWritten(1000));
+    QElapsedTimer t;
+    t.start();
+    QTRY_VERIFY_WITH_TIMEOUT(slow.state() == QAbstractSocket::UnconnectedState, 5000);
+    QVERIFY(t.elapsed() >= 500);
+    // The relay still answers everyone else.
+    QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
+}
+
+void TestRelayLimits::retentionPrunesAndResumeGetsReset() {
+    QJsonObject cursor;
+    {
+        auto c = subscribed(kBroadcaster, kBroadcaster);
+        QVERIFY(c);
+        trigger({{"type", "stream.offline"}, {"broadcaster_user_id", kBroadcaster}});
+        const int e = c->waitFor("event");
+        QVERIFY(e >= 0);
+        cursor = {{"epoch", c->ofType("welcome").first().value("epoch")}, {"seq", c->frames[e].value("seq")}};
+        for (int i = 0; i < 12; ++i)
+            trigger({{"type", i % 2 ? "stream.offline" : "stream.online"},
+                     {"broadcaster_user_id", kBroadcaster}});
+        QTRY_COMPARE_WITH_TIMEOUT(c->ofType("event").size(), 13, 10000);
+    }
+    // Keep only 10 events per broadcaster: the cursor's successors are partly gone.
+    const quint16 port = quint16(m_relay->url().port());
+    QCOMPARE(m_relay->terminate(), 0);
+    auto limits = kLimits;
+    limits.insert("STREAMS_RELAY_RETENTION_EVENTS", "10");
+    QVERIFY(startRelay(port, limits));
+    auto c = subscribed(kBroadcaster, kBroadcaster, cursor);
+    QVERIFY(c);
+    const int reset = c->waitFor("reset");
+    QVERIFY(reset >= 0);
+    QTRY_COMPARE_WITH_TIMEOUT(c->ofType("event").size(), 10, 10000);
+    QVERIFY(c->frames.indexOf(c->ofType("event").first()) > reset);
+    // A cursor at the newest kept event resumes without reset.
+    const QJsonObject last = c->ofType("event").last();
+    auto d = subscribed(kBroadcaster, kBroadcaster,
+                        {{"epoch", cursor.value("epoch")}, {"seq", last.value("seq")}});
+    QVERIFY(d);
+    QTest::qWait(300);
+    QCOMPARE(d->ofType("reset").size(), 0);
+    QCOMPARE(d->ofType("event").size(), 0);
+}
+
+void TestRelayLimits::subscriptionsAreAdoptedAfterRestart() {
+    {
+        auto c = subscribed(kBroadcaster, kBroadcaster);
+        QVERIFY(c);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QJsonValue v : simSubscriptions())
+                if (v["status"] != "enabled")
+                    return false;
+            return true;
+        }(),
+        10000);
+    const QJsonArray before = simSubscriptions();
+    QVERIFY(before.size() >= 3);
+    const quint16 port = quint16(m_relay->url().port());
+    QCOMPARE(m_relay->terminate(), 0);
+    QVERIFY(startRelay(port, kLimits)); // ready means reconciled with Twitch's list
+    auto c = subscribed(kBroadcaster, kBroadcaster);
+    QVERIFY(c);
+    QCOMPARE(c->ofType("subscribed").first().value("kinds").toArray(),
+             QJsonArray({"follow", "online", "offline"}));
+    const QJsonArray after = simSubscriptions();
+    QCOMPARE(after.size(), before.size()); // nothing created twice
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1008"}});
+    QVERIFY(c->waitFor("event") >= 0);
+}
+
+QTEST_GUILESS_MAIN(TestRelayLimits)
+#include "tst_relay_limits.moc"
