@@ -255,7 +255,7 @@ private:
 // subscribe, then timestamps every event frame.
 class Fleet : public QObject {
 public:
-    using OnEvent = std::function<void(const QJsonObject &event, qint64 receivedNs)>;
+    using OnEvent = std::function<void(const QString &frame, qint64 receivedNs)>; // parse only if needed
     explicit Fleet(QUrl relay)
         : m_url(std::move(relay)) {
         m_url.setScheme(QStringLiteral("ws"));
@@ -307,7 +307,7 @@ private:
                     if (text.startsWith(QLatin1String(R"({"broadcaster_id")")) &&
                         text.contains(QLatin1String(R"("type":"event")"))) {
                         if (m_onEvent)
-                            m_onEvent(QJsonDocument::fromJson(text.toUtf8()).object(), at);
+                            m_onEvent(text, at);
                     } else if (text.contains(QLatin1String(R"("type":"welcome")"))) {
                         ws->sendTextMessage(
                             QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(broadcaster));
@@ -441,7 +441,7 @@ int main(int argc, char *argv[]) {
     {
         std::atomic<int> received{0};
         std::atomic<qint64> last{0};
-        idle.onEvent([&](const QJsonObject &, qint64 at) {
+        idle.onEvent([&](const QString &, qint64 at) {
             ++received;
             last = at;
         });
@@ -450,6 +450,21 @@ int main(int argc, char *argv[]) {
         const qint64 sent = nowNs();
         one.closedLoop(0, [&] { return webhookRequest("2000", true, unique++); });
         spinUntil([&] { return received >= clients; }, 30000);
+        // The relay's own view: webhook received -> last frame written, from its latency histogram.
+        const QByteArray metrics = httpGet(relay.url().resolved(QUrl("/metrics"))).body;
+        QString relaySide = QStringLiteral("?");
+        qint64 total = 0;
+        for (const QByteArray &line : metrics.split('\n'))
+            if (line.startsWith("streams_relay_delivery_latency_seconds_count "))
+                total = line.mid(line.indexOf(' ') + 1).toLongLong();
+        for (const QByteArray &line : metrics.split('\n'))
+            if (line.startsWith("streams_relay_delivery_latency_seconds_bucket{le=\"") && !line.contains("+Inf") &&
+                line.mid(line.lastIndexOf(' ') + 1).toLongLong() >= total) {
+                const qsizetype q = line.indexOf('"') + 1;
+                relaySide = QString::number(line.mid(q, line.indexOf('"', q) - q).toDouble() * 1000) + " ms";
+                break;
+            }
+        report("fan-out, relay side: last frame written within", relaySide, "(histogram bucket)");
         report("fan-out: one online event to all clients, last received",
                received >= clients ? QString::asprintf("%.1f ms", double(last.load() - sent) / 1e6)
                                    : QStringLiteral("only %1 received").arg(received.load()),
@@ -496,7 +511,8 @@ int main(int argc, char *argv[]) {
         std::vector<std::atomic<qint64>> sentAt(std::size_t(rate) * std::size_t(seconds) + 16);
         QMutex mutex;
         std::vector<qint64> latencies;
-        fleet.onEvent([&](const QJsonObject &event, qint64 at) {
+        fleet.onEvent([&](const QString &frame, qint64 at) {
+            const QJsonObject event = QJsonDocument::fromJson(frame.toUtf8()).object();
             const quint64 n = event.value("data").toObject().value("id").toString().toULongLong();
             if (n <= base || n - base >= sentAt.size())
                 return;
