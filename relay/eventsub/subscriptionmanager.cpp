@@ -322,12 +322,19 @@ void SubscriptionManager::markRevoked(const QString &subscriptionId, const QStri
     Q_EMIT revoked(k.broadcasterId, k.moderatorId, k.sub.type, status);
 }
 
-void SubscriptionManager::deleteUnused(int unusedDays) {
-    const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - qint64(unusedDays) * 86400;
+void SubscriptionManager::setUnusedAfter(qint64 seconds) {
+    m_unusedAfterSeconds = seconds;
+    m_unusedTimer.start(int(qBound(qint64(1), seconds / 2, qint64(3600)) * 1000));
+}
+
+void SubscriptionManager::deleteUnused() {
+    const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - m_unusedAfterSeconds;
     const auto known = m_known;
     for (auto it = known.cbegin(); it != known.cend(); ++it) {
-        if (m_activeUsers.value(it.key()) > 0 || it->lastWantedAt >= cutoff)
+        if (m_activeUsers.value(it.key()) > 0 || it->lastWantedAt > cutoff)
             continue;
+        qCInfo(lcSubs).noquote() << "deleting unused subscription" << it->sub.type << "for"
+                                 << it->broadcasterId;
         const QString key = it.key();
         m_api.deleteSubscription(it->sub.id, [this, key](HttpOutcome out) {
             if (out.ok() || out.status == 404)

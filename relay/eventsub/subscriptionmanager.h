@@ -46,8 +46,9 @@ public:
     void markVerified(const QString &subscriptionId);
     void markRevoked(const QString &subscriptionId, const QString &status);
 
-    // Deletes subscriptions nobody has wanted for `unusedDays` days.
-    void deleteUnused(int unusedDays = 7);
+    // Subscriptions nobody has wanted for this long are deleted (default 7 days), checked periodically.
+    void setUnusedAfter(qint64 seconds);
+    void deleteUnused();
 
 Q_SIGNALS:
     // moderatorId is empty for online/offline subscriptions.
@@ -85,6 +86,7 @@ private:
     QHash<QString, QList<Callback>> m_inflight; // key -> waiting callers
     QHash<QString, int> m_activeUsers;          // key -> clients wanting it now
     QTimer m_unusedTimer;
+    qint64 m_unusedAfterSeconds = 7 * 86400;
 };
 
 } // namespace streams::relay

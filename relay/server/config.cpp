@@ -192,6 +192,10 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
     if (!number("STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS", 10, 1, 600, &c.requestTimeoutSeconds))
         return fail(
             QStringLiteral("STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS must be a whole number from 1 to 600"));
+    if (!number("STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS", 7 * 86400, 1, 365 * 86400,
+                &c.subscriptionTtlSeconds))
+        return fail(QStringLiteral(
+            "STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS must be a whole number from 1 to 31536000"));
     const QString durability = env.value(QStringLiteral("STREAMS_RELAY_DURABILITY"), QStringLiteral("fsync"));
     if (durability != u"fsync" && durability != u"os")
         return fail(QStringLiteral("STREAMS_RELAY_DURABILITY must be fsync or os, got '%1'").arg(durability));

@@ -29,7 +29,8 @@ struct RelayConfig {
     int helloTimeoutSeconds = 10;   // STREAMS_RELAY_HELLO_TIMEOUT_SECONDS
     int idleTimeoutSeconds = 60;    // STREAMS_RELAY_IDLE_TIMEOUT_SECONDS: silent WebSocket peers are dropped
     int requestTimeoutSeconds = 10; // STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS: an HTTP request head must arrive
-    bool fsyncEveryCommit = true;   // STREAMS_RELAY_DURABILITY=fsync (default) or os
+    int subscriptionTtlSeconds = 7 * 86400; // STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS: unused ones are deleted
+    bool fsyncEveryCommit = true;           // STREAMS_RELAY_DURABILITY=fsync (default) or os
 
     QUrl callbackUrl(quint16 boundPort) const;
 };

@@ -119,6 +119,7 @@ quint16 RelayService::start(QString *error) {
                                               dbPath, [store](QString sql, QVariantList bindings) {
                                                   store->submitWrite(std::move(sql), std::move(bindings));
                                               });
+    m_subscriptions->setUnusedAfter(m_config.subscriptionTtlSeconds);
     connect(m_subscriptions.get(), &SubscriptionManager::revoked, this,
             [this](const QString &b, const QString &m, const QString &type, const QString &reason) {
                 m_hub->revoke(b, m, type, reason);

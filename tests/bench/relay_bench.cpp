@@ -458,8 +458,8 @@ int main(int argc, char *argv[]) {
             if (line.startsWith("streams_relay_delivery_latency_seconds_count "))
                 total = line.mid(line.indexOf(' ') + 1).toLongLong();
         for (const QByteArray &line : metrics.split('\n'))
-            if (line.startsWith("streams_relay_delivery_latency_seconds_bucket{le=\"") && !line.contains("+Inf") &&
-                line.mid(line.lastIndexOf(' ') + 1).toLongLong() >= total) {
+            if (line.startsWith("streams_relay_delivery_latency_seconds_bucket{le=\"") &&
+                !line.contains("+Inf") && line.mid(line.lastIndexOf(' ') + 1).toLongLong() >= total) {
                 const qsizetype q = line.indexOf('"') + 1;
                 relaySide = QString::number(line.mid(q, line.indexOf('"', q) - q).toDouble() * 1000) + " ms";
                 break;

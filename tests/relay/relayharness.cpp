@@ -9,31 +9,38 @@ bool RelayHarness::startSim() {
     return m_sim->start();
 }
 
-bool RelayHarness::startRelay(quint16 port, const QHash<QString, QString> &extraEnv) {
+std::unique_ptr<ServerProcess> RelayHarness::launchRelay(const QString &dataDir, quint16 port,
+                                                         const QHash<QString, QString> &extraEnv) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("TWITCH_AUTH_URL", m_sim->url().toString() + "/oauth2");
     env.insert("TWITCH_HELIX_URL", m_sim->url().toString() + "/helix");
     env.insert("TWITCH_CLIENT_ID", kClientId);
     env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
     env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
-    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir.path());
+    env.insert("STREAMS_RELAY_DATA_DIR", dataDir);
     for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
         env.insert(it.key(), it.value());
-    m_relay = std::make_unique<ServerProcess>(
+    auto relay = std::make_unique<ServerProcess>(
         QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)},
         env);
-    if (!m_relay->start())
-        return false;
+    if (!relay->start())
+        return nullptr;
     // Ready once the app token is there and subscriptions are reconciled.
     QElapsedTimer t;
     t.start();
     while (t.elapsed() < 10000) {
-        if (httpGet(m_relay->url().resolved(QUrl("/readyz"))).status == 200)
-            return true;
+        if (httpGet(relay->url().resolved(QUrl("/readyz"))).status == 200)
+            return relay;
         QTest::qWait(50);
     }
-    qWarning("relay not ready: %s", m_relay->errors().constData());
-    return false;
+    qWarning("relay not ready: %s", relay->errors().constData());
+    return nullptr;
+}
+
+bool RelayHarness::startRelay(quint16 port, const QHash<QString, QString> &extraEnv) {
+    m_relay.reset();
+    m_relay = launchRelay(m_dataDir.path(), port, extraEnv);
+    return m_relay != nullptr;
 }
 
 QString RelayHarness::userToken(const QString &userId, const QString &scopes) {
@@ -43,8 +50,12 @@ QString RelayHarness::userToken(const QString &userId, const QString &scopes) {
 }
 
 std::unique_ptr<Client> RelayHarness::login(const QString &userId) {
+    return loginAt(m_relay->url(), userId);
+}
+
+std::unique_ptr<Client> RelayHarness::loginAt(const QUrl &relay, const QString &userId) {
     const QString token = userToken(userId);
-    auto c = std::make_unique<Client>(m_relay->url());
+    auto c = std::make_unique<Client>(relay);
     if (!c->connected()) {
         qWarning("login: cannot connect: %s", qPrintable(c->socket.errorString()));
         return nullptr;
@@ -60,7 +71,12 @@ std::unique_ptr<Client> RelayHarness::login(const QString &userId) {
 
 std::unique_ptr<Client> RelayHarness::subscribed(const QString &userId, const QString &broadcasterId,
                                                  QJsonObject after) {
-    auto c = login(userId);
+    return subscribedAt(m_relay->url(), userId, broadcasterId, after);
+}
+
+std::unique_ptr<Client> RelayHarness::subscribedAt(const QUrl &relay, const QString &userId,
+                                                   const QString &broadcasterId, QJsonObject after) {
+    auto c = loginAt(relay, userId);
     if (!c)
         return nullptr;
     QJsonObject sub{{"type", "subscribe"}, {"broadcaster_id", broadcasterId}};

@@ -74,7 +74,13 @@ public:
     bool startRelay(quint16 port = 0, const QHash<QString, QString> &extraEnv = {});
     QString userToken(const QString &userId,
                       const QString &scopes = QStringLiteral("moderator:read:followers"));
+    // Another relay process on the same sim (its own data directory).
+    std::unique_ptr<ServerProcess> launchRelay(const QString &dataDir, quint16 port = 0,
+                                               const QHash<QString, QString> &extraEnv = {});
     std::unique_ptr<Client> login(const QString &userId);
+    std::unique_ptr<Client> loginAt(const QUrl &relay, const QString &userId);
+    std::unique_ptr<Client> subscribedAt(const QUrl &relay, const QString &userId,
+                                         const QString &broadcasterId, QJsonObject after = {});
     std::unique_ptr<Client> subscribed(const QString &userId, const QString &broadcasterId,
                                        QJsonObject after = {});
     void trigger(const QJsonObject &body);

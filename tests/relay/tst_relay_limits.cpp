@@ -4,6 +4,7 @@
 #include "relayharness.h"
 
 #include <QTcpSocket>
+#include <QTemporaryDir>
 
 using namespace streams::test;
 
@@ -29,6 +30,26 @@ private Q_SLOTS:
     void slowRequestHeadIsDropped();
     void retentionPrunesAndResumeGetsReset();
     void subscriptionsAreAdoptedAfterRestart();
+    void twitchFailuresAreRetriedThenReported();
+    void conflictWithAnotherCallbackIsReplaced();
+    void unusedSubscriptionsAreDeleted();
+
+private:
+    void failNext(int status, int count) {
+        QCOMPARE(
+            httpPost(
+                m_sim->url().resolved(QUrl("/sim/fail")),
+                QJsonDocument(QJsonObject{{"method", "POST"}, {"status", status}, {"count", count}}).toJson())
+                .status,
+            204);
+    }
+    QJsonArray subscriptionsFor(const QString &broadcasterId) {
+        QJsonArray out;
+        for (const QJsonValue v : simSubscriptions())
+            if (v["condition"]["broadcaster_user_id"] == broadcasterId)
+                out.append(v);
+        return out;
+    }
 };
 
 void TestRelayLimits::helloTimeoutCloses4001() {
@@ -137,6 +158,68 @@ void TestRelayLimits::subscriptionsAreAdoptedAfterRestart() {
     QCOMPARE(after.size(), before.size()); // nothing created twice
     trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1008"}});
     QVERIFY(c->waitFor("event") >= 0);
+}
+
+void TestRelayLimits::twitchFailuresAreRetriedThenReported() {
+    // Two 503s, then Twitch answers: the relay retries and the client never notices.
+    failNext(503, 2);
+    auto ok = subscribed(QStringLiteral("1004"), QStringLiteral("1004"));
+    QVERIFY(ok);
+    QCOMPARE(ok->ofType("subscribed").first().value("kinds").toArray(),
+             QJsonArray({"follow", "online", "offline"}));
+    QCOMPARE(ok->ofType("error").size(), 0);
+
+    // Twitch keeps failing: after its retries the relay says so in a frame a person can act on.
+    failNext(503, 1000);
+    auto failing = login(QStringLiteral("1006"));
+    QVERIFY(failing);
+    failing->send({{"type", "subscribe"}, {"broadcaster_id", "1006"}});
+    const int e = failing->waitFor("error", 0, 20000);
+    failNext(503, 0);
+    QVERIFY(e >= 0);
+    QCOMPARE(failing->frames[e].value("code").toString(), QStringLiteral("unavailable"));
+    QVERIFY(failing->frames[e].value("message").toString().contains("try again later"));
+    QCOMPARE(failing->ofType("subscribed").size(), 0);
+}
+
+void TestRelayLimits::conflictWithAnotherCallbackIsReplaced() {
+    // Relay A (m_relay) holds 1001's subscriptions. Relay B, another deployment with another callback,
+    // gets 409 for the same conditions, finds A's and replaces them with its own.
+    QTemporaryDir otherData;
+    auto other = launchRelay(otherData.path(), 0, kLimits);
+    QVERIFY(other);
+    const QString otherCallback = other->url().toString() + "/eventsub";
+    auto c = subscribedAt(other->url(), kBroadcaster, kBroadcaster);
+    QVERIFY(c);
+    QCOMPARE(c->ofType("subscribed").first().value("kinds").toArray(),
+             QJsonArray({"follow", "online", "offline"}));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            int mine = 0;
+            for (const QJsonValue v : subscriptionsFor(kBroadcaster))
+                if (v["condition"]["moderator_user_id"].toString() != kModerator &&
+                    v["condition"]["moderator_user_id"].toString() != "1007")
+                    mine += v["transport"]["callback"] == otherCallback && v["status"] == "enabled";
+            return mine == 3; // follow (moderator = broadcaster), online, offline
+        }(),
+        10000);
+    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    QVERIFY(c->waitFor("event") >= 0);
+}
+
+void TestRelayLimits::unusedSubscriptionsAreDeleted() {
+    QTemporaryDir data;
+    auto relay = launchRelay(data.path(), 0, {{"STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS", "2"}});
+    QVERIFY(relay);
+    {
+        auto c = subscribedAt(relay->url(), QStringLiteral("1010"), QStringLiteral("1010"));
+        QVERIFY(c);
+        QTRY_COMPARE_WITH_TIMEOUT(subscriptionsFor("1010").size(), 3, 10000);
+        QTest::qWait(2500); // in use: kept however old
+        QCOMPARE(subscriptionsFor("1010").size(), 3);
+    }
+    // Nobody wants them any more: gone after the TTL.
+    QTRY_COMPARE_WITH_TIMEOUT(subscriptionsFor("1010").size(), 0, 10000);
 }
 
 QTEST_GUILESS_MAIN(TestRelayLimits)

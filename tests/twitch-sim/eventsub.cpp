@@ -75,6 +75,12 @@ void EventSubApi::registerRoutes(QHttpServer &server) {
                  [this](const QHttpServerRequest &r) { return trigger(r); });
     server.route("/sim/revoke", QHttpServerRequest::Method::Post,
                  [this](const QHttpServerRequest &r) { return revoke(r); });
+    server.route("/sim/fail", QHttpServerRequest::Method::Post, [this](const QHttpServerRequest &r) {
+        const QJsonObject body = QJsonDocument::fromJson(r.body()).object();
+        m_failures.insert(body.value("method").toString(QStringLiteral("POST")).toUpper(),
+                          {body.value("status").toInt(503), body.value("count").toInt(1)});
+        return QHttpServerResponse(QHttpServerResponder::StatusCode::NoContent);
+    });
     server.route("/sim/subscriptions", QHttpServerRequest::Method::Get, [this] {
         QJsonArray data;
         for (const Subscription &s : std::as_const(m_subscriptions))
@@ -101,9 +107,22 @@ std::optional<QHttpServerResponse> EventSubApi::checkApp(const QHttpServerReques
     return std::nullopt;
 }
 
+std::optional<QHttpServerResponse> EventSubApi::injectedFailure(const char *method) {
+    auto it = m_failures.find(QLatin1String(method));
+    if (it == m_failures.end() || it->second <= 0)
+        return std::nullopt;
+    --it->second;
+    const int status = it->first;
+    return twitchError(
+        status, status == 429 ? QStringLiteral("Too Many Requests") : QStringLiteral("Internal Server Error"),
+        QStringLiteral("injected failure"));
+}
+
 QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request) {
     if (auto denied = checkApp(request))
         return std::move(*denied);
+    if (auto failure = injectedFailure("POST"))
+        return std::move(*failure);
     const QJsonObject body = QJsonDocument::fromJson(request.body()).object();
     const QString type = body.value("type").toString();
     const QString version = body.value("version").toString();

@@ -43,7 +43,10 @@ private:
 
     World &m_world;
     Tokens &m_tokens;
+    std::optional<QHttpServerResponse> injectedFailure(const char *method);
     QList<Subscription> m_subscriptions;
+    // POST /sim/fail: the next `count` calls of a method on /helix/eventsub/subscriptions answer `status`.
+    QHash<QString, QPair<int, int>> m_failures; // method -> (status, remaining)
     QNetworkAccessManager m_network;
 };
 
