@@ -210,7 +210,20 @@ void HubWorker::replay(Session *session, const QString &broadcasterId,
     qint64 sent = 0;
     // Runs to completion on this thread: live events queued meanwhile come after and are skipped by seq.
     for (;;) {
-        const auto page = m_reader->eventsAfter(broadcasterId, qMax(from, room.lastSeq), kReplayPage);
+        const auto result = m_reader->eventsAfter(broadcasterId, qMax(from, room.lastSeq), kReplayPage);
+        if (!result) {
+            // Live events after a gap would move the client's cursor past it: stop this subscription instead.
+            send(session,
+                 protocol::Error{ErrorCode::Unavailable,
+                                 QStringLiteral("history cannot be read right now; subscribe again with "
+                                                "your cursor in a moment")});
+            leaveRoom(session, broadcasterId);
+            session->rooms.remove(broadcasterId);
+            m_gatekeeper.release(broadcasterId, session->user.id);
+            m_metrics.replayed(sent);
+            return;
+        }
+        const std::vector<StoredEventPtr> &page = *result;
         for (const StoredEventPtr &e : page) {
             if (e->kind == u"follow" && !room.followsAllowed) {
                 room.lastSeq = e->seq;

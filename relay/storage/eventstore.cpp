@@ -343,8 +343,8 @@ EventReader::~EventReader() {
     closeDatabase(m_connectionName);
 }
 
-std::vector<StoredEventPtr> EventReader::eventsAfter(const QString &broadcasterId, qint64 afterSeq,
-                                                     int limit) {
+std::optional<std::vector<StoredEventPtr>> EventReader::eventsAfter(const QString &broadcasterId,
+                                                                    qint64 afterSeq, int limit) {
     std::vector<StoredEventPtr> out;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
@@ -355,7 +355,7 @@ std::vector<StoredEventPtr> EventReader::eventsAfter(const QString &broadcasterI
     q.addBindValue(limit);
     if (!q.exec()) {
         qCWarning(lcStore) << "replay query failed:" << q.lastError().text();
-        return out;
+        return std::nullopt;
     }
     while (q.next()) {
         auto e = std::make_shared<StoredEvent>();

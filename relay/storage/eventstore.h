@@ -126,8 +126,10 @@ public:
     static std::unique_ptr<EventReader> open(const QString &path, QString *error);
     ~EventReader();
 
-    // Stored events of the broadcaster with seq > afterSeq, in order, at most `limit`.
-    std::vector<StoredEventPtr> eventsAfter(const QString &broadcasterId, qint64 afterSeq, int limit);
+    // Stored events of the broadcaster with seq > afterSeq, in order, at most `limit`; nullopt when the
+    // database cannot answer.
+    std::optional<std::vector<StoredEventPtr>> eventsAfter(const QString &broadcasterId, qint64 afterSeq,
+                                                           int limit);
     // The highest seq deleted by retention for this broadcaster (0: nothing pruned).
     qint64 prunedThrough(const QString &broadcasterId);
 

@@ -10,7 +10,8 @@ bool RelayHarness::startSim() {
 }
 
 std::unique_ptr<ServerProcess> RelayHarness::launchRelay(const QString &dataDir, quint16 port,
-                                                         const QHash<QString, QString> &extraEnv) {
+                                                         const QHash<QString, QString> &extraEnv,
+                                                         const QStringList &extraArgs) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("TWITCH_AUTH_URL", m_sim->url().toString() + "/oauth2");
     env.insert("TWITCH_HELIX_URL", m_sim->url().toString() + "/helix");
@@ -21,8 +22,8 @@ std::unique_ptr<ServerProcess> RelayHarness::launchRelay(const QString &dataDir,
     for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
         env.insert(it.key(), it.value());
     auto relay = std::make_unique<ServerProcess>(
-        QStringLiteral(STREAMS_RELAY_PATH), QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)},
-        env);
+        QStringLiteral(STREAMS_RELAY_PATH),
+        QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)} + extraArgs, env);
     if (!relay->start())
         return nullptr;
     // Ready once the app token is there and subscriptions are reconciled.
@@ -46,7 +47,10 @@ bool RelayHarness::startRelay(quint16 port, const QHash<QString, QString> &extra
 QString RelayHarness::userToken(const QString &userId, const QString &scopes) {
     QUrl url = m_sim->url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
     url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
-    return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+    const QString token =
+        QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+    m_issuedTokens.append(token);
+    return token;
 }
 
 std::unique_ptr<Client> RelayHarness::login(const QString &userId) {

@@ -76,7 +76,8 @@ public:
                       const QString &scopes = QStringLiteral("moderator:read:followers"));
     // Another relay process on the same sim (its own data directory).
     std::unique_ptr<ServerProcess> launchRelay(const QString &dataDir, quint16 port = 0,
-                                               const QHash<QString, QString> &extraEnv = {});
+                                               const QHash<QString, QString> &extraEnv = {},
+                                               const QStringList &extraArgs = {});
     std::unique_ptr<Client> login(const QString &userId);
     std::unique_ptr<Client> loginAt(const QUrl &relay, const QString &userId);
     std::unique_ptr<Client> subscribedAt(const QUrl &relay, const QString &userId,
@@ -93,6 +94,7 @@ protected:
     std::unique_ptr<ServerProcess> m_sim;
     std::unique_ptr<ServerProcess> m_relay;
     QTemporaryDir m_dataDir;
+    QStringList m_issuedTokens; // every user token handed out, to check that no log shows one
 };
 
 } // namespace streams::test

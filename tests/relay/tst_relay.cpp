@@ -29,6 +29,8 @@ private Q_SLOTS:
     void garbageFramesGetErrorsNotACrash();
     void helloIsRequired();
     void resumeAfterKillDeliversExactlyTheMissedEvents();
+    void logsCarryNoSecrets();
+    void jsonLogsAreOneObjectPerLine();
     void sigtermExitsCleanly();
 };
 
@@ -320,6 +322,33 @@ void TestRelay::resumeAfterKillDeliversExactlyTheMissedEvents() {
     auto other = subscribed(kBroadcaster, kBroadcaster, {{"epoch", "not-this-log"}, {"seq", 1}});
     QVERIFY(other);
     QVERIFY(other->waitFor("reset") >= 0);
+}
+
+void TestRelay::logsCarryNoSecrets() {
+    const QByteArray log = m_relay->errors();
+    QVERIFY(log.contains("app access token obtained")); // the log is there and says things
+    QVERIFY(!log.contains(kWebhookSecret));
+    QVERIFY(!log.contains("simsecret0000000000000000000001"));
+    QVERIFY(!m_issuedTokens.isEmpty());
+    for (const QString &token : std::as_const(m_issuedTokens))
+        QVERIFY2(!log.contains(token.toLatin1()), "a user token reached the relay's log");
+    QVERIFY(!log.contains("sha256="));
+}
+
+void TestRelay::jsonLogsAreOneObjectPerLine() {
+    QTemporaryDir data;
+    auto relay = launchRelay(data.path(), 0, {}, {"--log-format", "json"});
+    QVERIFY(relay);
+    auto c = subscribedAt(relay->url(), kBroadcaster, kBroadcaster);
+    QVERIFY(c);
+    const QList<QByteArray> lines = relay->errors().trimmed().split('\n');
+    QVERIFY(lines.size() >= 3);
+    for (const QByteArray &line : lines) {
+        QJsonParseError error;
+        const QJsonObject o = QJsonDocument::fromJson(line, &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, line.constData());
+        QVERIFY(o.contains("time") && o.contains("level") && o.contains("category") && o.contains("message"));
+    }
 }
 
 void TestRelay::sigtermExitsCleanly() {
