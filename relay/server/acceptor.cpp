@@ -82,15 +82,21 @@ private:
     void inspect() {
         if (!m_timer.isActive() || m_timer.interval() == m_limits.idleTimeoutMs)
             m_timer.start(m_limits.headTimeoutMs);
+        // Whatever the HTTP server has not consumed yet: a valid request never needs more than this.
+        if (m_socket->bytesAvailable() > m_limits.maxHead + m_limits.maxBody) {
+            reject("413 Payload Too Large", "request over 64 KiB\n");
+            return;
+        }
+        // The HTTP server consumes whole requests, so the buffer starts at a request head: only its
+        // header lines are looked at, never a body.
         const QByteArray data = m_socket->peek(m_socket->bytesAvailable());
-        // Header lines only ever follow CRLF; compact JSON bodies carry no raw CRLF.
-        qsizetype at = 0;
-        while ((at = data.indexOf("\r\n", at)) >= 0) {
-            at += 2;
-            const qsizetype end = data.indexOf("\r\n", at);
-            if (end < 0)
-                break;
-            const QByteArray line = data.mid(at, end - at).toLower();
+        const qsizetype headEnd = data.indexOf("\r\n\r\n");
+        const QByteArray head = (headEnd < 0 ? data : data.left(headEnd + 2)).toLower();
+        if (headEnd < 0 && head.size() > m_limits.maxHead) {
+            reject("431 Request Header Fields Too Large", "request head over 16 KiB\n");
+            return;
+        }
+        for (const QByteArray &line : head.split('\n')) {
             if (line.startsWith("transfer-encoding:")) {
                 reject("411 Length Required", "chunked bodies are not accepted; send Content-Length\n");
                 return;

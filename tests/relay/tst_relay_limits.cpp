@@ -28,6 +28,7 @@ private Q_SLOTS:
     void helloTimeoutCloses4001();
     void connectionCapPerAddress();
     void slowRequestHeadIsDropped();
+    void oversizedSecondRequestOnKeepAlive();
     void retentionPrunesAndResumeGetsReset();
     void subscriptionsAreAdoptedAfterRestart();
     void twitchFailuresAreRetriedThenReported();
@@ -93,6 +94,35 @@ void TestRelayLimits::slowRequestHeadIsDropped() {
     QTRY_VERIFY_WITH_TIMEOUT(slow.state() == QAbstractSocket::UnconnectedState, 5000);
     QVERIFY(t.elapsed() >= 500);
     // The relay still answers everyone else.
+    QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
+}
+
+void TestRelayLimits::oversizedSecondRequestOnKeepAlive() {
+    auto readResponse = [](QTcpSocket &s) {
+        QByteArray got;
+        QElapsedTimer t;
+        t.start();
+        while (!got.contains("\r\n\r\n") && t.elapsed() < 5000)
+            if (s.waitForReadyRead(200) || s.bytesAvailable())
+                got += s.readAll();
+        return got;
+    };
+    QTcpSocket s;
+    s.connectToHost(m_relay->url().host(), quint16(m_relay->url().port()));
+    QVERIFY(s.waitForConnected(5000));
+    s.write("GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n");
+    QVERIFY(readResponse(s).startsWith("HTTP/1.1 200"));
+    // Same connection, second request: the limit holds for it too, before any body is buffered.
+    s.write("POST /eventsub HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\nContent-Length: "
+            "100000\r\n\r\n{");
+    QVERIFY(readResponse(s).startsWith("HTTP/1.1 413"));
+
+    QTcpSocket chunked;
+    chunked.connectToHost(m_relay->url().host(), quint16(m_relay->url().port()));
+    QVERIFY(chunked.waitForConnected(5000));
+    chunked.write(
+        "POST /eventsub HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    QVERIFY(readResponse(chunked).startsWith("HTTP/1.1 411"));
     QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/healthz"))).status, 200);
 }
 
