@@ -150,14 +150,6 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
         if (!w.exec()) // bookkeeping only: log it, keep the events
             qCWarning(lcStore) << "write failed:" << w.lastError().text();
     }
-    for (const auto &[sql, bindings] : writes) {
-        QSqlQuery w(db);
-        w.prepare(sql);
-        for (const QVariant &b : bindings)
-            w.addBindValue(b);
-        if (!w.exec()) // bookkeeping only: log it, keep the events
-            qCWarning(lcStore) << "write failed:" << w.lastError().text();
-    }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QSqlQuery seen(db);
     seen.prepare(QStringLiteral("INSERT OR IGNORE INTO seen_messages(message_id, received_at) VALUES(?, ?)"));

@@ -98,11 +98,7 @@ void TestRelay::followReachesBroadcasterAndModeratorOnce() {
     // The challenge was answered: both follow subscriptions are enabled at the sim.
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            const auto subs =
-                QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
-                    .object()
-                    .value("data")
-                    .toArray();
+            const auto subs = simSubscriptions();
             int enabledFollows = 0;
             for (const QJsonValue v : subs)
                 enabledFollows += v["type"] == "channel.follow" && v["status"] == "enabled" &&
@@ -195,11 +191,7 @@ void TestRelay::revocationReachesClient() {
     QString id;
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            const auto subs =
-                QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/subscriptions"))).body)
-                    .object()
-                    .value("data")
-                    .toArray();
+            const auto subs = simSubscriptions();
             for (const QJsonValue v : subs)
                 if (v["type"] == "channel.follow" && v["condition"]["moderator_user_id"] == "1007" &&
                     v["status"] == "enabled")

@@ -257,20 +257,8 @@ void EventSubApi::verify(const QString &id) {
     QJsonObject sub = it->json();
     const QByteArray body = QJsonDocument(QJsonObject{{"challenge", challenge}, {"subscription", sub}})
                                 .toJson(QJsonDocument::Compact);
-    const QByteArray messageId = uuid().toLatin1();
-    const QByteArray timestamp = nanoTimestamp(QDateTime::currentDateTimeUtc());
-    QMessageAuthenticationCode mac(QCryptographicHash::Sha256, it->secret);
-    mac.addData(messageId + timestamp + body);
-    QNetworkRequest request{QUrl(it->callback)};
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setRawHeader("Twitch-Eventsub-Message-Id", messageId);
-    request.setRawHeader("Twitch-Eventsub-Message-Retry", "0");
-    request.setRawHeader("Twitch-Eventsub-Message-Type", "webhook_callback_verification");
-    request.setRawHeader("Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex());
-    request.setRawHeader("Twitch-Eventsub-Message-Timestamp", timestamp);
-    request.setRawHeader("Twitch-Eventsub-Subscription-Type", it->type.toLatin1());
-    request.setRawHeader("Twitch-Eventsub-Subscription-Version", it->version.toLatin1());
-    QNetworkReply *reply = m_network.post(request, body);
+    QNetworkReply *reply =
+        m_network.post(signedRequest(*it, "webhook_callback_verification", uuid().toLatin1(), body, 0), body);
     connect(reply, &QNetworkReply::finished, this, [this, reply, id, challenge] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray echoed = reply->readAll();
@@ -284,6 +272,25 @@ void EventSubApi::verify(const QString &id) {
     });
 }
 
+QNetworkRequest EventSubApi::signedRequest(const Subscription &s, const QByteArray &messageType,
+                                           const QByteArray &messageId, const QByteArray &body,
+                                           int retry) const {
+    // Twitch's headers; the signature covers id + timestamp + the exact body bytes.
+    const QByteArray timestamp = nanoTimestamp(QDateTime::currentDateTimeUtc());
+    QMessageAuthenticationCode mac(QCryptographicHash::Sha256, s.secret);
+    mac.addData(messageId + timestamp + body);
+    QNetworkRequest request{QUrl(s.callback)};
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setRawHeader("Twitch-Eventsub-Message-Id", messageId);
+    request.setRawHeader("Twitch-Eventsub-Message-Retry", QByteArray::number(retry));
+    request.setRawHeader("Twitch-Eventsub-Message-Type", messageType);
+    request.setRawHeader("Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex());
+    request.setRawHeader("Twitch-Eventsub-Message-Timestamp", timestamp);
+    request.setRawHeader("Twitch-Eventsub-Subscription-Type", s.type.toLatin1());
+    request.setRawHeader("Twitch-Eventsub-Subscription-Version", s.version.toLatin1());
+    return request;
+}
+
 QByteArray EventSubApi::notificationBody(const Subscription &s, const QJsonObject &event) const {
     return QJsonDocument(QJsonObject{{"subscription", s.json()}, {"event", event}})
         .toJson(QJsonDocument::Compact);
@@ -295,19 +302,7 @@ void EventSubApi::deliver(const QString &subscriptionId, const QByteArray &messa
                            [&](auto &s) { return s.id == subscriptionId; });
     if (it == m_subscriptions.end())
         return;
-    const QByteArray timestamp = nanoTimestamp(QDateTime::currentDateTimeUtc());
-    QMessageAuthenticationCode mac(QCryptographicHash::Sha256, it->secret);
-    mac.addData(messageId + timestamp + body);
-    QNetworkRequest request{QUrl(it->callback)};
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setRawHeader("Twitch-Eventsub-Message-Id", messageId);
-    request.setRawHeader("Twitch-Eventsub-Message-Retry", QByteArray::number(attempt));
-    request.setRawHeader("Twitch-Eventsub-Message-Type", messageType);
-    request.setRawHeader("Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex());
-    request.setRawHeader("Twitch-Eventsub-Message-Timestamp", timestamp);
-    request.setRawHeader("Twitch-Eventsub-Subscription-Type", it->type.toLatin1());
-    request.setRawHeader("Twitch-Eventsub-Subscription-Version", it->version.toLatin1());
-    QNetworkReply *reply = m_network.post(request, body);
+    QNetworkReply *reply = m_network.post(signedRequest(*it, messageType, messageId, body, attempt), body);
     connect(reply, &QNetworkReply::finished, this, [=, this] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if ((status < 200 || status >= 300) && attempt < 4)

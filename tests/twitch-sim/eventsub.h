@@ -7,6 +7,7 @@
 #include "auth.h"
 
 #include <QNetworkAccessManager>
+#include <QNetworkRequest>
 
 namespace twitchsim {
 
@@ -39,6 +40,8 @@ private:
     // Sends one signed message; retries up to 4 more times on failure with the same id.
     void deliver(const QString &subscriptionId, const QByteArray &messageType, const QByteArray &body,
                  const QByteArray &messageId, int attempt = 0);
+    QNetworkRequest signedRequest(const Subscription &s, const QByteArray &messageType,
+                                  const QByteArray &messageId, const QByteArray &body, int retry) const;
     QByteArray notificationBody(const Subscription &s, const QJsonObject &event) const;
 
     World &m_world;
