@@ -34,6 +34,9 @@ private Q_SLOTS:
     void twitchFailuresAreRetriedThenReported();
     void conflictWithAnotherCallbackIsReplaced();
     void unusedSubscriptionsAreDeleted();
+    void tokenOfAnotherApplicationIsRefused();
+    void appTokenIsRenewedAfter401();
+    void silentPeerIsDropped();
 
 private:
     void failNext(int status, int count) {
@@ -250,6 +253,54 @@ void TestRelayLimits::unusedSubscriptionsAreDeleted() {
     }
     // Nobody wants them any more: gone after the TTL.
     QTRY_COMPARE_WITH_TIMEOUT(subscriptionsFor("1010").size(), 0, 10000);
+}
+
+void TestRelayLimits::tokenOfAnotherApplicationIsRefused() {
+    QUrl url = m_sim->url().resolved(QUrl("/sim/users/1002/token"));
+    url.setQuery("client_id=someoneelsesclient000000000000");
+    const QString foreign =
+        QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+    QVERIFY(!foreign.isEmpty());
+    Client c(m_relay->url());
+    QVERIFY(c.connected());
+    c.send({{"type", "hello"}, {"protocol", 1}, {"token", foreign}});
+    const int e = c.waitFor("error");
+    QVERIFY(e >= 0);
+    QCOMPARE(c.frames[e].value("code").toString(), QStringLiteral("unauthorized"));
+    QVERIFY(c.frames[e].value("message").toString().contains("another application"));
+    QCOMPARE(c.ofType("welcome").size(), 0);
+}
+
+void TestRelayLimits::appTokenIsRenewedAfter401() {
+    const auto expired = httpPost(m_sim->url().resolved(QUrl("/sim/expire-app-tokens")), {});
+    QVERIFY(QJsonDocument::fromJson(expired.body).object().value("expired").toInt() >= 1);
+    // The next Helix call gets 401; the relay fetches a new app token and carries on.
+    auto c = subscribed(QStringLiteral("1008"), QStringLiteral("1008"));
+    QVERIFY(c);
+    QCOMPARE(c->ofType("subscribed").first().value("kinds").toArray(),
+             QJsonArray({"follow", "online", "offline"}));
+    QVERIFY(m_relay->errors().contains("app access token rejected; requesting a new one"));
+}
+
+void TestRelayLimits::silentPeerIsDropped() {
+    QTemporaryDir data;
+    auto relay = launchRelay(
+        data.path(), 0,
+        {{"STREAMS_RELAY_IDLE_TIMEOUT_SECONDS", "2"}, {"STREAMS_RELAY_HELLO_TIMEOUT_SECONDS", "600"}});
+    QVERIFY(relay);
+    // A WebSocket peer that completes the handshake and then never answers a ping (a laptop gone to sleep).
+    QTcpSocket raw;
+    raw.connectToHost(relay->url().host(), quint16(relay->url().port()));
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write("GET /ws HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray got;
+    QTRY_VERIFY_WITH_TIMEOUT((got += raw.readAll()).contains("\r\n\r\n"), 5000);
+    QVERIFY(got.startsWith("HTTP/1.1 101"));
+    QElapsedTimer t;
+    t.start();
+    QTRY_VERIFY_WITH_TIMEOUT((raw.readAll(), raw.state() == QAbstractSocket::UnconnectedState), 10000);
+    QVERIFY(t.elapsed() >= 1000); // dropped by the idle watchdog, not at once
 }
 
 QTEST_GUILESS_MAIN(TestRelayLimits)

@@ -42,12 +42,26 @@ QString Tokens::issueApp() {
     return t;
 }
 
-QString Tokens::issueUser(const QString &userId, const QStringList &scopes) {
+QString Tokens::issueUser(const QString &userId, const QStringList &scopes, const QString &clientId) {
     const QString t = randomToken();
-    m_tokens.insert(t, Token{m_clientId, userId, scopes, QDateTime::currentDateTimeUtc().addSecs(14400)});
-    for (const QString &s : scopes)
-        m_grants[userId].insert(s);
+    const QString client = clientId.isEmpty() ? m_clientId : clientId;
+    m_tokens.insert(t, Token{client, userId, scopes, QDateTime::currentDateTimeUtc().addSecs(14400)});
+    if (client == m_clientId) // grants belong to the application they were given to
+        for (const QString &s : scopes)
+            m_grants[userId].insert(s);
     return t;
+}
+
+int Tokens::expireAppTokens() {
+    int n = 0;
+    for (auto it = m_tokens.begin(); it != m_tokens.end();)
+        if (it->userId.isEmpty()) {
+            it = m_tokens.erase(it);
+            ++n;
+        } else {
+            ++it;
+        }
+    return n;
 }
 
 const Token *Tokens::find(const QString &token) const {
@@ -118,18 +132,24 @@ void AuthApi::registerRoutes(QHttpServer &server) {
                          return twitchError(400, {}, QStringLiteral("Invalid token"));
                      return QHttpServerResponse(QHttpServerResponder::StatusCode::Ok);
                  });
-    server.route(
-        "/sim/users/<arg>/token", QHttpServerRequest::Method::Post,
-        [this](const QString &userId, const QHttpServerRequest &request) {
-            if (!m_world.userById(userId))
-                return twitchError(404, QStringLiteral("Not Found"), QStringLiteral("no such user"));
-            const QStringList scopes = request.query()
-                                           .queryItemValue(QStringLiteral("scopes"), QUrl::FullyDecoded)
-                                           .split(QLatin1Char(' '), Qt::SkipEmptyParts);
-            return QHttpServerResponse(QJsonObject{{"access_token", m_tokens.issueUser(userId, scopes)},
-                                                   {"user_id", userId},
-                                                   {"scopes", QJsonArray::fromStringList(scopes)}});
-        });
+    server.route("/sim/expire-app-tokens", QHttpServerRequest::Method::Post, [this] {
+        return QHttpServerResponse(QJsonObject{{"expired", m_tokens.expireAppTokens()}});
+    });
+    server.route("/sim/users/<arg>/token", QHttpServerRequest::Method::Post,
+                 [this](const QString &userId, const QHttpServerRequest &request) {
+                     if (!m_world.userById(userId))
+                         return twitchError(404, QStringLiteral("Not Found"), QStringLiteral("no such user"));
+                     const QStringList scopes =
+                         request.query()
+                             .queryItemValue(QStringLiteral("scopes"), QUrl::FullyDecoded)
+                             .split(QLatin1Char(' '), Qt::SkipEmptyParts);
+                     // client_id: a token of another application (the relay must refuse it).
+                     const QString clientId = request.query().queryItemValue(QStringLiteral("client_id"));
+                     return QHttpServerResponse(
+                         QJsonObject{{"access_token", m_tokens.issueUser(userId, scopes, clientId)},
+                                     {"user_id", userId},
+                                     {"scopes", QJsonArray::fromStringList(scopes)}});
+                 });
 }
 
 } // namespace twitchsim

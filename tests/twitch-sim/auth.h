@@ -24,7 +24,9 @@ public:
     const QString &clientSecret() const { return m_clientSecret; }
 
     QString issueApp();
-    QString issueUser(const QString &userId, const QStringList &scopes);
+    QString issueUser(const QString &userId, const QStringList &scopes, const QString &clientId = {});
+    // App access tokens stop working, as when Twitch expires or revokes them.
+    int expireAppTokens();
     const Token *find(const QString &token) const;
     bool revoke(const QString &token);
     // Scopes the user has granted this client (kept after a token is revoked, as on Twitch).
