@@ -351,10 +351,11 @@ void HubWorker::watchdog() {
     const auto sessions = m_sessions.values();
     for (Session *s : sessions) {
         if (s->state == Session::State::AwaitingHello && s->connected.elapsed() > m_options.helloTimeoutMs) {
+            s->state = Session::State::Authenticating; // close once
+            // close() may drop the session (and delete it) before it returns: touch nothing after it.
             s->socket->close(
                 QWebSocketProtocol::CloseCode(4001),
                 QStringLiteral("hello not received within %1 s").arg(m_options.helloTimeoutMs / 1000));
-            s->state = Session::State::Authenticating; // close once
             continue;
         }
         if (s->lastHeard.elapsed() > m_options.deadPeerMs) {

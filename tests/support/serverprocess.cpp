@@ -14,7 +14,12 @@ ServerProcess::ServerProcess(QString program, QStringList arguments, QProcessEnv
     , m_arguments(std::move(arguments)) {
     m_process.setProcessEnvironment(environment);
     // A pipe nobody reads fills up and blocks the server's logging: keep stderr in a file.
+    // STREAMS_TEST_KEEP_LOGS=1 keeps each server's stderr file and names it, for post-mortems.
+    if (qEnvironmentVariableIsSet("STREAMS_TEST_KEEP_LOGS"))
+        m_stderrFile.setAutoRemove(false);
     m_stderrFile.open();
+    if (qEnvironmentVariableIsSet("STREAMS_TEST_KEEP_LOGS"))
+        qInfo("%s logs to %s", qPrintable(m_program), qPrintable(m_stderrFile.fileName()));
     m_process.setStandardErrorFile(m_stderrFile.fileName());
 }
 
