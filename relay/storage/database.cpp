@@ -53,10 +53,15 @@ std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &con
     }
     // WAL lets hub threads read while the writer commits; FULL makes each commit durable on disk
     // before the webhook is acknowledged.
-    if (!exec(db, QStringLiteral("PRAGMA journal_mode=WAL"), error) ||
-        !exec(db, QStringLiteral("PRAGMA synchronous=FULL"), error) ||
-        !exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), error))
+    QString cause;
+    if (!exec(db, QStringLiteral("PRAGMA journal_mode=WAL"), &cause) ||
+        !exec(db, QStringLiteral("PRAGMA synchronous=FULL"), &cause) ||
+        !exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), &cause)) {
+        *error =
+            QStringLiteral("database %1 is unreadable or corrupt (%2); move it aside or restore a backup")
+                .arg(path, cause);
         return std::nullopt;
+    }
 
     QSqlQuery check(db);
     if (!check.exec(QStringLiteral("PRAGMA quick_check")) || !check.next() ||

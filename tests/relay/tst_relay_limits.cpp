@@ -3,6 +3,8 @@
 
 #include "relayharness.h"
 
+#include <QFile>
+#include <QProcess>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 
@@ -37,6 +39,7 @@ private Q_SLOTS:
     void tokenOfAnotherApplicationIsRefused();
     void appTokenIsRenewedAfter401();
     void silentPeerIsDropped();
+    void corruptDatabaseStopsWithOneClearLine();
 
 private:
     void failNext(int status, int count) {
@@ -301,6 +304,34 @@ void TestRelayLimits::silentPeerIsDropped() {
     t.start();
     QTRY_VERIFY_WITH_TIMEOUT((raw.readAll(), raw.state() == QAbstractSocket::UnconnectedState), 10000);
     QVERIFY(t.elapsed() >= 1000); // dropped by the idle watchdog, not at once
+}
+
+void TestRelayLimits::corruptDatabaseStopsWithOneClearLine() {
+    QTemporaryDir data;
+    QFile db(data.filePath("relay.sqlite3"));
+    QVERIFY(db.open(QIODevice::WriteOnly));
+    QByteArray garbage("SQLite format 3");
+    garbage.append(char(0));
+    garbage.append(QByteArray(8192, '\x5a'));
+    db.write(garbage);
+    db.close();
+    QProcess relay;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "x");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
+    env.insert("STREAMS_RELAY_DATA_DIR", data.path());
+    relay.setProcessEnvironment(env);
+    relay.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"});
+    QVERIFY(relay.waitForFinished(10000));
+    QCOMPARE(relay.exitCode(), 1);
+    const QByteArray err = relay.readAllStandardError();
+    QVERIFY2(err.contains("relay.sqlite3") && (err.contains("corrupt") || err.contains("cannot open")),
+             err.constData());
+    QVERIFY(relay.readAllStandardOutput().isEmpty()); // never said it was listening
+    QFile again(db.fileName());
+    QVERIFY(again.open(QIODevice::ReadOnly));
+    QCOMPARE(again.readAll(), garbage); // left as it was, for the operator to inspect or restore
 }
 
 QTEST_GUILESS_MAIN(TestRelayLimits)
