@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "control.h"
 #include "eventsub.h"
+#include "helix.h"
 
 namespace twitchsim {
 
@@ -13,6 +14,7 @@ SimServer::SimServer(World world, QString clientId, QString clientSecret, QObjec
     m_areas.push_back(std::make_unique<ControlApi>(m_world, [this] { return m_baseUrl; }));
     m_areas.push_back(std::make_unique<AuthApi>(m_world, *m_tokens));
     m_areas.push_back(std::make_unique<EventSubApi>(m_world, *m_tokens));
+    m_areas.push_back(std::make_unique<HelixApi>(m_world, *m_tokens, [this] { return m_baseUrl; }));
     for (const auto &area : m_areas)
         area->registerRoutes(m_http);
     m_http.afterRequest([](QHttpServerResponse &&response) {

@@ -1,0 +1,148 @@
+// Helix client against twitch-sim (a real process), and the parsers against malformed answers.
+
+#include "serverprocess.h"
+#include "twitch/helixclient.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace streams::app;
+using namespace streams::test;
+
+namespace {
+const QString kClientId = QStringLiteral("simclient0000000000000000000001");
+
+template <typename T>
+T await(const std::function<void(HelixClient::Callback<T>)> &call, HelixError *error = nullptr) {
+    std::optional<HelixResult<T>> result;
+    call([&](HelixResult<T> r) { result = std::move(r); });
+    if (!QTest::qWaitFor([&] { return result.has_value(); }, 10000))
+        qFatal("no answer from Helix");
+    if (auto *e = std::get_if<HelixError>(&*result)) {
+        if (error)
+            *error = *e;
+        return T{};
+    }
+    if (error)
+        error->kind = HelixErrorKind::BadResponse, error->status = -1; // marks "no error"
+    return std::get<T>(*result);
+}
+} // namespace
+
+class TestHelix : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void selfAndUsers();
+    void searchAndStreams();
+    void followersForTheBroadcasterNewestFirst();
+    void followersForOthersAreNotAllowed();
+    void followedAndModeratedChannels();
+    void invalidTokenIsUnauthorized();
+    void malformedAnswersAreErrors();
+
+private:
+    QString token(const QString &userId, const QString &scopes);
+    std::unique_ptr<ServerProcess> m_sim;
+    QNetworkAccessManager m_network;
+    std::unique_ptr<HelixClient> m_helix;
+};
+
+void TestHelix::initTestCase() {
+    m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
+    QVERIFY(m_sim->start());
+    m_helix = std::make_unique<HelixClient>(m_network, m_sim->url().resolved(QUrl("/helix")), kClientId);
+}
+
+QString TestHelix::token(const QString &userId, const QString &scopes) {
+    QUrl url = m_sim->url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
+    url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
+    return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+}
+
+void TestHelix::selfAndUsers() {
+    m_helix->setToken(token("1002", "user:read:follows"));
+    const auto me = await<QList<HelixUser>>([&](auto cb) { m_helix->self(cb); });
+    QCOMPARE(me.size(), 1);
+    QCOMPARE(me[0].login, QStringLiteral("ironquill"));
+    QVERIFY(me[0].profileImageUrl.endsWith("/sim/avatars/ironquill.svg"));
+    const auto some = await<QList<HelixUser>>([&](auto cb) { m_helix->users({"1001"}, {"nightjarfm"}, cb); });
+    QCOMPARE(some.size(), 2);
+    QVERIFY(m_helix->rateLimitRemaining() > 0 && m_helix->rateLimitRemaining() < 800);
+}
+
+void TestHelix::searchAndStreams() {
+    m_helix->setToken(token("1002", ""));
+    const auto found = await<QList<HelixChannel>>([&](auto cb) { m_helix->searchChannels("lumen", 10, cb); });
+    QCOMPARE(found.size(), 1);
+    QCOMPARE(found[0].displayName, QStringLiteral("LumenWave"));
+    QVERIFY(found[0].isLive);
+    QCOMPARE(found[0].gameName, QStringLiteral("Art"));
+    const auto live = await<QList<HelixStream>>([&](auto cb) { m_helix->streams({"1001", "1003"}, cb); });
+    QCOMPARE(live.size(), 1); // 1003 is offline: absent, as on Twitch
+    QCOMPARE(live[0].userLogin, QStringLiteral("lumenwave"));
+    QVERIFY(live[0].viewerCount > 0);
+}
+
+void TestHelix::followersForTheBroadcasterNewestFirst() {
+    m_helix->setToken(token("1001", "moderator:read:followers"));
+    const auto f = await<HelixFollowers>([&](auto cb) { m_helix->recentFollowers("1001", 10, cb); });
+    QVERIFY(f.allowed);
+    QVERIFY(f.total >= 9);
+    QCOMPARE(f.followers.size(), qMin(10, f.total));
+    for (int i = 1; i < f.followers.size(); ++i)
+        QVERIFY(f.followers[i - 1].followedAt >= f.followers[i].followedAt);
+}
+
+void TestHelix::followersForOthersAreNotAllowed() {
+    m_helix->setToken(token("1002", "moderator:read:followers"));
+    const auto f = await<HelixFollowers>([&](auto cb) { m_helix->recentFollowers("1001", 10, cb); });
+    QVERIFY(!f.allowed); // "not allowed", not "no followers"
+    QVERIFY(f.total >= 9);
+    QVERIFY(f.followers.isEmpty());
+}
+
+void TestHelix::followedAndModeratedChannels() {
+    m_helix->setToken(token("1001", "user:read:follows user:read:moderated_channels"));
+    const auto followed =
+        await<QList<HelixFollowedChannel>>([&](auto cb) { m_helix->followedChannels("1001", cb); });
+    QCOMPARE(followed.size(), 3); // 1002, 1004, 1010 in the world
+    QVERIFY(followed[0].followedAt >= followed[1].followedAt);
+    m_helix->setToken(token("1003", "user:read:moderated_channels"));
+    const auto moderated =
+        await<QList<HelixModeratedChannel>>([&](auto cb) { m_helix->moderatedChannels("1003", cb); });
+    QCOMPARE(moderated.size(), 1);
+    QCOMPARE(moderated[0].broadcasterLogin, QStringLiteral("lumenwave"));
+}
+
+void TestHelix::invalidTokenIsUnauthorized() {
+    m_helix->setToken(QStringLiteral("revoked-or-made-up"));
+    QSignalSpy unauthorized(m_helix.get(), &HelixClient::unauthorized);
+    HelixError error;
+    await<QList<HelixUser>>([&](auto cb) { m_helix->self(cb); }, &error);
+    QCOMPARE(error.kind, HelixErrorKind::Unauthorized);
+    QCOMPARE(error.status, 401);
+    QCOMPARE(error.message, QStringLiteral("Invalid OAuth token"));
+    QCOMPARE(unauthorized.count(), 1);
+}
+
+void TestHelix::malformedAnswersAreErrors() {
+    for (const QByteArray &bad :
+         {QByteArray(), QByteArray("not json"), QByteArray("[]"), QByteArray("{\"data\":5}"),
+          QByteArray("{\"data\":[1,2]}"), QByteArray("{\"data\":[{\"id\":")}) {
+        QVERIFY(std::holds_alternative<HelixError>(parseUsers(bad)));
+        QVERIFY(std::holds_alternative<HelixError>(parseFollowers(bad)) || bad == "{\"data\":[1,2]}");
+    }
+    const auto ok =
+        parseUsers(R"({"data":[{"id":"141981764","login":"twitchdev","display_name":"TwitchDev"}]})");
+    QCOMPARE(std::get<QList<HelixUser>>(ok).first().displayName, QStringLiteral("TwitchDev"));
+    const auto onlyTotal = parseFollowers(R"({"total":8,"data":[],"pagination":{}})");
+    QVERIFY(!std::get<HelixFollowers>(onlyTotal).allowed);
+    const auto none = parseFollowers(R"({"total":0,"data":[],"pagination":{}})");
+    QVERIFY(std::get<HelixFollowers>(none).allowed); // truly no followers
+}
+
+QTEST_GUILESS_MAIN(TestHelix)
+#include "tst_helix.moc"

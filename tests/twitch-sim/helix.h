@@ -1,0 +1,27 @@
+#pragma once
+
+// Helix endpoints the desktop app uses: users, search/channels, streams, channels/followers,
+// channels/followed, moderation/channels, with Twitch's token, scope and rate-limit rules.
+
+#include "auth.h"
+
+namespace twitchsim {
+
+class HelixApi : public Area {
+public:
+    HelixApi(World &world, Tokens &tokens, std::function<QUrl()> baseUrl);
+    void registerRoutes(QHttpServer &server) override;
+
+private:
+    // The caller's token, or an error response (401 as Twitch answers).
+    std::variant<const Token *, QHttpServerResponse> authorize(const QHttpServerRequest &request);
+    QHttpServerResponse withRateLimit(const Token *token, QHttpServerResponse response);
+    QJsonObject userJson(const User &u) const;
+
+    World &m_world;
+    Tokens &m_tokens;
+    std::function<QUrl()> m_baseUrl;
+    QHash<QString, QPair<int, qint64>> m_buckets; // token -> (points left, reset epoch seconds)
+};
+
+} // namespace twitchsim
