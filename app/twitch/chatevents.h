@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonObject>
+#include <QMetaType>
 
 #include <vector>
 
@@ -50,3 +51,5 @@ private:
 };
 
 } // namespace streams::app
+
+Q_DECLARE_METATYPE(streams::app::ChatEvent)

@@ -4,6 +4,7 @@
 #include "control.h"
 #include "eventsub.h"
 #include "helix.h"
+#include "irc.h"
 
 namespace twitchsim {
 
@@ -15,6 +16,7 @@ SimServer::SimServer(World world, QString clientId, QString clientSecret, QObjec
     m_areas.push_back(std::make_unique<AuthApi>(m_world, *m_tokens));
     m_areas.push_back(std::make_unique<EventSubApi>(m_world, *m_tokens));
     m_areas.push_back(std::make_unique<HelixApi>(m_world, *m_tokens, [this] { return m_baseUrl; }));
+    m_areas.push_back(std::make_unique<IrcServer>(m_world, m_http));
     for (const auto &area : m_areas)
         area->registerRoutes(m_http);
     m_http.afterRequest([](QHttpServerResponse &&response) {
