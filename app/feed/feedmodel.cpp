@@ -1,0 +1,160 @@
+#include "feed/feedmodel.h"
+
+#include <algorithm>
+
+namespace streams::app {
+
+QString relativeTime(const QDateTime &then, const QDateTime &now) {
+    const qint64 s = qMax<qint64>(0, then.secsTo(now));
+    if (s < 10)
+        return QObject::tr("just now");
+    if (s < 60)
+        return QObject::tr("%1 s ago").arg(s);
+    if (s < 3600)
+        return QObject::tr("%1 min ago").arg(s / 60);
+    if (s < 86400)
+        return QObject::tr("%1 h ago").arg(s / 3600);
+    return QObject::tr("%1 d ago").arg(s / 86400);
+}
+
+FeedModel::FeedModel(QObject *parent, int maxRows)
+    : QAbstractListModel(parent)
+    , m_maxRows(maxRows)
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); }) {
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(50); // at most ~20 model updates a second, however many events arrive
+    connect(&m_flushTimer, &QTimer::timeout, this, &FeedModel::flush);
+    m_clockTimer.setInterval(15000);
+    connect(&m_clockTimer, &QTimer::timeout, this, [this] {
+        if (!m_rows.isEmpty())
+            Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1), {RelativeTimeRole});
+    });
+    m_clockTimer.start();
+}
+
+int FeedModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant FeedModel::data(const QModelIndex &index, int role) const {
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const FeedEvent &e = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case UserNameRole:
+        return e.userName.isEmpty() ? e.userLogin : e.userName;
+    case KeyRole:
+        return e.key;
+    case KindRole:
+        return e.kind;
+    case UserLoginRole:
+        return e.userLogin;
+    case AmountRole:
+        return e.amount;
+    case TierRole:
+        return e.tier;
+    case MessageRole:
+        return e.message;
+    case OccurredAtRole:
+        return e.occurredAt;
+    case RelativeTimeRole:
+        return relativeTime(e.occurredAt, m_clock());
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> FeedModel::roleNames() const {
+    return {{KeyRole, "key"},
+            {KindRole, "kind"},
+            {UserNameRole, "userName"},
+            {UserLoginRole, "userLogin"},
+            {AmountRole, "amount"},
+            {TierRole, "tier"},
+            {MessageRole, "message"},
+            {OccurredAtRole, "occurredAt"},
+            {RelativeTimeRole, "relativeTime"}};
+}
+
+namespace {
+bool newerFirst(const FeedEvent &a, const FeedEvent &b) {
+    return a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.key > b.key;
+}
+} // namespace
+
+void FeedModel::setEvents(QList<FeedEvent> events) {
+    m_pending.clear();
+    beginResetModel();
+    m_rows.clear();
+    m_keys.clear();
+    std::sort(events.begin(), events.end(), newerFirst);
+    for (FeedEvent &e : events)
+        if (!m_keys.contains(e.key) && m_rows.size() < m_maxRows) {
+            m_keys.insert(e.key);
+            m_rows.append(std::move(e));
+        }
+    endResetModel();
+    Q_EMIT countsChanged();
+}
+
+void FeedModel::add(const QList<FeedEvent> &events) {
+    m_pending.append(events);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void FeedModel::flush() {
+    m_flushTimer.stop();
+    QList<FeedEvent> fresh;
+    for (FeedEvent &e : m_pending)
+        if (!m_keys.contains(e.key)) {
+            m_keys.insert(e.key);
+            fresh.append(std::move(e));
+        }
+    m_pending.clear();
+    if (fresh.isEmpty())
+        return;
+    std::sort(fresh.begin(), fresh.end(), newerFirst);
+    const bool allOnTop = m_rows.isEmpty() || !newerFirst(m_rows.first(), fresh.last());
+    if (allOnTop) {
+        beginInsertRows({}, 0, int(fresh.size()) - 1);
+        fresh.append(std::move(m_rows));
+        m_rows = std::move(fresh);
+        endInsertRows();
+    } else { // older events (a replay, a backfill) belong further down: one reset
+        beginResetModel();
+        m_rows.append(std::move(fresh));
+        std::sort(m_rows.begin(), m_rows.end(), newerFirst);
+        endResetModel();
+    }
+    if (m_rows.size() > m_maxRows) {
+        beginRemoveRows({}, m_maxRows, int(m_rows.size()) - 1);
+        for (qsizetype i = m_maxRows; i < m_rows.size(); ++i)
+            m_keys.remove(m_rows.at(i).key);
+        m_rows.resize(m_maxRows);
+        endRemoveRows();
+    }
+    Q_EMIT countsChanged();
+}
+
+QHash<QString, int> FeedModel::countByKind() const {
+    QHash<QString, int> counts;
+    for (const FeedEvent &e : m_rows)
+        ++counts[e.kind];
+    return counts;
+}
+
+void FeedFilterModel::setKinds(const QSet<QString> &kinds) {
+    m_kinds = kinds;
+    invalidateFilter();
+}
+
+bool FeedFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const {
+    if (m_kinds.isEmpty())
+        return true;
+    return m_kinds.contains(
+        sourceModel()->index(sourceRow, 0, sourceParent).data(FeedModel::KindRole).toString());
+}
+
+} // namespace streams::app

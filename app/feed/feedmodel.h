@@ -1,0 +1,80 @@
+#pragma once
+
+// The live feed as a list model, newest first. Events are batched: whatever arrives while the event
+// loop is busy reaches the view as one insert (or one reset when older events must be merged in), never
+// one signal per event. Relative times refresh on a timer without touching the store.
+
+#include "feed/feedevent.h"
+
+#include <QAbstractListModel>
+#include <QHash>
+#include <QSet>
+#include <QSortFilterProxyModel>
+#include <QTimer>
+
+namespace streams::app {
+
+// "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"
+QString relativeTime(const QDateTime &then, const QDateTime &now);
+
+class FeedModel : public QAbstractListModel {
+    Q_OBJECT
+public:
+    enum Role {
+        KeyRole = Qt::UserRole + 1,
+        KindRole,
+        UserNameRole,
+        UserLoginRole,
+        AmountRole,
+        TierRole,
+        MessageRole,
+        OccurredAtRole,
+        RelativeTimeRole,
+    };
+
+    explicit FeedModel(QObject *parent = nullptr, int maxRows = 5000);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    // Replaces everything (opening another streamer).
+    void setEvents(QList<FeedEvent> events);
+    // Queues events; they reach the model at the next flush (or call flush()).
+    void add(const QList<FeedEvent> &events);
+    void flush();
+    const FeedEvent &at(int row) const { return m_rows.at(row); }
+    QHash<QString, int> countByKind() const;
+    // Now, for relative times (tests set a fixed clock).
+    void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
+
+Q_SIGNALS:
+    void countsChanged();
+
+private:
+    QList<FeedEvent> m_rows; // newest first
+    QSet<QString> m_keys;
+    QList<FeedEvent> m_pending;
+    QTimer m_flushTimer;
+    QTimer m_clockTimer;
+    int m_maxRows;
+    std::function<QDateTime()> m_clock;
+};
+
+// Filters the feed by kind (empty set: everything).
+class FeedFilterModel : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit FeedFilterModel(QObject *parent = nullptr)
+        : QSortFilterProxyModel(parent) {}
+    void setKinds(const QSet<QString> &kinds);
+    QSet<QString> kinds() const { return m_kinds; }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    QSet<QString> m_kinds;
+};
+
+} // namespace streams::app

@@ -1,0 +1,201 @@
+#include "store/localstore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+#include <QVariant>
+
+Q_LOGGING_CATEGORY(lcStore, "streams.app.store")
+
+namespace streams::app {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+const char *const kMigrations[] = {
+    R"(CREATE TABLE events(
+           key TEXT PRIMARY KEY,
+           broadcaster_id TEXT NOT NULL,
+           kind TEXT NOT NULL,
+           user_id TEXT NOT NULL DEFAULT '',
+           user_login TEXT NOT NULL DEFAULT '',
+           user_name TEXT NOT NULL DEFAULT '',
+           amount INTEGER NOT NULL DEFAULT 0,
+           tier TEXT NOT NULL DEFAULT '',
+           message TEXT NOT NULL DEFAULT '',
+           occurred_at INTEGER NOT NULL,
+           source TEXT NOT NULL);
+       CREATE INDEX events_by_broadcaster_time ON events(broadcaster_id, occurred_at DESC);
+       CREATE TABLE cursors(broadcaster_id TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL))",
+};
+
+// Opens and migrates; an empty string on success, else why not.
+QString openAndMigrate(const QString &path, const QString &connection) {
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+    db.setDatabaseName(path);
+    if (!db.open())
+        return db.lastError().text();
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.exec(QStringLiteral("PRAGMA quick_check")) ||
+        !q.next() || q.value(0).toString() != QLatin1String("ok"))
+        return q.lastError().text().isEmpty() ? QStringLiteral("integrity check failed")
+                                              : q.lastError().text();
+    q.exec(QStringLiteral("PRAGMA user_version"));
+    const int version = q.next() ? q.value(0).toInt() : 0;
+    if (version > kSchemaVersion)
+        return QStringLiteral("made by a newer version of the app (schema %1)").arg(version);
+    for (int v = version; v < kSchemaVersion; ++v) {
+        db.transaction();
+        for (const QString &statement : QString::fromLatin1(kMigrations[v]).split(QLatin1Char(';'))) {
+            if (!statement.trimmed().isEmpty() && !q.exec(statement)) {
+                const QString error = q.lastError().text();
+                db.rollback();
+                return error;
+            }
+        }
+        q.exec(QStringLiteral("PRAGMA user_version=%1").arg(v + 1));
+        if (!db.commit())
+            return db.lastError().text();
+    }
+    return {};
+}
+
+void close(const QString &connection) {
+    { QSqlDatabase::database(connection, false).close(); }
+    QSqlDatabase::removeDatabase(connection);
+}
+
+FeedEvent fromQuery(const QSqlQuery &q) {
+    FeedEvent e;
+    e.key = q.value(0).toString();
+    e.broadcasterId = q.value(1).toString();
+    e.kind = q.value(2).toString();
+    e.userId = q.value(3).toString();
+    e.userLogin = q.value(4).toString();
+    e.userName = q.value(5).toString();
+    e.amount = q.value(6).toInt();
+    e.tier = q.value(7).toString();
+    e.message = q.value(8).toString();
+    e.occurredAt = QDateTime::fromMSecsSinceEpoch(q.value(9).toLongLong(), Qt::UTC);
+    e.source = q.value(10).toString();
+    return e;
+}
+
+} // namespace
+
+LocalStore::Opened LocalStore::open(const QString &directory) {
+    Opened result;
+    if (!QDir().mkpath(directory)) {
+        result.error = QStringLiteral("Cannot create the profile folder %1.").arg(directory);
+        return result;
+    }
+    const QString path = QDir(directory).filePath(QStringLiteral("events.sqlite3"));
+    const QString connection = QStringLiteral("local-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QString problem = openAndMigrate(path, connection);
+    if (!problem.isEmpty()) {
+        close(connection);
+        // Keep the damaged file for the curious, start afresh: the feed refills from the relay and Helix.
+        const QString aside = path + QStringLiteral(".damaged-") +
+                              QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss"));
+        for (const char *suffix : {"", "-wal", "-shm"})
+            QFile::rename(path + QLatin1String(suffix), aside + QLatin1String(suffix));
+        result.notice =
+            QStringLiteral("The event history could not be read (%1). It was moved to %2 and a new "
+                           "one was started; recent events will be fetched again.")
+                .arg(problem, QDir::toNativeSeparators(aside));
+        qCWarning(lcStore).noquote() << result.notice;
+        problem = openAndMigrate(path, connection);
+        if (!problem.isEmpty()) {
+            close(connection);
+            result.error = QStringLiteral("Cannot create the event history at %1: %2").arg(path, problem);
+            return result;
+        }
+    }
+    result.store = std::unique_ptr<LocalStore>(new LocalStore(path, connection));
+    return result;
+}
+
+LocalStore::~LocalStore() {
+    close(m_connection);
+}
+
+QList<FeedEvent> LocalStore::insert(const QList<FeedEvent> &events) {
+    QList<FeedEvent> added;
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    db.transaction();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT OR IGNORE INTO events(key, broadcaster_id, kind, user_id, user_login, user_name, "
+        "amount, tier, message, occurred_at, source) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const FeedEvent &e : events) {
+        // A null QString binds as NULL, which NOT NULL (with OR IGNORE) would silently drop: bind "".
+        auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
+        const QVariantList values{text(e.key),       text(e.broadcasterId),
+                                  text(e.kind),      text(e.userId),
+                                  text(e.userLogin), text(e.userName),
+                                  e.amount,          text(e.tier),
+                                  text(e.message),   e.occurredAt.toMSecsSinceEpoch(),
+                                  text(e.source)};
+        for (int i = 0; i < values.size(); ++i)
+            q.bindValue(i, values[i]);
+        if (!q.exec()) {
+            qCWarning(lcStore) << "cannot store event:" << q.lastError().text();
+            continue;
+        }
+        if (q.numRowsAffected() > 0)
+            added.append(e);
+    }
+    if (!db.commit()) {
+        qCWarning(lcStore) << "cannot commit events:" << db.lastError().text();
+        db.rollback();
+        return {};
+    }
+    return added;
+}
+
+QList<FeedEvent> LocalStore::recent(const QString &broadcasterId, int limit, const QStringList &kinds) const {
+    QString sql =
+        QStringLiteral("SELECT key, broadcaster_id, kind, user_id, user_login, user_name, amount, tier, "
+                       "message, occurred_at, source FROM events WHERE broadcaster_id = ?");
+    if (!kinds.isEmpty())
+        sql +=
+            QStringLiteral(" AND kind IN (%1)").arg(QStringList(kinds.size(), QStringLiteral("?")).join(','));
+    sql += QStringLiteral(" ORDER BY occurred_at DESC LIMIT ?");
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(sql);
+    q.addBindValue(broadcasterId);
+    for (const QString &k : kinds)
+        q.addBindValue(k);
+    q.addBindValue(limit);
+    QList<FeedEvent> out;
+    if (!q.exec())
+        return out;
+    while (q.next())
+        out.append(fromQuery(q));
+    return out;
+}
+
+std::optional<RelayCursor> LocalStore::cursor(const QString &broadcasterId) const {
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT epoch, seq FROM cursors WHERE broadcaster_id = ?"));
+    q.addBindValue(broadcasterId);
+    if (!q.exec() || !q.next())
+        return std::nullopt;
+    return RelayCursor{q.value(0).toString(), q.value(1).toLongLong()};
+}
+
+bool LocalStore::setCursor(const QString &broadcasterId, const RelayCursor &cursor) {
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral(
+        "INSERT INTO cursors(broadcaster_id, epoch, seq) VALUES(?, ?, ?) "
+        "ON CONFLICT(broadcaster_id) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq"));
+    q.addBindValue(broadcasterId);
+    q.addBindValue(cursor.epoch);
+    q.addBindValue(cursor.seq);
+    return q.exec();
+}
+
+} // namespace streams::app
