@@ -1,0 +1,81 @@
+#pragma once
+
+// The desktop's connection to the relay (protocol v1): hello, subscribe with the stored cursor, store each
+// event locally and only then advance the cursor, reconnect with exponential backoff and jitter (cap 60 s),
+// a handshake timeout and an idle watchdog so no zombie connection survives sleep or a network change.
+
+#include "feed/feedevent.h"
+#include "protocol/messages.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+#include <QWebSocket>
+
+namespace streams::app {
+
+class LocalStore;
+
+class RelayClient : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Stopped, Connecting, Connected, Reconnecting, Failed };
+    Q_ENUM(State)
+
+    struct Timing {
+        int handshakeTimeoutMs = 10000;
+        int pingIntervalMs = 30000;
+        int idleTimeoutMs = 75000;
+        int firstRetryMs = 1000;
+        int maxRetryMs = 60000;
+    };
+
+    RelayClient(QUrl relayUrl, LocalStore &store, Timing timing, QObject *parent = nullptr);
+    RelayClient(QUrl relayUrl, LocalStore &store, QObject *parent = nullptr)
+        : RelayClient(std::move(relayUrl), store, Timing{}, parent) {}
+    ~RelayClient() override;
+
+    void start(const QString &token, const QString &broadcasterId);
+    void stop();
+
+    State state() const { return m_state; }
+    QString reason() const { return m_reason; } // for Failed and Reconnecting
+    int retryInMs() const { return m_retry.isActive() ? m_retry.remainingTime() : 0; }
+    bool followsAllowed() const { return m_followsAllowed; }
+    // "Connected", "Reconnecting in 8 s: relay closed the connection", … for the status bar.
+    QString describe() const;
+
+Q_SIGNALS:
+    void stateChanged(streams::app::RelayClient::State state);
+    void eventsStored(const QList<streams::app::FeedEvent> &events); // new ones, already in the store
+    void followsAvailability(bool allowed, const QString &message);
+    void historyReset(const QString &broadcasterId); // refetch from Helix
+    void revoked(const QString &broadcasterId, const QString &reason);
+    void unauthorized(const QString &message);
+
+private:
+    void open();
+    void onFrame(const QString &text);
+    void onEvent(const protocol::Event &event);
+    void scheduleReconnect(const QString &why);
+    void setState(State state, const QString &reason = {});
+    void send(const protocol::Message &message);
+
+    QUrl m_url;
+    LocalStore &m_store;
+    Timing m_timing;
+    QWebSocket m_socket;
+    QString m_token;
+    QString m_broadcasterId;
+    QString m_epoch;
+    State m_state = State::Stopped;
+    QString m_reason;
+    bool m_followsAllowed = true;
+    int m_delayMs = 0;
+    QTimer m_retry;
+    QTimer m_handshake;
+    QTimer m_ping;
+    QTimer m_idle;
+};
+
+} // namespace streams::app

@@ -1,0 +1,124 @@
+// The app's relay client against a real relay and twitch-sim.
+
+#include "relayclient/relayclient.h"
+#include "relayharness.h"
+#include "store/localstore.h"
+
+#include <QSignalSpy>
+
+using namespace streams::app;
+using namespace streams::test;
+
+class TestRelayClient : public QObject, public RelayHarness {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase() {
+        m_relay.reset();
+        m_sim.reset();
+    }
+    void connectsAndStoresEventsThenTheCursor();
+    void resumesWithoutGapOrDuplicate();
+    void reconnectsAfterTheRelayRestarts();
+    void followsNotAllowedForAViewer();
+    void badTokenFailsOnceWithoutRetrying();
+
+private:
+    std::unique_ptr<RelayClient> client(LocalStore &store) {
+        RelayClient::Timing timing;
+        timing.firstRetryMs = 200;
+        timing.maxRetryMs = 1000;
+        return std::make_unique<RelayClient>(m_relay->url(), store, timing);
+    }
+    QTemporaryDir m_profile;
+    std::unique_ptr<LocalStore> m_store;
+};
+
+void TestRelayClient::initTestCase() {
+    QVERIFY(startSim());
+    QVERIFY(startRelay());
+    m_store = LocalStore::open(m_profile.path()).store;
+    QVERIFY(m_store);
+}
+
+void TestRelayClient::connectsAndStoresEventsThenTheCursor() {
+    auto c = client(*m_store);
+    QList<FeedEvent> stored;
+    connect(c.get(), &RelayClient::eventsStored, this, [&](const QList<FeedEvent> &e) { stored += e; });
+    c->start(userToken(kBroadcaster), kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 10000);
+    QVERIFY(c->followsAllowed());
+    QCOMPARE(c->describe(), QStringLiteral("Connected to the relay"));
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 1, 10000);
+    QCOMPARE(stored[0].kind, QStringLiteral("follow"));
+    QCOMPARE(stored[0].userLogin, QStringLiteral("pebbleknight"));
+    QCOMPARE(m_store->recent(kBroadcaster, 10, {"follow"}).first().key, stored[0].key);
+    QVERIFY(m_store->cursor(kBroadcaster));
+    QVERIFY(m_store->cursor(kBroadcaster)->seq > 0);
+}
+
+void TestRelayClient::resumesWithoutGapOrDuplicate() {
+    const qint64 before = m_store->cursor(kBroadcaster)->seq;
+    const qint64 storedBefore = metric("streams_relay_events_stored_total");
+    // The app is closed while three things happen.
+    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    trigger({{"type", "stream.offline"}, {"broadcaster_user_id", kBroadcaster}});
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1008"}});
+    QTRY_COMPARE_WITH_TIMEOUT(metric("streams_relay_events_stored_total"), storedBefore + 3, 10000);
+    auto c = client(*m_store);
+    QList<FeedEvent> stored;
+    connect(c.get(), &RelayClient::eventsStored, this, [&](const QList<FeedEvent> &e) { stored += e; });
+    c->start(userToken(kBroadcaster), kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 3, 10000);
+    QTest::qWait(300);
+    QCOMPARE(stored.size(), 3);
+    QCOMPARE(stored[0].kind, QStringLiteral("online"));
+    QCOMPARE(stored[1].kind, QStringLiteral("offline"));
+    QCOMPARE(stored[2].kind, QStringLiteral("follow"));
+    QVERIFY(m_store->cursor(kBroadcaster)->seq > before);
+}
+
+void TestRelayClient::reconnectsAfterTheRelayRestarts() {
+    auto c = client(*m_store);
+    QList<FeedEvent> stored;
+    connect(c.get(), &RelayClient::eventsStored, this, [&](const QList<FeedEvent> &e) { stored += e; });
+    c->start(userToken(kBroadcaster), kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 10000);
+    const quint16 port = quint16(m_relay->url().port());
+    m_relay->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Reconnecting, 10000);
+    QVERIFY(c->describe().startsWith("Reconnecting in"));
+    QVERIFY(startRelay(port));
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 15000);
+    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 1, 10000);
+    QCOMPARE(stored[0].kind, QStringLiteral("online"));
+}
+
+void TestRelayClient::followsNotAllowedForAViewer() {
+    QTemporaryDir profile;
+    auto store = LocalStore::open(profile.path()).store;
+    auto c = client(*store);
+    QSignalSpy availability(c.get(), &RelayClient::followsAvailability);
+    c->start(userToken(kViewer), kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 10000);
+    QCOMPARE(availability.count(), 1);
+    QCOMPARE(availability.at(0).at(0).toBool(), false);
+    QVERIFY(availability.at(0).at(1).toString().contains("broadcaster and moderators"));
+    QVERIFY(!c->followsAllowed());
+}
+
+void TestRelayClient::badTokenFailsOnceWithoutRetrying() {
+    auto c = client(*m_store);
+    QSignalSpy unauthorized(c.get(), &RelayClient::unauthorized);
+    c->start(QStringLiteral("made-up-token"), kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Failed, 10000);
+    QTest::qWait(1500); // longer than the retry delay: it must not retry
+    QCOMPARE(c->state(), RelayClient::State::Failed);
+    QCOMPARE(unauthorized.count(), 1);
+    QVERIFY(c->describe().startsWith("Relay unavailable"));
+}
+
+QTEST_GUILESS_MAIN(TestRelayClient)
+#include "tst_relayclient.moc"
