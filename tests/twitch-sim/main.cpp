@@ -28,7 +28,10 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption clientIdOption(
         QStringLiteral("client-id"), QStringLiteral("The one registered application's client ID."),
         QStringLiteral("ID"), QStringLiteral("simclient0000000000000000000001"));
-    parser.addOptions({listenOption, worldOption, clientIdOption});
+    const QCommandLineOption redirectOption(QStringLiteral("redirect-uri"),
+                                            QStringLiteral("A registered OAuth redirect URI (repeatable)."),
+                                            QStringLiteral("URI"), QStringLiteral("http://localhost:17563"));
+    parser.addOptions({listenOption, worldOption, clientIdOption, redirectOption});
     parser.process(app);
 
     QHostAddress address;
@@ -48,7 +51,8 @@ int main(int argc, char *argv[]) {
     // The client secret comes from the environment, never the command line.
     const QString secret =
         qEnvironmentVariable("TWITCH_SIM_CLIENT_SECRET", QStringLiteral("simsecret0000000000000000000001"));
-    twitchsim::SimServer sim(std::move(*world), parser.value(clientIdOption), secret);
+    twitchsim::SimServer sim(std::move(*world), parser.value(clientIdOption), secret,
+                             parser.values(redirectOption));
     if (sim.listen(address, port, &error) == 0) {
         std::fprintf(stderr, "twitch-sim: %s\n", qPrintable(error));
         return 1;

@@ -1,6 +1,7 @@
 #include "simserver.h"
 
 #include "auth.h"
+#include "consent.h"
 #include "control.h"
 #include "eventsub.h"
 #include "helix.h"
@@ -8,12 +9,14 @@
 
 namespace twitchsim {
 
-SimServer::SimServer(World world, QString clientId, QString clientSecret, QObject *parent)
+SimServer::SimServer(World world, QString clientId, QString clientSecret, QStringList redirectUris,
+                     QObject *parent)
     : QObject(parent)
     , m_world(std::move(world))
     , m_tokens(std::make_unique<Tokens>(clientId, clientSecret)) {
     m_areas.push_back(std::make_unique<ControlApi>(m_world, [this] { return m_baseUrl; }));
     m_areas.push_back(std::make_unique<AuthApi>(m_world, *m_tokens));
+    m_areas.push_back(std::make_unique<ConsentPage>(m_world, *m_tokens, redirectUris));
     m_areas.push_back(std::make_unique<EventSubApi>(m_world, *m_tokens));
     m_areas.push_back(std::make_unique<HelixApi>(m_world, *m_tokens, [this] { return m_baseUrl; }));
     m_areas.push_back(std::make_unique<IrcServer>(m_world, m_http));

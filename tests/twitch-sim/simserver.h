@@ -25,7 +25,8 @@ class Tokens;
 class SimServer : public QObject {
     Q_OBJECT
 public:
-    SimServer(World world, QString clientId, QString clientSecret, QObject *parent = nullptr);
+    SimServer(World world, QString clientId, QString clientSecret, QStringList redirectUris,
+              QObject *parent = nullptr);
     ~SimServer() override;
 
     // Listens and returns the bound port, or 0 with *error set.

@@ -1,0 +1,37 @@
+#pragma once
+
+// Where the user's token is kept: the OS keychain (QtKeychain: Secret Service, Keychain, Credential
+// Manager), never a plain file. Without a keychain the session lives in memory only, and says so once.
+
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+namespace streams::app {
+
+class TokenStore {
+public:
+    virtual ~TokenStore() = default;
+    // Callbacks may run later, on the caller's thread.
+    virtual void load(std::function<void(QString token)> done) = 0;
+    virtual void save(const QString &token, std::function<void(bool kept)> done) = 0;
+    virtual void clear() = 0;
+    // Why tokens are not kept across restarts (empty when they are).
+    virtual QString limitation() const { return {}; }
+};
+
+class MemoryTokenStore : public TokenStore {
+public:
+    void load(std::function<void(QString)> done) override { done(m_token); }
+    void save(const QString &token, std::function<void(bool)> done) override {
+        m_token = token;
+        done(true);
+    }
+    void clear() override { m_token.clear(); }
+
+private:
+    QString m_token;
+};
+
+} // namespace streams::app
