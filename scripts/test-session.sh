@@ -10,11 +10,13 @@ if [ -z "${STREAMS_TEST_SESSION:-}" ] && command -v dbus-run-session >/dev/null 
   export STREAMS_TEST_SESSION=1
   exec dbus-run-session -- "$0" "$@"
 fi
-if [ -n "${STREAMS_TEST_SESSION:-}" ] && [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-  # An empty password unlocks a fresh login keyring; the daemon lives as long as the bus.
-  keyring_dir=$(mktemp -d)
-  export XDG_DATA_HOME="$keyring_dir"
-  eval "$(printf '' | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-  export GNOME_KEYRING_CONTROL
+if [ -n "${STREAMS_TEST_SESSION:-}" ] && [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ -z "${STREAMS_KEYRING_READY:-}" ]; then
+  # A throwaway login keyring, created and unlocked without a prompt (no display here), then the
+  # Secret Service on this private bus; both live as long as the bus.
+  export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR=$(mktemp -d)
+  chmod 700 "$XDG_RUNTIME_DIR"
+  printf 'streams-test-keyring' | gnome-keyring-daemon --login >/dev/null 2>&1
+  eval "$(gnome-keyring-daemon --start --components=secrets 2>/dev/null)"
+  export GNOME_KEYRING_CONTROL STREAMS_KEYRING_READY=1
 fi
 exec "$@"
