@@ -86,9 +86,10 @@ const Token *Tokens::appTokenFrom(const QByteArray &authorization) const {
     return t && t->userId.isEmpty() ? t : nullptr;
 }
 
-AuthApi::AuthApi(World &world, Tokens &tokens)
+AuthApi::AuthApi(World &world, Tokens &tokens, GrantHandler otherGrants)
     : m_world(world)
-    , m_tokens(tokens) {}
+    , m_tokens(tokens)
+    , m_otherGrants(std::move(otherGrants)) {}
 
 void AuthApi::registerRoutes(QHttpServer &server) {
     server.route("/oauth2/token", QHttpServerRequest::Method::Post,
@@ -97,6 +98,9 @@ void AuthApi::registerRoutes(QHttpServer &server) {
                      const QString grant = form.queryItemValue(QStringLiteral("grant_type"));
                      if (form.queryItemValue(QStringLiteral("client_id")) != m_tokens.clientId())
                          return twitchError(400, {}, QStringLiteral("invalid client"));
+                     if (m_otherGrants)
+                         if (auto answer = m_otherGrants(form))
+                             return std::move(*answer);
                      if (grant == u"client_credentials") {
                          if (form.queryItemValue(QStringLiteral("client_secret")) != m_tokens.clientSecret())
                              return twitchError(403, {}, QStringLiteral("invalid client secret"));

@@ -7,6 +7,10 @@
 
 #include <QHash>
 #include <QSet>
+#include <QUrlQuery>
+
+#include <functional>
+#include <optional>
 
 namespace twitchsim {
 
@@ -43,12 +47,15 @@ private:
 
 class AuthApi : public Area {
 public:
-    AuthApi(World &world, Tokens &tokens);
+    // otherGrants answers the grant types this class does not (device code, refresh token).
+    using GrantHandler = std::function<std::optional<QHttpServerResponse>(const QUrlQuery &form)>;
+    AuthApi(World &world, Tokens &tokens, GrantHandler otherGrants = {});
     void registerRoutes(QHttpServer &server) override;
 
 private:
     World &m_world;
     Tokens &m_tokens;
+    GrantHandler m_otherGrants;
 };
 
 QHttpServerResponse twitchError(int status, const QString &error, const QString &message);

@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "consent.h"
 #include "control.h"
+#include "device.h"
 #include "eventsub.h"
 #include "helix.h"
 #include "irc.h"
@@ -15,7 +16,15 @@ SimServer::SimServer(World world, QString clientId, QString clientSecret, QStrin
     , m_world(std::move(world))
     , m_tokens(std::make_unique<Tokens>(clientId, clientSecret)) {
     m_areas.push_back(std::make_unique<ControlApi>(m_world, [this] { return m_baseUrl; }));
-    m_areas.push_back(std::make_unique<AuthApi>(m_world, *m_tokens));
+    auto device = std::make_unique<DeviceFlow>(
+        m_world, *m_tokens, [this] { return m_baseUrl; },
+        qEnvironmentVariableIntValue("TWITCH_SIM_DEVICE_INTERVAL") > 0
+            ? qEnvironmentVariableIntValue("TWITCH_SIM_DEVICE_INTERVAL")
+            : 5);
+    DeviceFlow *deviceFlow = device.get();
+    m_areas.push_back(std::move(device));
+    m_areas.push_back(std::make_unique<AuthApi>(
+        m_world, *m_tokens, [deviceFlow](const QUrlQuery &form) { return deviceFlow->token(form); }));
     m_areas.push_back(std::make_unique<ConsentPage>(m_world, *m_tokens, redirectUris));
     m_areas.push_back(std::make_unique<EventSubApi>(m_world, *m_tokens));
     m_areas.push_back(std::make_unique<HelixApi>(m_world, *m_tokens, [this] { return m_baseUrl; }));

@@ -1,0 +1,122 @@
+#include "twitch/deviceflow.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkReply>
+
+namespace streams::app {
+namespace {
+
+using Form = QList<QPair<QString, QString>>;
+
+// application/x-www-form-urlencoded with every value fully percent-encoded ('+', '/', '=' included).
+QNetworkReply *postForm(QNetworkAccessManager &network, const QUrl &base, const QString &path,
+                        const Form &form) {
+    QUrl url = base;
+    url.setPath(url.path() + path);
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentTypeHeader,
+                      QByteArrayLiteral("application/x-www-form-urlencoded"));
+    request.setTransferTimeout(15000);
+    QByteArrayList pairs;
+    for (const auto &[key, value] : form)
+        pairs.append(QUrl::toPercentEncoding(key) + '=' + QUrl::toPercentEncoding(value));
+    return network.post(request, pairs.join('&'));
+}
+
+std::optional<TokenPair> tokensOf(const QJsonObject &o) {
+    TokenPair t{o.value(QLatin1String("access_token")).toString(),
+                o.value(QLatin1String("refresh_token")).toString(),
+                o.value(QLatin1String("expires_in")).toInt()};
+    if (t.accessToken.isEmpty())
+        return std::nullopt;
+    return t;
+}
+
+} // namespace
+
+DeviceFlow::DeviceFlow(QNetworkAccessManager &network, QUrl authBase, QString clientId, QStringList scopes,
+                       QObject *parent)
+    : QObject(parent)
+    , m_network(network)
+    , m_authBase(std::move(authBase))
+    , m_clientId(std::move(clientId))
+    , m_scopes(std::move(scopes)) {
+    m_poll.setSingleShot(true);
+    connect(&m_poll, &QTimer::timeout, this, &DeviceFlow::poll);
+}
+
+void DeviceFlow::start() {
+    const Form form{{QStringLiteral("client_id"), m_clientId},
+                    {QStringLiteral("scopes"), m_scopes.join(QLatin1Char(' '))}}; // "scopes", plural, here
+    QNetworkReply *reply = postForm(m_network, m_authBase, QStringLiteral("/device"), form);
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
+        m_deviceCode = o.value(QLatin1String("device_code")).toString();
+        if (m_deviceCode.isEmpty()) {
+            Q_EMIT failed(tr("Twitch did not start the code login (%1).")
+                              .arg(o.value(QLatin1String("message")).toString(reply->errorString())));
+            return;
+        }
+        const int interval = qMax(1, o.value(QLatin1String("interval")).toInt(5));
+        m_poll.setInterval(interval * 1000);
+        m_poll.start();
+        Q_EMIT codeReady(o.value(QLatin1String("user_code")).toString(),
+                         QUrl(o.value(QLatin1String("verification_uri")).toString()),
+                         o.value(QLatin1String("expires_in")).toInt());
+    });
+}
+
+void DeviceFlow::cancel() {
+    m_poll.stop();
+    m_deviceCode.clear();
+}
+
+void DeviceFlow::poll() {
+    if (m_deviceCode.isEmpty())
+        return;
+    const Form form{
+        {QStringLiteral("client_id"), m_clientId},
+        {QStringLiteral("scopes"), m_scopes.join(QLatin1Char(' '))},
+        {QStringLiteral("device_code"), m_deviceCode},
+        {QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")}};
+    QNetworkReply *reply = postForm(m_network, m_authBase, QStringLiteral("/token"), form);
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        if (m_deviceCode.isEmpty())
+            return; // cancelled meanwhile
+        const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
+        if (const auto tokens = tokensOf(o)) {
+            m_deviceCode.clear();
+            Q_EMIT succeeded(*tokens);
+            return;
+        }
+        const QString message = o.value(QLatin1String("message")).toString();
+        if (message == u"authorization_pending" || message == u"slow_down" || o.isEmpty()) {
+            m_poll.start(); // not yet (or a network hiccup): ask again at the interval
+            return;
+        }
+        m_deviceCode.clear();
+        Q_EMIT failed(message == u"access_denied"   ? tr("The code login was declined on Twitch.")
+                      : message == u"expired_token" ? tr("The code expired. Start again for a new one.")
+                                                    : tr("Twitch refused the code login (%1).").arg(message));
+    });
+}
+
+void DeviceFlow::refresh(QNetworkAccessManager &network, const QUrl &authBase, const QString &clientId,
+                         const QString &refreshToken,
+                         std::function<void(std::optional<TokenPair>, QString)> done) {
+    const Form form{{QStringLiteral("client_id"), clientId},
+                    {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                    {QStringLiteral("refresh_token"), refreshToken}};
+    QNetworkReply *reply = postForm(network, authBase, QStringLiteral("/token"), form);
+    QObject::connect(reply, &QNetworkReply::finished, reply, [reply, done = std::move(done)] {
+        reply->deleteLater();
+        const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
+        const auto tokens = tokensOf(o);
+        done(tokens, tokens ? QString() : o.value(QLatin1String("message")).toString(reply->errorString()));
+    });
+}
+
+} // namespace streams::app
