@@ -39,7 +39,7 @@ int FeedModel::rowCount(const QModelIndex &parent) const {
 QVariant FeedModel::data(const QModelIndex &index, int role) const {
     if (!index.isValid() || index.row() >= m_rows.size())
         return {};
-    const FeedEvent &e = m_rows.at(index.row());
+    const FeedEvent &e = at(index.row());
     switch (role) {
     case Qt::DisplayRole:
     case UserNameRole:
@@ -78,8 +78,8 @@ QHash<int, QByteArray> FeedModel::roleNames() const {
 }
 
 namespace {
-bool newerFirst(const FeedEvent &a, const FeedEvent &b) {
-    return a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.key > b.key;
+bool olderFirst(const FeedEvent &a, const FeedEvent &b) {
+    return a.occurredAt != b.occurredAt ? a.occurredAt < b.occurredAt : a.key < b.key;
 }
 } // namespace
 
@@ -88,12 +88,17 @@ void FeedModel::setEvents(QList<FeedEvent> events) {
     beginResetModel();
     m_rows.clear();
     m_keys.clear();
-    std::sort(events.begin(), events.end(), newerFirst);
+    std::sort(events.begin(), events.end(), olderFirst);
     for (FeedEvent &e : events)
-        if (!m_keys.contains(e.key) && m_rows.size() < m_maxRows) {
+        if (!m_keys.contains(e.key)) {
             m_keys.insert(e.key);
             m_rows.append(std::move(e));
         }
+    if (m_rows.size() > m_maxRows) {
+        for (qsizetype i = 0; i < m_rows.size() - m_maxRows; ++i)
+            m_keys.remove(m_rows.at(i).key);
+        m_rows.remove(0, m_rows.size() - m_maxRows);
+    }
     endResetModel();
     Q_EMIT countsChanged();
 }
@@ -115,24 +120,24 @@ void FeedModel::flush() {
     m_pending.clear();
     if (fresh.isEmpty())
         return;
-    std::sort(fresh.begin(), fresh.end(), newerFirst);
-    const bool allOnTop = m_rows.isEmpty() || !newerFirst(m_rows.first(), fresh.last());
-    if (allOnTop) {
+    std::sort(fresh.begin(), fresh.end(), olderFirst);
+    const bool allOnTop = m_rows.isEmpty() || !olderFirst(fresh.first(), m_rows.last());
+    if (allOnTop) { // the usual case: new events above everything, appended at the end internally
         beginInsertRows({}, 0, int(fresh.size()) - 1);
-        fresh.append(std::move(m_rows));
-        m_rows = std::move(fresh);
+        m_rows.append(std::move(fresh));
         endInsertRows();
     } else { // older events (a replay, a backfill) belong further down: one reset
         beginResetModel();
         m_rows.append(std::move(fresh));
-        std::sort(m_rows.begin(), m_rows.end(), newerFirst);
+        std::sort(m_rows.begin(), m_rows.end(), olderFirst);
         endResetModel();
     }
-    if (m_rows.size() > m_maxRows) {
+    if (m_rows.size() > m_maxRows) { // drop the oldest: the bottom rows of the view
+        const qsizetype excess = m_rows.size() - m_maxRows;
         beginRemoveRows({}, m_maxRows, int(m_rows.size()) - 1);
-        for (qsizetype i = m_maxRows; i < m_rows.size(); ++i)
+        for (qsizetype i = 0; i < excess; ++i)
             m_keys.remove(m_rows.at(i).key);
-        m_rows.resize(m_maxRows);
+        m_rows.remove(0, excess);
         endRemoveRows();
     }
     Q_EMIT countsChanged();

@@ -43,7 +43,7 @@ public:
     // Queues events; they reach the model at the next flush (or call flush()).
     void add(const QList<FeedEvent> &events);
     void flush();
-    const FeedEvent &at(int row) const { return m_rows.at(row); }
+    const FeedEvent &at(int row) const { return m_rows.at(m_rows.size() - 1 - row); }
     QHash<QString, int> countByKind() const;
     // Now, for relative times (tests set a fixed clock).
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
@@ -52,7 +52,7 @@ Q_SIGNALS:
     void countsChanged();
 
 private:
-    QList<FeedEvent> m_rows; // newest first
+    QList<FeedEvent> m_rows; // oldest first, so new events append in O(batch); row 0 is the last element
     QSet<QString> m_keys;
     QList<FeedEvent> m_pending;
     QTimer m_flushTimer;

@@ -26,6 +26,9 @@ RelayClient::RelayClient(QUrl relayUrl, LocalStore &store, Timing timing, QObjec
     });
     m_ping.setInterval(m_timing.pingIntervalMs);
     connect(&m_ping, &QTimer::timeout, this, [this] { m_socket.ping(); });
+    m_storeTimer.setSingleShot(true);
+    m_storeTimer.setInterval(0);
+    connect(&m_storeTimer, &QTimer::timeout, this, &RelayClient::storePending);
     m_idle.setSingleShot(true);
     m_idle.setInterval(m_timing.idleTimeoutMs);
     connect(&m_idle, &QTimer::timeout, this, [this] {
@@ -40,6 +43,7 @@ RelayClient::RelayClient(QUrl relayUrl, LocalStore &store, Timing timing, QObjec
     connect(&m_socket, &QWebSocket::textMessageReceived, this, &RelayClient::onFrame);
     connect(&m_socket, &QWebSocket::pong, this, [this] { m_idle.start(); });
     connect(&m_socket, &QWebSocket::disconnected, this, [this] {
+        storePending(); // what arrived before the drop is kept, and its cursor
         m_ping.stop();
         m_idle.stop();
         m_handshake.stop();
@@ -179,9 +183,19 @@ void RelayClient::onEvent(const protocol::Event &e) {
     f.source = QStringLiteral("relay");
     f.key = e.kind == u"follow" ? followKey(e.broadcasterId, e.user.id, e.occurredAt)
                                 : QStringLiteral("relay:") + e.id;
-    const QList<FeedEvent> added = m_store.insert({f});
-    // The cursor moves only once the event is safely in the local store.
-    m_store.setCursor(e.broadcasterId, RelayCursor{m_epoch, e.seq});
+    m_pending.append(f);
+    m_pendingSeq = qMax(m_pendingSeq, e.seq);
+    if (!m_storeTimer.isActive())
+        m_storeTimer.start();
+}
+
+void RelayClient::storePending() {
+    if (m_pending.isEmpty())
+        return;
+    const QList<FeedEvent> batch = std::exchange(m_pending, {});
+    const QList<FeedEvent> added = m_store.insert(batch);
+    // The cursor moves only once the events are safely in the local store.
+    m_store.setCursor(m_broadcasterId, RelayCursor{m_epoch, m_pendingSeq});
     if (!added.isEmpty())
         Q_EMIT eventsStored(added);
 }

@@ -57,6 +57,7 @@ private:
     void open();
     void onFrame(const QString &text);
     void onEvent(const protocol::Event &event);
+    void storePending();
     void scheduleReconnect(const QString &why);
     void setState(State state, const QString &reason = {});
     void send(const protocol::Message &message);
@@ -76,6 +77,10 @@ private:
     QTimer m_handshake;
     QTimer m_ping;
     QTimer m_idle;
+    // Events of one burst are stored in one transaction, then the cursor moves to the last of them.
+    QList<FeedEvent> m_pending;
+    qint64 m_pendingSeq = 0;
+    QTimer m_storeTimer;
 };
 
 } // namespace streams::app

@@ -1,0 +1,92 @@
+// feed-bench: 10,000 events a second for 5 s through the local store and the feed model, as the relay
+// client delivers them; prints throughput and the longest event-loop stall (target: ≤ 16 ms, none lost).
+
+#include "feed/feedmodel.h"
+#include "store/localstore.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace streams::app;
+
+int main(int argc, char *argv[]) {
+    QCoreApplication app(argc, argv);
+    const bool quick = app.arguments().contains(QStringLiteral("--quick"));
+    const int perSecond = 10000;
+    const int seconds = quick ? 1 : 5;
+    QTemporaryDir dir;
+    auto opened = LocalStore::open(dir.path());
+    if (!opened.store) {
+        std::fprintf(stderr, "feed-bench: %s\n", qPrintable(opened.error));
+        return 1;
+    }
+    LocalStore &store = *opened.store;
+    FeedModel model(nullptr, perSecond * seconds);
+    int modelSignals = 0;
+    QObject::connect(&model, &QAbstractItemModel::rowsInserted, [&] { ++modelSignals; });
+    QObject::connect(&model, &QAbstractItemModel::modelReset, [&] { ++modelSignals; });
+
+    // The stall probe: a 1 ms timer; the longest gap between its ticks is the worst freeze a window would see.
+    QElapsedTimer probeClock;
+    qint64 lastTick = 0, worstStallUs = 0;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        const qint64 now = probeClock.nsecsElapsed() / 1000;
+        if (lastTick > 0)
+            worstStallUs = qMax(worstStallUs, now - lastTick);
+        lastTick = now;
+    });
+
+    // Producer: every millisecond, the events due by now, stored in one transaction (as RelayClient does
+    // with the frames of one burst), then handed to the model.
+    int produced = 0, stored = 0;
+    const int total = perSecond * seconds;
+    QElapsedTimer clock;
+    QTimer producer;
+    producer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&producer, &QTimer::timeout, [&] {
+        const int due = qMin(total, int(clock.elapsed() * perSecond / 1000));
+        QList<FeedEvent> incoming;
+        for (; produced < due; ++produced) {
+            FeedEvent e;
+            e.key = QStringLiteral("bench:%1").arg(produced);
+            e.broadcasterId = QStringLiteral("1001");
+            e.kind = QStringLiteral("follow");
+            e.userId = QString::number(100000 + produced);
+            e.userLogin = QStringLiteral("bot%1").arg(produced);
+            e.userName = e.userLogin;
+            e.occurredAt = QDateTime::currentDateTimeUtc();
+            e.source = QStringLiteral("relay");
+            incoming.append(e);
+        }
+        const QList<FeedEvent> added = store.insert(incoming);
+        stored += int(added.size());
+        model.add(added);
+        if (produced >= total) {
+            producer.stop();
+            QTimer::singleShot(200, &app, &QCoreApplication::quit);
+        }
+    });
+    probeClock.start();
+    clock.start();
+    probe.start(1);
+    producer.start(1);
+    app.exec();
+    model.flush();
+    const double elapsed = clock.elapsed() / 1000.0;
+    std::printf("feed-bench: %d events in %.2f s (%.0f/s) through store and model\n", produced, elapsed,
+                produced / elapsed);
+    std::printf("%-50s %-14s target %s\n", "rows in the model / stored / produced",
+                qPrintable(QStringLiteral("%1 / %2 / %3").arg(model.rowCount()).arg(stored).arg(produced)),
+                "all equal (nothing dropped)");
+    std::printf("%-50s %-14s target %s\n", "model update signals", qPrintable(QString::number(modelSignals)),
+                "a few per second, never one per event");
+    std::printf("%-50s %-14s target %s\n", "longest event-loop stall",
+                qPrintable(QString::asprintf("%.1f ms", worstStallUs / 1000.0)), "<= 16 ms");
+    return model.rowCount() == produced && stored == produced ? 0 : 1;
+}
