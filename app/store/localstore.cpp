@@ -41,9 +41,10 @@ QString openAndMigrate(const QString &path, const QString &connection) {
     QSqlQuery q(db);
     // NORMAL: a power cut may lose the last few events, which the relay replays from the cursor; a crash
     // loses nothing. FULL would cost an fsync per event in a follow-bot storm.
-    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.exec(QStringLiteral("PRAGMA synchronous=NORMAL")) ||
-        !q.exec(QStringLiteral("PRAGMA quick_check")) ||
-        !q.next() || q.value(0).toString() != QLatin1String("ok"))
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) ||
+        !q.exec(QStringLiteral("PRAGMA synchronous=NORMAL")) ||
+        !q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next() ||
+        q.value(0).toString() != QLatin1String("ok"))
         return q.lastError().text().isEmpty() ? QStringLiteral("integrity check failed")
                                               : q.lastError().text();
     q.exec(QStringLiteral("PRAGMA user_version"));
