@@ -2,6 +2,7 @@
 
 #include "feed/feedmodel.h"
 #include "store/localstore.h"
+#include "store/settings.h"
 
 #include <QDir>
 #include <QFile>
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void filterByKind();
     void relativeTimes();
     void rowsAreCapped();
+    void settingsAreTypedAndKept();
 };
 
 void TestFeed::followKeyIgnoresPrecision() {
@@ -190,6 +192,34 @@ void TestFeed::rowsAreCapped() {
     model.flush();
     QCOMPARE(model.rowCount(), 100);
     QCOMPARE(model.at(0).key, QStringLiteral("149"));
+}
+
+void TestFeed::settingsAreTypedAndKept() {
+    QTemporaryDir dir;
+    {
+        Settings fresh(dir.path());
+        QVERIFY(fresh.favoriteStreamer().isEmpty());
+        QVERIFY(fresh.relayUrl().isEmpty());
+        QCOMPARE(fresh.theme(), Settings::Theme::System);
+        QVERIFY(fresh.notificationsEnabled());
+        QVERIFY(!fresh.doNotDisturb());
+        fresh.setFavoriteStreamer({"1001", "lumenwave", "LumenWave"});
+        fresh.setRelayUrl(QUrl("https://relay.example.com"));
+        fresh.setTheme(Settings::Theme::Dark);
+        fresh.setDoNotDisturb(true);
+        fresh.setSplitterState(QByteArray("\x00\x01splitter", 10));
+    }
+    Settings again(dir.path()); // as after a restart
+    QCOMPARE(again.favoriteStreamer().login, QStringLiteral("lumenwave"));
+    QCOMPARE(again.relayUrl(), QUrl("https://relay.example.com"));
+    QCOMPARE(again.theme(), Settings::Theme::Dark);
+    QVERIFY(again.doNotDisturb());
+    QCOMPARE(again.splitterState(), QByteArray("\x00\x01splitter", 10));
+    QVERIFY(again.path().startsWith(dir.path()));
+    QSettings raw(again.path(), QSettings::IniFormat);
+    raw.setValue("appearance/theme", "chartreuse"); // a hand-edited file
+    raw.sync();
+    QCOMPARE(Settings(dir.path()).theme(), Settings::Theme::System);
 }
 
 QTEST_GUILESS_MAIN(TestFeed)
