@@ -1,5 +1,6 @@
 #include "twitch/authsession.h"
 
+#include "twitch/oauthform.h"
 #include "twitch/tokenstore.h"
 
 #include <QJsonArray>
@@ -7,7 +8,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkReply>
-#include <QUrlQuery>
 
 Q_LOGGING_CATEGORY(lcAuth, "streams.app.auth")
 
@@ -99,15 +99,9 @@ void AuthSession::endSession(const QString &reason) {
 
 void AuthSession::logout() {
     if (!m_token.isEmpty()) {
-        QUrl url = m_authBase;
-        url.setPath(url.path() + QStringLiteral("/revoke"));
-        QNetworkRequest request(url);
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArrayLiteral("application/x-www-form-urlencoded"));
-        QUrlQuery form;
-        form.addQueryItem(QStringLiteral("client_id"), m_clientId);
-        form.addQueryItem(QStringLiteral("token"), m_token);
-        QNetworkReply *reply = m_network.post(request, form.query(QUrl::FullyEncoded).toUtf8());
+        QNetworkReply *reply =
+            postOAuthForm(m_network, m_authBase, QStringLiteral("/revoke"),
+                          {{QStringLiteral("client_id"), m_clientId}, {QStringLiteral("token"), m_token}});
         connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
     }
     endSession(tr("You logged out."));

@@ -1,28 +1,13 @@
 #include "twitch/deviceflow.h"
 
+#include "twitch/oauthform.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkReply>
 
 namespace streams::app {
 namespace {
-
-using Form = QList<QPair<QString, QString>>;
-
-// application/x-www-form-urlencoded with every value fully percent-encoded ('+', '/', '=' included).
-QNetworkReply *postForm(QNetworkAccessManager &network, const QUrl &base, const QString &path,
-                        const Form &form) {
-    QUrl url = base;
-    url.setPath(url.path() + path);
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentTypeHeader,
-                      QByteArrayLiteral("application/x-www-form-urlencoded"));
-    request.setTransferTimeout(15000);
-    QByteArrayList pairs;
-    for (const auto &[key, value] : form)
-        pairs.append(QUrl::toPercentEncoding(key) + '=' + QUrl::toPercentEncoding(value));
-    return network.post(request, pairs.join('&'));
-}
 
 std::optional<TokenPair> tokensOf(const QJsonObject &o) {
     TokenPair t{o.value(QLatin1String("access_token")).toString(),
@@ -47,9 +32,10 @@ DeviceFlow::DeviceFlow(QNetworkAccessManager &network, QUrl authBase, QString cl
 }
 
 void DeviceFlow::start() {
-    const Form form{{QStringLiteral("client_id"), m_clientId},
-                    {QStringLiteral("scopes"), m_scopes.join(QLatin1Char(' '))}}; // "scopes", plural, here
-    QNetworkReply *reply = postForm(m_network, m_authBase, QStringLiteral("/device"), form);
+    const OAuthForm form{
+        {QStringLiteral("client_id"), m_clientId},
+        {QStringLiteral("scopes"), m_scopes.join(QLatin1Char(' '))}}; // "scopes", plural, here
+    QNetworkReply *reply = postOAuthForm(m_network, m_authBase, QStringLiteral("/device"), form);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();
         const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
@@ -76,12 +62,12 @@ void DeviceFlow::cancel() {
 void DeviceFlow::poll() {
     if (m_deviceCode.isEmpty())
         return;
-    const Form form{
+    const OAuthForm form{
         {QStringLiteral("client_id"), m_clientId},
         {QStringLiteral("scopes"), m_scopes.join(QLatin1Char(' '))},
         {QStringLiteral("device_code"), m_deviceCode},
         {QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")}};
-    QNetworkReply *reply = postForm(m_network, m_authBase, QStringLiteral("/token"), form);
+    QNetworkReply *reply = postOAuthForm(m_network, m_authBase, QStringLiteral("/token"), form);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();
         if (m_deviceCode.isEmpty())
@@ -107,10 +93,10 @@ void DeviceFlow::poll() {
 void DeviceFlow::refresh(QNetworkAccessManager &network, const QUrl &authBase, const QString &clientId,
                          const QString &refreshToken,
                          std::function<void(std::optional<TokenPair>, QString)> done) {
-    const Form form{{QStringLiteral("client_id"), clientId},
-                    {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                    {QStringLiteral("refresh_token"), refreshToken}};
-    QNetworkReply *reply = postForm(network, authBase, QStringLiteral("/token"), form);
+    const OAuthForm form{{QStringLiteral("client_id"), clientId},
+                         {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                         {QStringLiteral("refresh_token"), refreshToken}};
+    QNetworkReply *reply = postOAuthForm(network, authBase, QStringLiteral("/token"), form);
     QObject::connect(reply, &QNetworkReply::finished, reply, [reply, done = std::move(done)] {
         reply->deleteLater();
         const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
