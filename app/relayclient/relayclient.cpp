@@ -62,6 +62,7 @@ RelayClient::~RelayClient() {
 
 void RelayClient::start(const QString &token, const QString &broadcasterId) {
     m_token = token;
+    m_waitingForToken = false;
     m_broadcasterId = broadcasterId;
     m_delayMs = 0;
     m_followsAllowed = true;
@@ -70,6 +71,15 @@ void RelayClient::start(const QString &token, const QString &broadcasterId) {
         m_socket.abort();
     }
     open();
+}
+
+void RelayClient::setToken(const QString &token) {
+    m_token = token;
+    if (m_waitingForToken && m_state == State::Failed && !token.isEmpty()) {
+        m_waitingForToken = false;
+        m_delayMs = 0;
+        open();
+    }
 }
 
 void RelayClient::stop() {
@@ -155,6 +165,7 @@ void RelayClient::onFrame(const QString &text) {
             // Retrying with the same token cannot help: say so once and wait for a new login.
             setState(State::Failed, error->message);
             m_retry.stop();
+            m_waitingForToken = true;
             Q_EMIT unauthorized(error->message);
             m_socket.close();
             break;

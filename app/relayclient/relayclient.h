@@ -37,6 +37,8 @@ public:
 
     void start(const QString &token, const QString &broadcasterId);
     void stop();
+    // A renewed token: used from the next hello on; reconnects at once when the relay refused the old one.
+    void setToken(const QString &token);
 
     State state() const { return m_state; }
     QString reason() const { return m_reason; } // for Failed and Reconnecting
@@ -72,6 +74,7 @@ private:
     State m_state = State::Stopped;
     QString m_reason;
     bool m_followsAllowed = true;
+    bool m_waitingForToken = false;
     int m_delayMs = 0;
     QTimer m_retry;
     QTimer m_handshake;

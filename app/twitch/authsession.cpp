@@ -1,17 +1,38 @@
 #include "twitch/authsession.h"
 
+#include "twitch/deviceflow.h"
 #include "twitch/oauthform.h"
 #include "twitch/tokenstore.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkReply>
+#include <QPointer>
 
 Q_LOGGING_CATEGORY(lcAuth, "streams.app.auth")
 
 namespace streams::app {
+
+QString encodeLogin(const StoredLogin &login) {
+    if (login.refreshToken.isEmpty())
+        return login.accessToken;
+    return QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("access_token"), login.accessToken},
+                                                       {QStringLiteral("refresh_token"), login.refreshToken},
+                                                       {QStringLiteral("expires_at"), login.expiresAt}})
+                                 .toJson(QJsonDocument::Compact));
+}
+
+StoredLogin decodeLogin(const QString &stored) {
+    if (!stored.startsWith(QLatin1Char('{')))
+        return {stored.trimmed(), {}, 0};
+    const QJsonObject o = QJsonDocument::fromJson(stored.toUtf8()).object();
+    return {o.value(QLatin1String("access_token")).toString(),
+            o.value(QLatin1String("refresh_token")).toString(),
+            qint64(o.value(QLatin1String("expires_at")).toDouble())};
+}
 
 AuthSession::AuthSession(QNetworkAccessManager &network, QUrl authBase, QString clientId, TokenStore &store,
                          QObject *parent)
@@ -19,7 +40,8 @@ AuthSession::AuthSession(QNetworkAccessManager &network, QUrl authBase, QString 
     , m_network(network)
     , m_authBase(std::move(authBase))
     , m_clientId(std::move(clientId))
-    , m_store(store) {
+    , m_store(store)
+    , m_now([] { return QDateTime::currentSecsSinceEpoch(); }) {
     m_hourly.setInterval(60 * 60 * 1000);
     connect(&m_hourly, &QTimer::timeout, this, [this] {
         if (m_state == State::LoggedIn)
@@ -28,17 +50,86 @@ AuthSession::AuthSession(QNetworkAccessManager &network, QUrl authBase, QString 
 }
 
 void AuthSession::restore() {
-    m_store.load([this](const QString &token) {
-        if (!token.isEmpty())
-            validate(token, true);
+    m_store.load([this](const QString &stored) {
+        const StoredLogin login = decodeLogin(stored);
+        if (login.accessToken.isEmpty())
+            return;
+        m_refreshToken = login.refreshToken;
+        m_expiresAt = login.expiresAt;
+        validate(login.accessToken, true); // a 401 here renews first when a refresh token is kept
     });
 }
 
 void AuthSession::signIn(const QString &token) {
+    m_refreshToken.clear();
+    m_expiresAt = 0;
     validate(token, true);
 }
 
-void AuthSession::validate(const QString &token, bool fresh) {
+void AuthSession::signIn(const TokenPair &tokens) {
+    m_refreshToken = tokens.refreshToken;
+    m_expiresAt = tokens.expiresIn > 0 ? m_now() + tokens.expiresIn : 0;
+    validate(tokens.accessToken, true);
+}
+
+void AuthSession::withToken(bool renewNow, std::function<void(QString)> use) {
+    if (m_state != State::LoggedIn) {
+        use({});
+        return;
+    }
+    const bool expiring = m_expiresAt > 0 && m_now() >= m_expiresAt - 120;
+    if ((renewNow || expiring) && canRenew()) {
+        renew(std::move(use));
+        return;
+    }
+    if (renewNow) {
+        // No way to renew an implicit-grant token: check it once; a dead one ends the session once.
+        validate(m_token, false);
+        use({});
+        return;
+    }
+    use(m_token);
+}
+
+void AuthSession::renew(std::function<void(QString)> done) {
+    m_waiting.append(std::move(done));
+    if (m_waiting.size() > 1)
+        return; // one refresh in flight serves everyone
+    QPointer<AuthSession> self(this);
+    DeviceFlow::refresh(m_network, m_authBase, m_clientId, m_refreshToken, [self](DeviceFlow::Renewal r) {
+        if (!self)
+            return;
+        const auto waiting = std::exchange(self->m_waiting, {});
+        if (r.tokens) {
+            self->m_token = r.tokens->accessToken;
+            if (!r.tokens->refreshToken.isEmpty())
+                self->m_refreshToken = r.tokens->refreshToken; // each refresh token works once
+            self->m_expiresAt = r.tokens->expiresIn > 0 ? self->m_now() + r.tokens->expiresIn : 0;
+            qCInfo(lcAuth) << "access token renewed";
+            if (self->m_state == State::LoggedIn) {
+                self->keep();
+                Q_EMIT self->tokenRenewed(self->m_token);
+            } else {
+                self->validate(self->m_token, true, false); // restoring: learn who this is, then keep it
+            }
+        } else if (r.rejected) {
+            self->endSession(tr("Your Twitch login has expired or was revoked. Please log in again."));
+        } else {
+            qCInfo(lcAuth) << "token renewal unreachable";
+            Q_EMIT self->validationFailed(
+                tr("Twitch cannot be reached to renew your login; retrying later."));
+        }
+        const QString token = self->m_state == State::LoggedIn ? self->m_token : QString();
+        for (const auto &w : waiting)
+            w(token);
+    });
+}
+
+void AuthSession::keep() {
+    m_store.save(encodeLogin({m_token, m_refreshToken, m_expiresAt}), [](bool) {});
+}
+
+void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
     if (fresh)
         m_state = State::Validating;
     QUrl url = m_authBase;
@@ -47,7 +138,7 @@ void AuthSession::validate(const QString &token, bool fresh) {
     request.setRawHeader("Authorization", "OAuth " + token.toUtf8()); // OAuth, not Bearer, for /validate
     request.setTransferTimeout(15000);
     QNetworkReply *reply = m_network.get(request);
-    connect(reply, &QNetworkReply::finished, this, [this, reply, token, fresh] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, token, fresh, mayRenew] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
@@ -63,10 +154,18 @@ void AuthSession::validate(const QString &token, bool fresh) {
             m_account = account;
             m_state = State::LoggedIn;
             m_hourly.start();
+            const qint64 left = body.value(QLatin1String("expires_in")).toInteger();
+            if (left > 0 && !m_refreshToken.isEmpty())
+                m_expiresAt = m_now() + left;
             if (fresh || !wasLoggedIn) {
-                m_store.save(token, [](bool) {});
+                keep();
                 Q_EMIT loggedIn(account);
             }
+            return;
+        }
+        if (status == 401 && mayRenew && !m_refreshToken.isEmpty()) {
+            // Expired is normal for a device-code login: renew it, and end the session only if that fails.
+            renew([](const QString &) {});
             return;
         }
         if (status == 401 || status == 200) {
@@ -91,6 +190,8 @@ void AuthSession::endSession(const QString &reason) {
     m_state = State::LoggedOut;
     m_hourly.stop();
     m_token.clear();
+    m_refreshToken.clear();
+    m_expiresAt = 0;
     m_account = {};
     m_store.clear();
     if (wasActive)

@@ -2,7 +2,9 @@
 
 // The login's life: a token is validated (Authorization: OAuth) at start and every hour, as Twitch
 // requires; an invalid one moves the session to logged-out once, with one reason; logout revokes it.
-// Where the token lives is the TokenStore's business.
+// A device-code login also has a refresh token: the access token is renewed shortly before it expires
+// (when someone asks for it) and whenever Twitch answers 401. Where the tokens live is the TokenStore's
+// business; it keeps them as one opaque string (see encodeLogin).
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -10,9 +12,22 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <functional>
+
 namespace streams::app {
 
 class TokenStore;
+struct TokenPair;
+
+// What the keychain holds: the access token alone (implicit grant, the form older versions kept), or a
+// small JSON object with the refresh token and the expiry too.
+struct StoredLogin {
+    QString accessToken;
+    QString refreshToken;
+    qint64 expiresAt = 0; // epoch seconds; 0 when unknown
+};
+QString encodeLogin(const StoredLogin &login);
+StoredLogin decodeLogin(const QString &stored);
 
 struct Account {
     QString userId;
@@ -33,22 +48,33 @@ public:
     void restore();
     // A token from a login flow: validate it, then keep it.
     void signIn(const QString &token);
+    // A device-code login: the same, plus the refresh token that renews it.
+    void signIn(const TokenPair &tokens);
+    // Hands a usable access token to `use` (empty when logged out): renewed first when it expires within
+    // two minutes, or when `renew` says the last one earned a 401. Concurrent renewals share one request.
+    void withToken(bool renew, std::function<void(QString token)> use);
     // Revokes the token at Twitch, forgets it here; the session is logged out either way.
     void logout();
     // Hourly by default; tests shorten it.
     void setValidationInterval(int ms) { m_hourly.setInterval(ms); }
+    // Seconds since the epoch; tests move it forward.
+    void setClock(std::function<qint64()> now) { m_now = std::move(now); }
 
     State state() const { return m_state; }
     Account account() const { return m_account; }
     QString token() const { return m_token; }
+    bool canRenew() const { return !m_refreshToken.isEmpty(); }
 
 Q_SIGNALS:
     void loggedIn(const streams::app::Account &account);
     void loggedOut(const QString &reason);        // once per logout, never repeated
     void validationFailed(const QString &reason); // Twitch unreachable: the session stays, we retry later
+    void tokenRenewed(const QString &token);      // a refresh gave a new access token (already stored)
 
 private:
-    void validate(const QString &token, bool fresh);
+    void validate(const QString &token, bool fresh, bool mayRenew = true);
+    void renew(std::function<void(QString)> done);
+    void keep();
     void endSession(const QString &reason);
 
     QNetworkAccessManager &m_network;
@@ -57,8 +83,12 @@ private:
     TokenStore &m_store;
     State m_state = State::LoggedOut;
     QString m_token;
+    QString m_refreshToken;
+    qint64 m_expiresAt = 0;
     Account m_account;
     QTimer m_hourly;
+    std::function<qint64()> m_now;
+    QList<std::function<void(QString)>> m_waiting; // callers of a renewal in flight
 };
 
 } // namespace streams::app

@@ -91,17 +91,22 @@ void DeviceFlow::poll() {
 }
 
 void DeviceFlow::refresh(QNetworkAccessManager &network, const QUrl &authBase, const QString &clientId,
-                         const QString &refreshToken,
-                         std::function<void(std::optional<TokenPair>, QString)> done) {
+                         const QString &refreshToken, std::function<void(Renewal)> done) {
     const OAuthForm form{{QStringLiteral("client_id"), clientId},
                          {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
                          {QStringLiteral("refresh_token"), refreshToken}};
     QNetworkReply *reply = postOAuthForm(network, authBase, QStringLiteral("/token"), form);
     QObject::connect(reply, &QNetworkReply::finished, reply, [reply, done = std::move(done)] {
         reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
-        const auto tokens = tokensOf(o);
-        done(tokens, tokens ? QString() : o.value(QLatin1String("message")).toString(reply->errorString()));
+        Renewal r;
+        r.tokens = status == 200 ? tokensOf(o) : std::nullopt;
+        if (!r.tokens) {
+            r.error = o.value(QLatin1String("message")).toString(reply->errorString());
+            r.rejected = status == 400 || status == 401;
+        }
+        done(std::move(r));
     });
 }
 

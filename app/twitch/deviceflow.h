@@ -28,9 +28,13 @@ public:
     void cancel();
 
     // Public clients refresh without a secret; the refresh token changes each time: keep the new one.
+    struct Renewal {
+        std::optional<TokenPair> tokens;
+        QString error;
+        bool rejected = false; // Twitch said no (the refresh token is dead), not merely unreachable
+    };
     static void refresh(QNetworkAccessManager &network, const QUrl &authBase, const QString &clientId,
-                        const QString &refreshToken,
-                        std::function<void(std::optional<TokenPair>, QString error)> done);
+                        const QString &refreshToken, std::function<void(Renewal)> done);
 
 Q_SIGNALS:
     void codeReady(const QString &userCode, const QUrl &verificationUri, int expiresInSeconds);

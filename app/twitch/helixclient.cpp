@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkReply>
+#include <QPointer>
 #include <QTimer>
 
 namespace streams::app {
@@ -43,43 +44,110 @@ HelixClient::HelixClient(QNetworkAccessManager &network, QUrl base, QString clie
     : QObject(parent)
     , m_network(network)
     , m_base(std::move(base))
-    , m_clientId(std::move(clientId)) {}
+    , m_clientId(std::move(clientId)) {
+    m_resetTimer.setSingleShot(true);
+    connect(&m_resetTimer, &QTimer::timeout, this, &HelixClient::dispatch);
+}
 
-void HelixClient::get(const QString &path, const QUrlQuery &query, Raw done, bool retried) {
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
-    if (m_remaining == 0 && m_resetAt > now) {
-        // The bucket is empty: wait for Twitch's reset instead of earning a 429.
-        QTimer::singleShot(int((m_resetAt - now) * 1000), this, [=, this] {
-            m_remaining = -1;
-            get(path, query, done, retried);
-        });
+void HelixClient::get(const QString &path, const QUrlQuery &query, Raw done) {
+    Call call;
+    call.path = path;
+    call.query = query;
+    call.done = std::move(done);
+    run(std::move(call));
+}
+
+void HelixClient::run(Call call, bool renewToken) {
+    if (!m_tokenSource) {
+        call.token = m_token;
+        enqueue(std::move(call));
         return;
     }
+    QPointer<HelixClient> self(this);
+    m_tokenSource(renewToken, [self, call = std::move(call)](const QString &token) mutable {
+        if (!self)
+            return;
+        if (token.isEmpty()) { // logged out: no call to make
+            call.done(401, QByteArrayLiteral(R"({"status":401,"message":"Not logged in"})"));
+            return;
+        }
+        self->m_token = token;
+        call.token = token;
+        self->enqueue(std::move(call));
+    });
+}
+
+void HelixClient::enqueue(Call call, bool front) {
+    if (front)
+        m_queue.prepend(std::move(call));
+    else
+        m_queue.append(std::move(call));
+    dispatch();
+}
+
+void HelixClient::dispatch() {
+    while (!m_queue.isEmpty()) {
+        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+        if (m_remaining >= 0 && m_resetAt * 1000 <= nowMs)
+            m_remaining = m_limit; // a new window: the bucket is full again
+        // Unknown bucket: a few calls at once until Twitch tells us; known: never more than it holds.
+        const int budget = m_remaining < 0 ? 4 - m_inFlight : m_remaining - m_inFlight;
+        if (budget <= 0) {
+            if (m_remaining >= 0 && m_inFlight == 0 && !m_resetTimer.isActive()) {
+                // Empty bucket: wait for Ratelimit-Reset instead of earning a 429.
+                m_resetTimer.start(int(qBound<qint64>(0, m_resetAt * 1000 - nowMs + 50, 120000LL)));
+            }
+            return; // an answer in flight or the reset timer calls dispatch() again
+        }
+        send(m_queue.takeFirst());
+    }
+}
+
+void HelixClient::send(Call call) {
     QUrl url = m_base;
-    url.setPath(url.path() + path);
-    url.setQuery(query);
+    url.setPath(url.path() + call.path);
+    url.setQuery(call.query);
     QNetworkRequest request(url);
     request.setRawHeader("Client-Id", m_clientId.toUtf8());
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    request.setRawHeader("Authorization", "Bearer " + call.token.toUtf8());
     request.setTransferTimeout(15000);
+    ++m_inFlight;
     QNetworkReply *reply = m_network.get(request);
-    connect(reply, &QNetworkReply::finished, this, [=, this] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, call = std::move(call)]() mutable {
         reply->deleteLater();
+        --m_inFlight;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         bool ok = false;
         const int remaining = reply->rawHeader("Ratelimit-Remaining").toInt(&ok);
         if (ok) {
-            m_remaining = remaining;
-            m_resetAt = reply->rawHeader("Ratelimit-Reset").toLongLong();
+            const qint64 reset = reply->rawHeader("Ratelimit-Reset").toLongLong();
+            // Answers can arrive out of order: within one window, the smallest remaining is the truth.
+            m_remaining = reset == m_resetAt && m_remaining >= 0 ? qMin(m_remaining, remaining) : remaining;
+            m_resetAt = reset;
+            const int limit = reply->rawHeader("Ratelimit-Limit").toInt();
+            m_limit = limit > 0 ? limit : -1;
         }
-        if (status == 429 && !retried) {
-            m_remaining = 0;
-            get(path, query, done, true);
+        if (status == 429 && call.throttled < 3) {
+            ++call.throttled;
+            m_remaining = 0; // wait for Ratelimit-Reset, then try again
+            if (!ok) {
+                m_resetAt = QDateTime::currentSecsSinceEpoch() + 1;
+                m_limit = qMax(m_limit, 1);
+            }
+            enqueue(std::move(call), true);
+            return;
+        }
+        if (status == 401 && m_tokenSource && !call.retried401) {
+            call.retried401 = true;
+            run(std::move(call), true); // the auth layer renews the token (or ends the session)
+            dispatch();
             return;
         }
         if (status == 401)
             Q_EMIT unauthorized();
-        done(status, reply->readAll());
+        const QByteArray body = reply->readAll();
+        call.done(status, body);
+        dispatch();
     });
 }
 

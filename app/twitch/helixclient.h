@@ -1,13 +1,16 @@
 #pragma once
 
 // Helix over QNetworkAccessManager: `Client-Id` + `Bearer` on every call, Twitch's Ratelimit-* headers
-// honoured (calls wait for the reset when the bucket is empty; a 429 is retried once after it), 401 raised
-// to the auth layer through `unauthorized()`.
+// honoured (no more calls in flight than the bucket has points; the rest wait for Ratelimit-Reset; a 429
+// is retried after the reset, up to three times), 401 raised
+// to the auth layer: through the token source (which may renew the token; the call is then retried once)
+// and, when that cannot help, through `unauthorized()`.
 
 #include "twitch/helixtypes.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
+#include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -23,6 +26,10 @@ public:
 
     HelixClient(QNetworkAccessManager &network, QUrl base, QString clientId, QObject *parent = nullptr);
     void setToken(const QString &token) { m_token = token; }
+    // Where each call gets its token: renew=false before a call, renew=true after a 401. An empty token
+    // means "logged out". AuthSession::withToken fits.
+    using TokenSource = std::function<void(bool renew, std::function<void(QString token)> use)>;
+    void setTokenSource(TokenSource source) { m_tokenSource = std::move(source); }
 
     void self(Callback<QList<HelixUser>> done);
     void users(const QStringList &ids, const QStringList &logins, Callback<QList<HelixUser>> done);
@@ -40,7 +47,19 @@ Q_SIGNALS:
 
 private:
     using Raw = std::function<void(int status, const QByteArray &body)>;
-    void get(const QString &path, const QUrlQuery &query, Raw done, bool retried = false);
+    struct Call {
+        QString path;
+        QUrlQuery query;
+        Raw done;
+        QString token;
+        int throttled = 0; // 429s met so far
+        bool retried401 = false;
+    };
+    void get(const QString &path, const QUrlQuery &query, Raw done);
+    void run(Call call, bool renewToken = false);
+    void enqueue(Call call, bool front = false);
+    void dispatch();
+    void send(Call call);
     template <typename T>
     void fetch(const QString &path, const QUrlQuery &query, HelixResult<T> (*parse)(const QByteArray &),
                Callback<T> done);
@@ -49,8 +68,13 @@ private:
     QUrl m_base;
     QString m_clientId;
     QString m_token;
-    int m_remaining = -1;
+    TokenSource m_tokenSource;
+    int m_remaining = -1; // -1: unknown
+    int m_limit = -1;
     qint64 m_resetAt = 0; // epoch seconds
+    int m_inFlight = 0;
+    QList<Call> m_queue;
+    QTimer m_resetTimer;
 };
 
 HelixError helixErrorFor(int status, const QByteArray &body);

@@ -1,12 +1,18 @@
 // Logging in against twitch-sim: the consent page, the implicit-grant redirect, validation at start and
-// on a (shortened) hourly clock, and logout revoking the token.
+// on a (shortened) hourly clock, logout revoking the token, and a device-code login's refresh token renewing
+// the access token before it expires, after a 401 from Helix, and when the app starts with an expired one.
 
 #include "serverprocess.h"
 #include "twitch/authsession.h"
+#include "twitch/deviceflow.h"
+#include "twitch/helixclient.h"
 #include "twitch/implicitgrant.h"
 #include "twitch/tokenstore.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkReply>
+#include <QProcessEnvironment>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -28,19 +34,49 @@ private Q_SLOTS:
     void unregisteredRedirectIsRefused();
     void revokedTokenLogsOutOnceAtTheNextCheck();
     void logoutRevokesTheToken();
+    void renewedShortlyBeforeExpiryOnce();
+    void helix401RenewsAndRetries();
+    void deadRefreshTokenLogsOutOnce();
+    void restoringAnExpiredLoginRenewsIt();
+    void storedLoginFormats();
 
 private:
     // POSTs the consent decision without following the redirect; returns the Location.
     QUrl decide(const QUrl &authorizeUrl, const QByteArray &form, int *status = nullptr);
     QString loginToken(const QString &login);
+    TokenPair deviceLogin(const QString &login);
+    void expireAccessTokens(const QString &userId);
     QUrl authBase() const { return m_sim->url().resolved(QUrl("/oauth2")); }
     std::unique_ptr<ServerProcess> m_sim;
     QNetworkAccessManager m_network;
 };
 
 void TestAuth::initTestCase() {
-    m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_SIM_DEVICE_INTERVAL", "1");
+    m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{}, env);
     QVERIFY(m_sim->start());
+}
+
+TokenPair TestAuth::deviceLogin(const QString &login) {
+    DeviceFlow flow(m_network, authBase(), kClientId, kScopes);
+    QSignalSpy code(&flow, &DeviceFlow::codeReady);
+    QSignalSpy ok(&flow, &DeviceFlow::succeeded);
+    flow.start();
+    if (!code.wait(10000))
+        return {};
+    httpPost(m_sim->url().resolved(QUrl("/activate")),
+             "device-code=" + code.at(0).at(0).toString().toUtf8() + "&login=" + login.toUtf8() +
+                 "&decision=authorize",
+             {{"Content-Type", "application/x-www-form-urlencoded"}});
+    if (!ok.wait(10000))
+        return {};
+    return ok.at(0).at(0).value<TokenPair>();
+}
+
+void TestAuth::expireAccessTokens(const QString &userId) {
+    const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/users/" + userId + "/expire-tokens")), {});
+    QVERIFY(QJsonDocument::fromJson(r.body).object().value("expired").toInt() > 0);
 }
 
 QUrl TestAuth::decide(const QUrl &authorizeUrl, const QByteArray &form, int *status) {
@@ -143,6 +179,146 @@ void TestAuth::logoutRevokesTheToken() {
     QTRY_COMPARE_WITH_TIMEOUT(
         httpGet(authBase().toString() + "/validate", {{"Authorization", "OAuth " + token.toUtf8()}}).status,
         401, 5000);
+}
+
+void TestAuth::renewedShortlyBeforeExpiryOnce() {
+    const TokenPair pair = deviceLogin("quartzfox");
+    QVERIFY(!pair.refreshToken.isEmpty());
+    qint64 now = QDateTime::currentSecsSinceEpoch();
+    MemoryTokenStore store;
+    AuthSession session(m_network, authBase(), kClientId, store);
+    session.setClock([&] { return now; });
+    QSignalSpy in(&session, &AuthSession::loggedIn);
+    QSignalSpy renewed(&session, &AuthSession::tokenRenewed);
+    session.signIn(pair);
+    QVERIFY(in.wait(10000));
+    QString first;
+    session.withToken(false, [&](const QString &t) { first = t; });
+    QCOMPARE(first, pair.accessToken); // far from expiry: no renewal
+    QCOMPARE(renewed.count(), 0);
+
+    now += pair.expiresIn - 60; // a minute before Twitch would refuse it
+    QString a, b;
+    session.withToken(false, [&](const QString &t) { a = t; });
+    session.withToken(false, [&](const QString &t) { b = t; }); // shares the refresh in flight
+    QTRY_VERIFY_WITH_TIMEOUT(!a.isEmpty() && !b.isEmpty(), 10000);
+    QCOMPARE(a, b);
+    QVERIFY(a != pair.accessToken);
+    QCOMPARE(renewed.count(), 1);
+    QCOMPARE(in.count(), 1); // the same login, not a new one
+    QCOMPARE(httpGet(authBase().toString() + "/validate", {{"Authorization", "OAuth " + a.toUtf8()}}).status,
+             200);
+    // The keychain keeps the new pair; the old refresh token is spent.
+    StoredLogin kept;
+    store.load([&](const QString &t) { kept = decodeLogin(t); });
+    QCOMPARE(kept.accessToken, a);
+    QVERIFY(!kept.refreshToken.isEmpty() && kept.refreshToken != pair.refreshToken);
+    QVERIFY(kept.expiresAt > now);
+    bool rejected = false;
+    bool done = false;
+    DeviceFlow::refresh(m_network, authBase(), kClientId, pair.refreshToken, [&](DeviceFlow::Renewal r) {
+        rejected = r.rejected;
+        done = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
+    QVERIFY(rejected);
+}
+
+void TestAuth::helix401RenewsAndRetries() {
+    const TokenPair pair = deviceLogin("ironquill");
+    MemoryTokenStore store;
+    AuthSession session(m_network, authBase(), kClientId, store);
+    QSignalSpy in(&session, &AuthSession::loggedIn);
+    session.signIn(pair);
+    QVERIFY(in.wait(10000));
+    HelixClient helix(m_network, m_sim->url().resolved(QUrl("/helix")), kClientId);
+    helix.setTokenSource([&](bool renew, auto use) { session.withToken(renew, std::move(use)); });
+    QSignalSpy unauthorized(&helix, &HelixClient::unauthorized);
+    QSignalSpy renewed(&session, &AuthSession::tokenRenewed);
+    QSignalSpy out(&session, &AuthSession::loggedOut);
+
+    expireAccessTokens("1002"); // Twitch's four hours are over
+    std::optional<HelixResult<QList<HelixUser>>> answer;
+    helix.self([&](HelixResult<QList<HelixUser>> r) { answer = std::move(r); });
+    QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 10000);
+    QVERIFY(std::holds_alternative<QList<HelixUser>>(*answer));
+    QCOMPARE(std::get<QList<HelixUser>>(*answer).value(0).login, QStringLiteral("ironquill"));
+    QCOMPARE(renewed.count(), 1);
+    QCOMPARE(unauthorized.count(), 0);
+    QCOMPARE(out.count(), 0);
+    QVERIFY(session.token() != pair.accessToken);
+}
+
+void TestAuth::deadRefreshTokenLogsOutOnce() {
+    const TokenPair pair = deviceLogin("nightjarfm");
+    MemoryTokenStore store;
+    AuthSession session(m_network, authBase(), kClientId, store);
+    QSignalSpy in(&session, &AuthSession::loggedIn);
+    session.signIn(pair);
+    QVERIFY(in.wait(10000));
+    // The refresh token is spent elsewhere (or revoked), then the access token expires.
+    bool done = false;
+    DeviceFlow::refresh(m_network, authBase(), kClientId, pair.refreshToken,
+                        [&](DeviceFlow::Renewal) { done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
+    const QString userId = session.account().userId;
+    expireAccessTokens(userId);
+
+    HelixClient helix(m_network, m_sim->url().resolved(QUrl("/helix")), kClientId);
+    helix.setTokenSource([&](bool renew, auto use) { session.withToken(renew, std::move(use)); });
+    QSignalSpy out(&session, &AuthSession::loggedOut);
+    int answers = 0;
+    HelixErrorKind kind = HelixErrorKind::Server;
+    for (int i = 0; i < 3; ++i)
+        helix.self([&](HelixResult<QList<HelixUser>> r) {
+            ++answers;
+            if (auto *e = std::get_if<HelixError>(&r))
+                kind = e->kind;
+        });
+    QTRY_COMPARE_WITH_TIMEOUT(answers, 3, 10000);
+    QCOMPARE(kind, HelixErrorKind::Unauthorized);
+    QTest::qWait(300);
+    QCOMPARE(out.count(), 1);
+    QCOMPARE(session.state(), AuthSession::State::LoggedOut);
+    QString kept = "x";
+    store.load([&](const QString &t) { kept = t; });
+    QVERIFY(kept.isEmpty());
+}
+
+void TestAuth::restoringAnExpiredLoginRenewsIt() {
+    const TokenPair pair = deviceLogin("emberlynx");
+    MemoryTokenStore store;
+    store.save(encodeLogin({pair.accessToken, pair.refreshToken, QDateTime::currentSecsSinceEpoch() + 10}),
+               [](bool) {});
+    expireAccessTokens(
+        QJsonDocument::fromJson(httpGet(authBase().toString() + "/validate",
+                                        {{"Authorization", "OAuth " + pair.accessToken.toUtf8()}})
+                                    .body)
+            .object()
+            .value("user_id")
+            .toString());
+    AuthSession session(m_network, authBase(), kClientId, store);
+    QSignalSpy in(&session, &AuthSession::loggedIn);
+    QSignalSpy out(&session, &AuthSession::loggedOut);
+    session.restore();
+    QVERIFY(in.wait(10000));
+    QCOMPARE(in.at(0).at(0).value<Account>().login, QStringLiteral("emberlynx"));
+    QCOMPARE(out.count(), 0);
+    QVERIFY(session.token() != pair.accessToken);
+    StoredLogin kept;
+    store.load([&](const QString &t) { kept = decodeLogin(t); });
+    QCOMPARE(kept.accessToken, session.token());
+}
+
+void TestAuth::storedLoginFormats() {
+    QCOMPARE(decodeLogin("plaintoken123").accessToken, QStringLiteral("plaintoken123"));
+    QVERIFY(decodeLogin("plaintoken123").refreshToken.isEmpty());
+    QCOMPARE(encodeLogin({"abc", {}, 0}), QStringLiteral("abc")); // implicit grant: the token alone
+    const StoredLogin back = decodeLogin(encodeLogin({"abc", "def", 1700000000}));
+    QCOMPARE(back.accessToken, QStringLiteral("abc"));
+    QCOMPARE(back.refreshToken, QStringLiteral("def"));
+    QCOMPARE(back.expiresAt, 1700000000);
+    QVERIFY(decodeLogin("{not json").accessToken.isEmpty()); // garbage in the keychain: no login
 }
 
 QTEST_GUILESS_MAIN(TestAuth)

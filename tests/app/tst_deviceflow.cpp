@@ -54,19 +54,26 @@ void TestDeviceFlow::codeActivationTokenAndRefresh() {
 
     std::optional<TokenPair> renewed;
     QString error;
+    bool rejected = false;
     bool done = false;
     DeviceFlow::refresh(m_network, authBase(), "simclient0000000000000000000001", tokens.refreshToken,
-                        [&](std::optional<TokenPair> t, QString e) { renewed = t, error = e, done = true; });
+                        [&](DeviceFlow::Renewal r) {
+                            renewed = r.tokens, error = r.error, rejected = r.rejected, done = true;
+                        });
     QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
     QVERIFY(renewed);
+    QVERIFY(!rejected);
     QVERIFY(renewed->refreshToken != tokens.refreshToken); // keep the new one
     // A refresh token works once.
     done = false;
     DeviceFlow::refresh(m_network, authBase(), "simclient0000000000000000000001", tokens.refreshToken,
-                        [&](std::optional<TokenPair> t, QString e) { renewed = t, error = e, done = true; });
+                        [&](DeviceFlow::Renewal r) {
+                            renewed = r.tokens, error = r.error, rejected = r.rejected, done = true;
+                        });
     QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
     QVERIFY(!renewed);
     QVERIFY(error.contains("Invalid refresh token"));
+    QVERIFY(rejected);
 }
 
 void TestDeviceFlow::declinedOnTwitch() {

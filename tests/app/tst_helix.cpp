@@ -5,6 +5,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void followedAndModeratedChannels();
     void invalidTokenIsUnauthorized();
     void malformedAnswersAreErrors();
+    void emptyBucketWaitsAndA429IsRetriedAfterTheReset();
 
 private:
     QString token(const QString &userId, const QString &scopes);
@@ -146,3 +148,62 @@ void TestHelix::malformedAnswersAreErrors() {
 
 QTEST_GUILESS_MAIN(TestHelix)
 #include "tst_helix.moc"
+
+void TestHelix::emptyBucketWaitsAndA429IsRetriedAfterTheReset() {
+    // A Twitch whose bucket holds 3 points per 2-second window.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_SIM_HELIX_POINTS", "3");
+    env.insert("TWITCH_SIM_HELIX_WINDOW_SECONDS", "2");
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), QStringList{}, env);
+    QVERIFY(sim.start());
+    HelixClient helix(m_network, sim.url().resolved(QUrl("/helix")), kClientId);
+    QUrl mint = sim.url().resolved(QUrl("/sim/users/1002/token"));
+    helix.setToken(
+        QJsonDocument::fromJson(httpPost(mint, {}).body).object().value("access_token").toString());
+    auto stats = [&] {
+        return QJsonDocument::fromJson(httpGet(sim.url().resolved(QUrl("/sim/helix/stats"))).body).object();
+    };
+
+    // Sequential calls: after the third, Ratelimit-Remaining says 0, so the fourth waits for the reset
+    // instead of earning a 429.
+    for (int i = 0; i < 4; ++i) {
+        HelixError error;
+        const auto me = await<QList<HelixUser>>([&](auto cb) { helix.self(cb); }, &error);
+        QCOMPARE(error.status, -1);
+        QCOMPARE(me.value(0).login, QStringLiteral("ironquill"));
+    }
+    QCOMPARE(stats().value("requests").toInt(), 4);
+    QCOMPARE(stats().value("throttled").toInt(), 0);
+
+    // Six calls at once: no more go out than the bucket holds; the rest wait for the reset. No 429.
+    int answered = 0;
+    int failed = 0;
+    auto count = [&](HelixResult<QList<HelixUser>> r) {
+        ++answered;
+        failed += std::holds_alternative<HelixError>(r) ? 1 : 0;
+    };
+    for (int i = 0; i < 6; ++i)
+        helix.self(count);
+    QTRY_COMPARE_WITH_TIMEOUT(answered, 6, 20000);
+    QCOMPARE(failed, 0);
+    QCOMPARE(stats().value("requests").toInt(), 10);
+    QCOMPARE(stats().value("throttled").toInt(), 0);
+
+    // Someone else spends the same user's bucket: the client's next call meets a 429 it could not
+    // foresee, waits for Ratelimit-Reset and tries again.
+    const QByteArray other =
+        "Bearer " +
+        QJsonDocument::fromJson(httpPost(mint, {}).body).object().value("access_token").toString().toUtf8();
+    int spent = 0;
+    while (httpGet(sim.url().resolved(QUrl("/helix/users")),
+                   {{"Client-Id", kClientId.toUtf8()}, {"Authorization", other}})
+               .status != 429)
+        QVERIFY(++spent < 10);
+    answered = failed = 0;
+    helix.self(count);
+    QTRY_COMPARE_WITH_TIMEOUT(answered, 1, 20000);
+    QCOMPARE(failed, 0);
+    const QJsonObject after = stats();
+    QCOMPARE(after.value("throttled").toInt(), 2); // ours and the spender's: no hammering
+    QCOMPARE(after.value("requests").toInt(), 10 + spent + 1 + 2);
+}

@@ -64,6 +64,16 @@ int Tokens::expireAppTokens() {
     return n;
 }
 
+int Tokens::expireUserTokens(const QString &userId) {
+    int n = 0;
+    for (auto it = m_tokens.begin(); it != m_tokens.end(); ++it)
+        if (it->userId == userId) {
+            it->expiresAt = QDateTime::currentDateTimeUtc().addSecs(-1);
+            ++n;
+        }
+    return n;
+}
+
 const Token *Tokens::find(const QString &token) const {
     const auto it = m_tokens.constFind(token);
     if (it == m_tokens.cend() || it->expiresAt < QDateTime::currentDateTimeUtc())
@@ -139,6 +149,10 @@ void AuthApi::registerRoutes(QHttpServer &server) {
     server.route("/sim/expire-app-tokens", QHttpServerRequest::Method::Post, [this] {
         return QHttpServerResponse(QJsonObject{{"expired", m_tokens.expireAppTokens()}});
     });
+    server.route("/sim/users/<arg>/expire-tokens", QHttpServerRequest::Method::Post,
+                 [this](const QString &userId) {
+                     return QHttpServerResponse(QJsonObject{{"expired", m_tokens.expireUserTokens(userId)}});
+                 });
     server.route("/sim/users/<arg>/token", QHttpServerRequest::Method::Post,
                  [this](const QString &userId, const QHttpServerRequest &request) {
                      if (!m_world.userById(userId))

@@ -31,6 +31,8 @@ public:
     QString issueUser(const QString &userId, const QStringList &scopes, const QString &clientId = {});
     // App access tokens stop working, as when Twitch expires or revokes them.
     int expireAppTokens();
+    // A user's access tokens expire (as four hours after issue); refresh tokens keep working.
+    int expireUserTokens(const QString &userId);
     const Token *find(const QString &token) const;
     bool revoke(const QString &token);
     // Scopes the user has granted this client (kept after a token is revoked, as on Twitch).

@@ -10,7 +10,13 @@
 namespace twitchsim {
 namespace {
 
-constexpr int kPointsPerMinute = 800;
+// Twitch's bucket: 800 points a minute per user (per app for app tokens). Tests shrink it with
+// TWITCH_SIM_HELIX_POINTS and TWITCH_SIM_HELIX_WINDOW_SECONDS to reach a 429 quickly.
+int envInt(const char *name, int fallback) {
+    bool ok = false;
+    const int v = qEnvironmentVariableIntValue(name, &ok);
+    return ok && v > 0 ? v : fallback;
+}
 
 QJsonObject page(const QJsonArray &all, const QUrlQuery &q, QJsonObject extra = {}) {
     const int first = qBound(1, q.hasQueryItem("first") ? q.queryItemValue("first").toInt() : 20, 100);
@@ -31,7 +37,9 @@ QJsonObject page(const QJsonArray &all, const QUrlQuery &q, QJsonObject extra = 
 HelixApi::HelixApi(World &world, Tokens &tokens, std::function<QUrl()> baseUrl)
     : m_world(world)
     , m_tokens(tokens)
-    , m_baseUrl(std::move(baseUrl)) {}
+    , m_baseUrl(std::move(baseUrl))
+    , m_points(envInt("TWITCH_SIM_HELIX_POINTS", 800))
+    , m_window(envInt("TWITCH_SIM_HELIX_WINDOW_SECONDS", 60)) {}
 
 std::variant<const Token *, QHttpServerResponse> HelixApi::authorize(const QHttpServerRequest &request) {
     const QByteArray auth = request.value("Authorization");
@@ -50,15 +58,18 @@ QHttpServerResponse HelixApi::withRateLimit(const Token *token, QHttpServerRespo
     auto &[left, reset] = m_buckets[key];
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (reset <= now) {
-        left = kPointsPerMinute;
-        reset = now + 60;
+        left = m_points;
+        reset = now + m_window;
     }
-    if (left <= 0)
+    ++m_requests;
+    if (left <= 0) {
+        ++m_throttled;
         response =
             twitchError(429, QStringLiteral("Too Many Requests"), QStringLiteral("rate limit exceeded"));
-    else
+    } else {
         --left;
-    response.setHeader("Ratelimit-Limit", QByteArray::number(kPointsPerMinute));
+    }
+    response.setHeader("Ratelimit-Limit", QByteArray::number(m_points));
     response.setHeader("Ratelimit-Remaining", QByteArray::number(qMax(0, left)));
     response.setHeader("Ratelimit-Reset", QByteArray::number(reset));
     return response;
@@ -78,6 +89,10 @@ QJsonObject HelixApi::userJson(const User &u) const {
 }
 
 void HelixApi::registerRoutes(QHttpServer &server) {
+    // How many Helix calls were answered, and how many of them with 429.
+    server.route("/sim/helix/stats", QHttpServerRequest::Method::Get, [this] {
+        return QHttpServerResponse(QJsonObject{{"requests", m_requests}, {"throttled", m_throttled}});
+    });
     // Each handler: authorize, answer, and count against the caller's bucket.
     auto route = [&](const char *path, auto handler) {
         server.route(path, QHttpServerRequest::Method::Get,

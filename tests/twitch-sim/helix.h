@@ -21,6 +21,10 @@ private:
     World &m_world;
     Tokens &m_tokens;
     std::function<QUrl()> m_baseUrl;
+    int m_points;
+    int m_window;
+    int m_requests = 0;
+    int m_throttled = 0;
     QHash<QString, QPair<int, qint64>> m_buckets; // token -> (points left, reset epoch seconds)
 };
 
