@@ -50,7 +50,13 @@ FeedEvent FeedController::fromChat(const ChatEvent &e) {
 }
 
 void FeedController::store(const QList<FeedEvent> &events) {
-    m_model.add(m_store.insert(events)); // only what was new
+    m_store.write(events, std::nullopt, this, [this](const QList<FeedEvent> &added) {
+        QList<FeedEvent> current; // only what was new, and only for the streamer still open
+        for (const FeedEvent &e : added)
+            if (e.broadcasterId == m_broadcasterId)
+                current.append(e);
+        m_model.add(current);
+    });
 }
 
 void FeedController::open(const QString &token, const QString &broadcasterId,

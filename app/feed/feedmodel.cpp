@@ -1,6 +1,7 @@
 #include "feed/feedmodel.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace streams::app {
 
@@ -21,12 +22,14 @@ FeedModel::FeedModel(QObject *parent, int maxRows)
     : QAbstractListModel(parent)
     , m_maxRows(maxRows)
     , m_clock([] { return QDateTime::currentDateTimeUtc(); }) {
+    // The keys of a full feed fit without a rehash: no pause while a storm fills it.
+    m_keys.reserve(maxRows + maxRows / 2);
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(50); // at most ~20 model updates a second, however many events arrive
     connect(&m_flushTimer, &QTimer::timeout, this, &FeedModel::flush);
     m_clockTimer.setInterval(15000);
     connect(&m_clockTimer, &QTimer::timeout, this, [this] {
-        if (!m_rows.isEmpty())
+        if (!m_rows.empty())
             Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1), {RelativeTimeRole});
     });
     m_clockTimer.start();
@@ -37,7 +40,7 @@ int FeedModel::rowCount(const QModelIndex &parent) const {
 }
 
 QVariant FeedModel::data(const QModelIndex &index, int role) const {
-    if (!index.isValid() || index.row() >= m_rows.size())
+    if (!index.isValid() || size_t(index.row()) >= m_rows.size())
         return {};
     const FeedEvent &e = at(index.row());
     switch (role) {
@@ -92,12 +95,11 @@ void FeedModel::setEvents(QList<FeedEvent> events) {
     for (FeedEvent &e : events)
         if (!m_keys.contains(e.key)) {
             m_keys.insert(e.key);
-            m_rows.append(std::move(e));
+            m_rows.push_back(std::move(e));
         }
-    if (m_rows.size() > m_maxRows) {
-        for (qsizetype i = 0; i < m_rows.size() - m_maxRows; ++i)
-            m_keys.remove(m_rows.at(i).key);
-        m_rows.remove(0, m_rows.size() - m_maxRows);
+    while (m_rows.size() > size_t(m_maxRows)) {
+        m_keys.remove(m_rows.front().key);
+        m_rows.pop_front();
     }
     endResetModel();
     Q_EMIT countsChanged();
@@ -121,23 +123,23 @@ void FeedModel::flush() {
     if (fresh.isEmpty())
         return;
     std::sort(fresh.begin(), fresh.end(), olderFirst);
-    const bool allOnTop = m_rows.isEmpty() || !olderFirst(fresh.first(), m_rows.last());
+    const bool allOnTop = m_rows.empty() || !olderFirst(fresh.first(), m_rows.back());
     if (allOnTop) { // the usual case: new events above everything, appended at the end internally
         beginInsertRows({}, 0, int(fresh.size()) - 1);
-        m_rows.append(std::move(fresh));
+        std::move(fresh.begin(), fresh.end(), std::back_inserter(m_rows));
         endInsertRows();
     } else { // older events (a replay, a backfill) belong further down: one reset
         beginResetModel();
-        m_rows.append(std::move(fresh));
+        std::move(fresh.begin(), fresh.end(), std::back_inserter(m_rows));
         std::sort(m_rows.begin(), m_rows.end(), olderFirst);
         endResetModel();
     }
-    if (m_rows.size() > m_maxRows) { // drop the oldest: the bottom rows of the view
-        const qsizetype excess = m_rows.size() - m_maxRows;
+    if (m_rows.size() > size_t(m_maxRows)) { // drop the oldest: the bottom rows of the view
         beginRemoveRows({}, m_maxRows, int(m_rows.size()) - 1);
-        for (qsizetype i = 0; i < excess; ++i)
-            m_keys.remove(m_rows.at(i).key);
-        m_rows.remove(0, excess);
+        while (m_rows.size() > size_t(m_maxRows)) {
+            m_keys.remove(m_rows.front().key);
+            m_rows.pop_front();
+        }
         endRemoveRows();
     }
     Q_EMIT countsChanged();

@@ -12,6 +12,8 @@
 #include <QSortFilterProxyModel>
 #include <QTimer>
 
+#include <deque>
+
 namespace streams::app {
 
 // "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"
@@ -43,7 +45,7 @@ public:
     // Queues events; they reach the model at the next flush (or call flush()).
     void add(const QList<FeedEvent> &events);
     void flush();
-    const FeedEvent &at(int row) const { return m_rows.at(m_rows.size() - 1 - row); }
+    const FeedEvent &at(int row) const { return m_rows[m_rows.size() - 1 - size_t(row)]; }
     QHash<QString, int> countByKind() const;
     // Now, for relative times (tests set a fixed clock).
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
@@ -52,7 +54,9 @@ Q_SIGNALS:
     void countsChanged();
 
 private:
-    QList<FeedEvent> m_rows; // oldest first, so new events append in O(batch); row 0 is the last element
+    // Oldest first, so new events append in O(batch) and the oldest drop in O(1); row 0 is the last element.
+    // A deque never moves the rows it holds, so growing it costs no pause however long the feed is.
+    std::deque<FeedEvent> m_rows;
     QSet<QString> m_keys;
     QList<FeedEvent> m_pending;
     QTimer m_flushTimer;

@@ -139,10 +139,19 @@ void RelayClient::onFrame(const QString &text) {
     const protocol::Message &m = decoded.message();
     if (const auto *welcome = std::get_if<protocol::Welcome>(&m)) {
         m_handshake.stop();
+        storePending(); // anything left from the last connection goes under its own cursor
         m_epoch = welcome->epoch;
         protocol::Subscribe subscribe{m_broadcasterId, std::nullopt};
-        if (const auto cursor = m_store.cursor(m_broadcasterId))
+        // The last cursor handed to the store (its writes finish in order, before any later one), else
+        // the one stored by an earlier run.
+        const auto cursor =
+            m_submitted.broadcasterId == m_broadcasterId && !m_submitted.cursor.epoch.isEmpty()
+                ? std::optional<RelayCursor>(m_submitted.cursor)
+                : m_store.cursor(m_broadcasterId);
+        if (cursor)
             subscribe.after = protocol::Cursor{cursor->epoch, cursor->seq};
+        // seq counts within one epoch: a new epoch (the relay's log was recreated) starts over.
+        m_pendingSeq = cursor && cursor->epoch == m_epoch ? cursor->seq : 0;
         send(subscribe);
     } else if (const auto *subscribed = std::get_if<protocol::Subscribed>(&m)) {
         m_delayMs = 0;
@@ -203,12 +212,12 @@ void RelayClient::onEvent(const protocol::Event &e) {
 void RelayClient::storePending() {
     if (m_pending.isEmpty())
         return;
-    const QList<FeedEvent> batch = std::exchange(m_pending, {});
-    const QList<FeedEvent> added = m_store.insert(batch);
-    // The cursor moves only once the events are safely in the local store.
-    m_store.setCursor(m_broadcasterId, RelayCursor{m_epoch, m_pendingSeq});
-    if (!added.isEmpty())
-        Q_EMIT eventsStored(added);
+    // The cursor moves in the same transaction as the events: never ahead of what is stored.
+    m_submitted = {m_broadcasterId, RelayCursor{m_epoch, m_pendingSeq}};
+    m_store.write(std::exchange(m_pending, {}), m_submitted, this, [this](const QList<FeedEvent> &added) {
+        if (!added.isEmpty())
+            Q_EMIT eventsStored(added);
+    });
 }
 
 } // namespace streams::app

@@ -6,6 +6,7 @@
 
 #include "feed/feedevent.h"
 #include "protocol/messages.h"
+#include "store/localstore.h"
 
 #include <QObject>
 #include <QTimer>
@@ -13,8 +14,6 @@
 #include <QWebSocket>
 
 namespace streams::app {
-
-class LocalStore;
 
 class RelayClient : public QObject {
     Q_OBJECT
@@ -82,6 +81,7 @@ private:
     QTimer m_idle;
     // Events of one burst are stored in one transaction, then the cursor moves to the last of them.
     QList<FeedEvent> m_pending;
+    LocalStore::CursorUpdate m_submitted;
     qint64 m_pendingSeq = 0;
     QTimer m_storeTimer;
 };

@@ -6,6 +6,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QUuid>
 #include <QVariant>
 
@@ -36,6 +37,7 @@ const char *const kMigrations[] = {
 QString openAndMigrate(const QString &path, const QString &connection) {
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
     db.setDatabaseName(path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000")); // the writer thread's transactions
     if (!db.open())
         return db.lastError().text();
     QSqlQuery q(db);
@@ -88,7 +90,95 @@ FeedEvent fromQuery(const QSqlQuery &q) {
     return e;
 }
 
+bool writeCursor(QSqlDatabase db, const QString &broadcasterId, const RelayCursor &cursor) {
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT INTO cursors(broadcaster_id, epoch, seq) VALUES(?, ?, ?) "
+        "ON CONFLICT(broadcaster_id) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq"));
+    q.addBindValue(broadcasterId);
+    q.addBindValue(cursor.epoch);
+    q.addBindValue(cursor.seq);
+    return q.exec();
+}
+
+// One transaction: the events (what is new is returned) and, when given, the relay cursor after them.
+QList<FeedEvent> insertInto(QSqlDatabase db, const QList<FeedEvent> &events,
+                            const std::optional<LocalStore::CursorUpdate> &cursor) {
+    QList<FeedEvent> added;
+    db.transaction();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT OR IGNORE INTO events(key, broadcaster_id, kind, user_id, user_login, user_name, "
+        "amount, tier, message, occurred_at, source) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const FeedEvent &e : events) {
+        // A null QString binds as NULL, which NOT NULL (with OR IGNORE) would silently drop: bind "".
+        auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
+        const QVariantList values{text(e.key),       text(e.broadcasterId),
+                                  text(e.kind),      text(e.userId),
+                                  text(e.userLogin), text(e.userName),
+                                  e.amount,          text(e.tier),
+                                  text(e.message),   e.occurredAt.toMSecsSinceEpoch(),
+                                  text(e.source)};
+        for (int i = 0; i < values.size(); ++i)
+            q.bindValue(i, values[i]);
+        if (!q.exec()) {
+            qCWarning(lcStore) << "cannot store event:" << q.lastError().text();
+            continue;
+        }
+        if (q.numRowsAffected() > 0)
+            added.append(e);
+    }
+    if (cursor && !writeCursor(db, cursor->broadcasterId, cursor->cursor)) {
+        qCWarning(lcStore) << "cannot store the relay cursor:" << db.lastError().text();
+        db.rollback();
+        return {};
+    }
+    if (!db.commit()) {
+        qCWarning(lcStore) << "cannot commit events:" << db.lastError().text();
+        db.rollback();
+        return {};
+    }
+    return added;
+}
+
 } // namespace
+
+// Owns the store's second connection, on the store's thread.
+class StoreWorker : public QObject {
+public:
+    StoreWorker(QString path, QString connection)
+        : m_path(std::move(path))
+        , m_connection(std::move(connection)) {}
+    QList<FeedEvent> write(const QList<FeedEvent> &events,
+                           const std::optional<LocalStore::CursorUpdate> &cursor) {
+        QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+        if (!db.isValid()) {
+            db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+            db.setDatabaseName(m_path);
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+            if (!db.open())
+                qCWarning(lcStore) << "cannot open the event history for writing:" << db.lastError().text();
+            QSqlQuery(db).exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+        }
+        return insertInto(db, events, cursor);
+    }
+    void finish() { close(m_connection); }
+
+private:
+    QString m_path;
+    QString m_connection;
+};
+
+LocalStore::LocalStore(QString path, QString connection)
+    : m_path(std::move(path))
+    , m_connection(std::move(connection))
+    , m_receiver(std::make_unique<QObject>())
+    , m_thread(std::make_unique<QThread>()) {
+    m_thread->setObjectName(QStringLiteral("local-store"));
+    m_worker = new StoreWorker(m_path, m_connection + QStringLiteral("-writer"));
+    m_worker->moveToThread(m_thread.get());
+    m_thread->start();
+}
 
 LocalStore::Opened LocalStore::open(const QString &directory) {
     Opened result;
@@ -123,41 +213,44 @@ LocalStore::Opened LocalStore::open(const QString &directory) {
 }
 
 LocalStore::~LocalStore() {
+    // Every write already queued is finished (the queue is in order), then the thread ends.
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker,
+        [worker] {
+            worker->finish();
+            QThread::currentThread()->quit();
+        },
+        Qt::QueuedConnection);
+    m_thread->wait();
+    delete m_worker; // its thread has ended: nothing else touches it
+    m_worker = nullptr;
     close(m_connection);
 }
 
 QList<FeedEvent> LocalStore::insert(const QList<FeedEvent> &events) {
-    QList<FeedEvent> added;
-    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
-    db.transaction();
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral(
-        "INSERT OR IGNORE INTO events(key, broadcaster_id, kind, user_id, user_login, user_name, "
-        "amount, tier, message, occurred_at, source) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
-    for (const FeedEvent &e : events) {
-        // A null QString binds as NULL, which NOT NULL (with OR IGNORE) would silently drop: bind "".
-        auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
-        const QVariantList values{text(e.key),       text(e.broadcasterId),
-                                  text(e.kind),      text(e.userId),
-                                  text(e.userLogin), text(e.userName),
-                                  e.amount,          text(e.tier),
-                                  text(e.message),   e.occurredAt.toMSecsSinceEpoch(),
-                                  text(e.source)};
-        for (int i = 0; i < values.size(); ++i)
-            q.bindValue(i, values[i]);
-        if (!q.exec()) {
-            qCWarning(lcStore) << "cannot store event:" << q.lastError().text();
-            continue;
-        }
-        if (q.numRowsAffected() > 0)
-            added.append(e);
-    }
-    if (!db.commit()) {
-        qCWarning(lcStore) << "cannot commit events:" << db.lastError().text();
-        db.rollback();
-        return {};
-    }
-    return added;
+    return insertInto(QSqlDatabase::database(m_connection, false), events, std::nullopt);
+}
+
+void LocalStore::write(QList<FeedEvent> events, std::optional<CursorUpdate> cursor, QObject *context,
+                       std::function<void(QList<FeedEvent>)> done) {
+    QPointer<QObject> target(context);
+    QObject *receiver = m_receiver.get();
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker,
+        [worker, receiver, target, events = std::move(events), cursor = std::move(cursor),
+         done = std::move(done)]() mutable {
+            QList<FeedEvent> added = worker->write(events, cursor);
+            QMetaObject::invokeMethod(
+                receiver,
+                [target, added = std::move(added), done = std::move(done)] {
+                    if (target && done)
+                        done(added);
+                },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
 }
 
 QList<FeedEvent> LocalStore::recent(const QString &broadcasterId, int limit, const QStringList &kinds) const {
@@ -192,14 +285,7 @@ std::optional<RelayCursor> LocalStore::cursor(const QString &broadcasterId) cons
 }
 
 bool LocalStore::setCursor(const QString &broadcasterId, const RelayCursor &cursor) {
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(QStringLiteral(
-        "INSERT INTO cursors(broadcaster_id, epoch, seq) VALUES(?, ?, ?) "
-        "ON CONFLICT(broadcaster_id) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq"));
-    q.addBindValue(broadcasterId);
-    q.addBindValue(cursor.epoch);
-    q.addBindValue(cursor.seq);
-    return q.exec();
+    return writeCursor(QSqlDatabase::database(m_connection, false), broadcasterId, cursor);
 }
 
 } // namespace streams::app
