@@ -26,6 +26,11 @@ FeedController::FeedController(LocalStore &store, HelixClient &helix, RelayClien
     });
     connect(&m_relay, &RelayClient::followsAvailability, this,
             [this](bool allowed, const QString &) { Q_EMIT followsAvailability(allowed); });
+    // The relay's log was recreated: what it lost, Helix still knows (the latest followers).
+    connect(&m_relay, &RelayClient::historyReset, this, [this](const QString &broadcasterId) {
+        if (broadcasterId == m_broadcasterId)
+            fetchFollowers();
+    });
     connect(&m_chat, &IrcClient::chatEvent, this, [this](const ChatEvent &e) {
         if (e.channelId == m_broadcasterId)
             this->store({fromChat(e)});
@@ -68,6 +73,13 @@ void FeedController::open(const QString &token, const QString &broadcasterId,
     m_model.setEvents(initial);
 
     m_helix.setToken(token);
+    fetchFollowers();
+    m_relay.start(token, broadcasterId);
+    m_chat.join(broadcasterLogin);
+}
+
+void FeedController::fetchFollowers() {
+    const QString broadcasterId = m_broadcasterId;
     m_helix.recentFollowers(broadcasterId, 10, [this, broadcasterId](HelixResult<HelixFollowers> result) {
         if (broadcasterId != m_broadcasterId)
             return; // the user moved on
@@ -93,8 +105,6 @@ void FeedController::open(const QString &token, const QString &broadcasterId,
         }
         store(events);
     });
-    m_relay.start(token, broadcasterId);
-    m_chat.join(broadcasterLogin);
 }
 
 } // namespace streams::app

@@ -33,6 +33,7 @@ Q_SIGNALS:
 
 private:
     void store(const QList<FeedEvent> &events);
+    void fetchFollowers(); // Helix's 10 most recent, for the open streamer
 
     LocalStore &m_store;
     HelixClient &m_helix;

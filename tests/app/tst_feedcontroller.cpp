@@ -7,6 +7,8 @@
 #include "twitch/helixclient.h"
 #include "twitch/ircclient.h"
 
+#include <QSignalSpy>
+
 using namespace streams::app;
 using namespace streams::test;
 
@@ -22,6 +24,11 @@ private Q_SLOTS:
         m_sim.reset();
     }
     void storeHelixRelayAndChatMeetInOneFeed();
+    void relayRestartLeavesNoGapOrDuplicateInTheModel();
+    void aRecreatedRelayLogRefetchesFromHelix();
+
+private:
+    QTemporaryDir m_emptyData;
 };
 
 void TestFeedController::storeHelixRelayAndChatMeetInOneFeed() {
@@ -72,6 +79,98 @@ void TestFeedController::storeHelixRelayAndChatMeetInOneFeed() {
     QCOMPARE(model.at(0).amount, 500);
     // Everything shown is in the store, once.
     QCOMPARE(store->recent(kBroadcaster, 100).size(), model.rowCount());
+}
+
+void TestFeedController::relayRestartLeavesNoGapOrDuplicateInTheModel() {
+    QTemporaryDir profile;
+    auto store = LocalStore::open(profile.path()).store;
+    QNetworkAccessManager network;
+    HelixClient helix(network, m_sim->url().resolved(QUrl("/helix")), kClientId);
+    RelayClient::Timing timing;
+    timing.firstRetryMs =
+        1500; // the relay is back before the client tries again: the follow below is replayed
+    timing.maxRetryMs = 3000;
+    RelayClient relay(m_relay->url(), *store, timing);
+    QUrl ircUrl = m_sim->url();
+    ircUrl.setScheme("ws");
+    ircUrl.setPath("/irc");
+    IrcClient chat(ircUrl);
+    FeedModel model;
+    FeedController controller(*store, helix, relay, chat, model);
+    controller.open(userToken(kBroadcaster, "moderator:read:followers"), kBroadcaster, "lumenwave");
+    QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 10000);
+
+    auto relayFollowers = [&] {
+        QStringList users;
+        for (int row = 0; row < model.rowCount(); ++row)
+            if (model.at(row).source == u"relay" && model.at(row).kind == u"follow")
+                users.append(model.at(row).userId);
+        std::sort(users.begin(), users.end());
+        return users;
+    };
+    auto follow = [&](const char *userId) {
+        trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", userId}});
+    };
+    follow("1002");
+    follow("1003");
+    QTRY_COMPARE_WITH_TIMEOUT(relayFollowers(), QStringList({"1002", "1003"}), 10000);
+
+    // The relay dies; Twitch's delivery of the next follow fails and is retried until the relay is back.
+    const quint16 port = quint16(m_relay->url().port());
+    m_relay->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Reconnecting, 10000);
+    follow("1004");
+    QVERIFY(startRelay(port));
+    QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 15000);
+    follow("1005");
+    QTRY_COMPARE_WITH_TIMEOUT(relayFollowers(), QStringList({"1002", "1003", "1004", "1005"}), 15000);
+    QTest::qWait(500); // nothing arrives twice later either
+    QCOMPARE(relayFollowers(), QStringList({"1002", "1003", "1004", "1005"}));
+    QSet<QString> keys;
+    for (int row = 0; row < model.rowCount(); ++row)
+        keys.insert(model.at(row).key);
+    QCOMPARE(keys.size(), model.rowCount());
+    QCOMPARE(store->recent(kBroadcaster, 100).size(), model.rowCount());
+}
+
+void TestFeedController::aRecreatedRelayLogRefetchesFromHelix() {
+    QTemporaryDir profile;
+    auto store = LocalStore::open(profile.path()).store;
+    QNetworkAccessManager network;
+    HelixClient helix(network, m_sim->url().resolved(QUrl("/helix")), kClientId);
+    RelayClient::Timing timing;
+    timing.firstRetryMs = 200;
+    RelayClient relay(m_relay->url(), *store, timing);
+    IrcClient chat(QUrl("ws://127.0.0.1:9/irc")); // chat plays no part here
+    FeedModel model;
+    FeedController controller(*store, helix, relay, chat, model);
+    QSignalSpy reset(&relay, &RelayClient::historyReset);
+    controller.open(userToken(kBroadcaster, "moderator:read:followers"), kBroadcaster, "lumenwave");
+    QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 10000);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1006"}});
+    QTRY_VERIFY_WITH_TIMEOUT(store->cursor(kBroadcaster).has_value(), 10000);
+    auto helixCalls = [&] {
+        return QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/helix/stats"))).body)
+            .object()
+            .value("by_user")
+            .toObject()
+            .value(kBroadcaster) // the app's calls, not the relay's
+            .toInt();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(helixCalls() > 0, 10000);
+    const int before = helixCalls();
+
+    // The relay comes back with an empty log (a new epoch): the client is told to reset.
+    const quint16 port = quint16(m_relay->url().port());
+    m_relay->kill();
+    m_relay = launchRelay(m_emptyData.path(), port);
+    QVERIFY(m_relay);
+    QVERIFY(reset.wait(15000));
+    QCOMPARE(reset.at(0).at(0).toString(), kBroadcaster);
+    QTRY_VERIFY_WITH_TIMEOUT(helixCalls() > before, 10000); // Helix's latest followers, asked again
+    QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 10000);
+    QVERIFY(store->cursor(kBroadcaster)->epoch != QString()); // the new epoch from the next event on
+    QCOMPARE(model.countByKind().value("follow"), 9 + 1);     // Helix's nine, and the relay's one, once
 }
 
 QTEST_GUILESS_MAIN(TestFeedController)

@@ -62,6 +62,7 @@ QHttpServerResponse HelixApi::withRateLimit(const Token *token, QHttpServerRespo
         reset = now + m_window;
     }
     ++m_requests;
+    ++m_requestsBy[token->userId.isEmpty() ? QStringLiteral("app") : token->userId];
     if (left <= 0) {
         ++m_throttled;
         response =
@@ -89,9 +90,13 @@ QJsonObject HelixApi::userJson(const User &u) const {
 }
 
 void HelixApi::registerRoutes(QHttpServer &server) {
-    // How many Helix calls were answered, and how many of them with 429.
+    // How many Helix calls were answered (in all, and per user id or "app"), and how many with 429.
     server.route("/sim/helix/stats", QHttpServerRequest::Method::Get, [this] {
-        return QHttpServerResponse(QJsonObject{{"requests", m_requests}, {"throttled", m_throttled}});
+        QJsonObject by;
+        for (auto it = m_requestsBy.cbegin(); it != m_requestsBy.cend(); ++it)
+            by.insert(it.key(), it.value());
+        return QHttpServerResponse(
+            QJsonObject{{"requests", m_requests}, {"throttled", m_throttled}, {"by_user", by}});
     });
     // Each handler: authorize, answer, and count against the caller's bucket.
     auto route = [&](const char *path, auto handler) {

@@ -25,6 +25,7 @@ private:
     int m_window;
     int m_requests = 0;
     int m_throttled = 0;
+    QHash<QString, int> m_requestsBy;
     QHash<QString, QPair<int, qint64>> m_buckets; // token -> (points left, reset epoch seconds)
 };
 
