@@ -55,7 +55,10 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
         "STREAMS_RELAY_IDLE_TIMEOUT_SECONDS (60), STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS (10), "
         "STREAMS_RELAY_DURABILITY (fsync: every acknowledged\n"
         "event is on disk; os: in the OS's buffers, survives a relay crash but not a power cut),\n"
-        "TWITCH_AUTH_URL, TWITCH_HELIX_URL."));
+        "STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS (604800), STREAMS_RELAY_REDIRECT_URI "
+        "(http://localhost:17563: the\n"
+        "OAuth redirect registered for TWITCH_CLIENT_ID, told to the apps), TWITCH_AUTH_URL, "
+        "TWITCH_HELIX_URL."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
@@ -196,6 +199,10 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
                 &c.subscriptionTtlSeconds))
         return fail(QStringLiteral(
             "STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS must be a whole number from 1 to 31536000"));
+    c.redirectUri = QUrl(
+        env.value(QStringLiteral("STREAMS_RELAY_REDIRECT_URI"), QStringLiteral("http://localhost:17563")));
+    if (!c.redirectUri.isValid() || c.redirectUri.scheme().isEmpty() || c.redirectUri.host().isEmpty())
+        return fail(QStringLiteral("STREAMS_RELAY_REDIRECT_URI must be an absolute URL"));
     const QString durability = env.value(QStringLiteral("STREAMS_RELAY_DURABILITY"), QStringLiteral("fsync"));
     if (durability != u"fsync" && durability != u"os")
         return fail(QStringLiteral("STREAMS_RELAY_DURABILITY must be fsync or os, got '%1'").arg(durability));

@@ -30,7 +30,8 @@ struct RelayConfig {
     int idleTimeoutSeconds = 60;    // STREAMS_RELAY_IDLE_TIMEOUT_SECONDS: silent WebSocket peers are dropped
     int requestTimeoutSeconds = 10; // STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS: an HTTP request head must arrive
     int subscriptionTtlSeconds = 7 * 86400; // STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS: unused ones are deleted
-    bool fsyncEveryCommit = true;           // STREAMS_RELAY_DURABILITY=fsync (default) or os
+    QUrl redirectUri; // STREAMS_RELAY_REDIRECT_URI: the app's registered OAuth redirect, for /api/v1/config
+    bool fsyncEveryCommit = true; // STREAMS_RELAY_DURABILITY=fsync (default) or os
 
     QUrl callbackUrl(quint16 boundPort) const;
 };

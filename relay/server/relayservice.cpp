@@ -226,7 +226,10 @@ QByteArray RelayService::configJson() const {
     QJsonArray scopes;
     for (const char *s : kScopes)
         scopes.append(QLatin1String(s));
-    return QJsonDocument(QJsonObject{{"client_id", m_config.clientId}, {"scopes", scopes}, {"protocol", 1}})
+    return QJsonDocument(QJsonObject{{"client_id", m_config.clientId},
+                                     {"scopes", scopes},
+                                     {"redirect_uri", m_config.redirectUri.toString()},
+                                     {"protocol", 1}})
         .toJson(QJsonDocument::Compact);
 }
 

@@ -52,6 +52,7 @@ void TestRelay::configAndHealth() {
     QCOMPARE(o.value("client_id").toString(), kClientId);
     QCOMPARE(o.value("protocol").toInt(), 1);
     QVERIFY(o.value("scopes").toArray().contains(QJsonValue("moderator:read:followers")));
+    QCOMPARE(o.value("redirect_uri").toString(), QStringLiteral("http://localhost:17563"));
     const auto metrics = httpGet(m_relay->url().resolved(QUrl("/metrics")));
     QVERIFY(metrics.body.contains("streams_relay_delivery_latency_seconds_bucket"));
     QCOMPARE(httpGet(m_relay->url().resolved(QUrl("/nope"))).status, 404);

@@ -1,5 +1,6 @@
 // twitch-sim: answers like Twitch on one local port, for tests and the demo.
 
+#include "demo.h"
 #include "platform/hostport.h"
 #include "platform/shutdownsignals.h"
 #include "simserver.h"
@@ -31,7 +32,15 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption redirectOption(QStringLiteral("redirect-uri"),
                                             QStringLiteral("A registered OAuth redirect URI (repeatable)."),
                                             QStringLiteral("URI"), QStringLiteral("http://localhost:17563"));
-    parser.addOptions({listenOption, worldOption, clientIdOption, redirectOption});
+    const QCommandLineOption demoOption(
+        QStringLiteral("demo"),
+        QStringLiteral(
+            "Every few seconds, an event for each watched streamer (follows, cheers, subs, raids)."));
+    const QCommandLineOption demoIntervalOption(
+        QStringLiteral("demo-interval"), QStringLiteral("Milliseconds between demo rounds (default 3000)."),
+        QStringLiteral("MS"), QStringLiteral("3000"));
+    parser.addOptions(
+        {listenOption, worldOption, clientIdOption, redirectOption, demoOption, demoIntervalOption});
     parser.process(app);
 
     QHostAddress address;
@@ -56,6 +65,16 @@ int main(int argc, char *argv[]) {
     if (sim.listen(address, port, &error) == 0) {
         std::fprintf(stderr, "twitch-sim: %s\n", qPrintable(error));
         return 1;
+    }
+    std::unique_ptr<twitchsim::DemoDriver> demo;
+    if (parser.isSet(demoOption)) {
+        const int interval = parser.value(demoIntervalOption).toInt();
+        if (interval < 100) {
+            std::fprintf(stderr, "twitch-sim: --demo-interval must be at least 100 ms\n");
+            return 2;
+        }
+        demo = std::make_unique<twitchsim::DemoDriver>(
+            sim.world(), [&sim] { return sim.baseUrl(); }, interval);
     }
     streams::ShutdownSignals shutdown;
     QObject::connect(&shutdown, &streams::ShutdownSignals::shutdownRequested, &app,

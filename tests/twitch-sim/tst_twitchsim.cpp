@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
 
 using streams::test::httpGet;
 using streams::test::ServerProcess;
@@ -17,6 +18,8 @@ private Q_SLOTS:
     void servesTheBundledWorld();
     void rejectsABrokenWorld();
     void rejectsABadListenAddress();
+    void playerPlaceholderNeedsParent();
+    void demoSendsEventsToWatchedChannels();
 };
 
 void TestTwitchSim::startsAndAnswersHealth() {
@@ -78,6 +81,43 @@ void TestTwitchSim::rejectsABadListenAddress() {
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY(p.readAllStandardError().contains("--listen must be HOST:PORT"));
+}
+
+void TestTwitchSim::playerPlaceholderNeedsParent() {
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {});
+    QVERIFY2(sim.start(), sim.errors().constData());
+    const auto live = httpGet(sim.url().resolved(QUrl("/player/?channel=lumenwave&parent=localhost")));
+    QCOMPARE(live.status, 200);
+    QVERIFY(live.body.contains("LumenWave"));
+    QVERIFY(live.body.contains("LIVE"));
+    QVERIFY(httpGet(sim.url().resolved(QUrl("/player/?channel=lumenwave"))).body.contains("[NoParent]"));
+    QVERIFY(httpGet(sim.url().resolved(QUrl("/player/?channel=lumenwave&parent=https://localhost")))
+                .body.contains("[InvalidCharInParent]"));
+}
+
+void TestTwitchSim::demoSendsEventsToWatchedChannels() {
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {"--demo", "--demo-interval", "200"});
+    QVERIFY2(sim.start(), sim.errors().constData());
+    QWebSocket chat;
+    QStringList lines;
+    connect(&chat, &QWebSocket::textMessageReceived, this,
+            [&](const QString &frame) { lines += frame.split("\r\n", Qt::SkipEmptyParts); });
+    QUrl url = sim.url();
+    url.setScheme("ws");
+    url.setPath("/irc");
+    chat.open(url);
+    QTRY_COMPARE_WITH_TIMEOUT(chat.state(), QAbstractSocket::ConnectedState, 5000);
+    chat.sendTextMessage(
+        "CAP REQ :twitch.tv/tags twitch.tv/commands\r\nNICK justinfan4242\r\nJOIN #nightjarfm\r\n");
+    // Follows go to EventSub subscriptions (none here); the rest arrive in the joined channel.
+    auto events = [&] {
+        int n = 0;
+        for (const QString &l : std::as_const(lines))
+            n += (l.contains(" USERNOTICE #nightjarfm") || l.contains(" PRIVMSG #nightjarfm")) ? 1 : 0;
+        return n;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(events() >= 2, 20000);
+    QVERIFY(lines.join('\n').contains("room-id=1004"));
 }
 
 QTEST_GUILESS_MAIN(TestTwitchSim)
