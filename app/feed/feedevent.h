@@ -28,6 +28,15 @@ struct FeedEvent {
 QString followKey(const QString &broadcasterId, const QString &userId, const QString &followedAt);
 QDateTime parseTimestamp(const QString &rfc3339);
 
+// What happened, for people: "followed", "cheered 500 bits", "gifted 5 subs", … (translatable).
+QString describeAction(const FeedEvent &event);
+// "LumenWave followed" — the row's sentence, for notifications and screen readers.
+QString describeEvent(const FeedEvent &event);
+// The filter group of a kind: follow, cheer, sub (sub, resub), gift (subgift, giftbomb), raid, live
+// (online, offline).
+QString kindGroup(const QString &kind);
+QStringList kindsOfGroup(const QString &group);
+
 } // namespace streams::app
 
 Q_DECLARE_METATYPE(streams::app::FeedEvent)

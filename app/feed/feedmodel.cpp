@@ -30,7 +30,8 @@ FeedModel::FeedModel(QObject *parent, int maxRows)
     m_clockTimer.setInterval(15000);
     connect(&m_clockTimer, &QTimer::timeout, this, [this] {
         if (!m_rows.empty())
-            Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1), {RelativeTimeRole});
+            Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1),
+                               {RelativeTimeRole, Qt::AccessibleTextRole, Qt::ToolTipRole});
     });
     m_clockTimer.start();
 }
@@ -63,6 +64,13 @@ QVariant FeedModel::data(const QModelIndex &index, int role) const {
         return e.occurredAt;
     case RelativeTimeRole:
         return relativeTime(e.occurredAt, m_clock());
+    case ActionRole:
+        return describeAction(e);
+    case SourceRole:
+        return e.source;
+    case Qt::AccessibleTextRole:
+    case Qt::ToolTipRole:
+        return describeEvent(e) + QStringLiteral(", ") + relativeTime(e.occurredAt, m_clock());
     default:
         return {};
     }
@@ -77,7 +85,9 @@ QHash<int, QByteArray> FeedModel::roleNames() const {
             {TierRole, "tier"},
             {MessageRole, "message"},
             {OccurredAtRole, "occurredAt"},
-            {RelativeTimeRole, "relativeTime"}};
+            {RelativeTimeRole, "relativeTime"},
+            {ActionRole, "action"},
+            {SourceRole, "source"}};
 }
 
 namespace {

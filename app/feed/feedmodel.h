@@ -32,6 +32,8 @@ public:
         MessageRole,
         OccurredAtRole,
         RelativeTimeRole,
+        ActionRole, // "cheered 500 bits"
+        SourceRole,
     };
 
     explicit FeedModel(QObject *parent = nullptr, int maxRows = 5000);

@@ -284,6 +284,18 @@ std::optional<RelayCursor> LocalStore::cursor(const QString &broadcasterId) cons
     return RelayCursor{q.value(0).toString(), q.value(1).toLongLong()};
 }
 
+bool LocalStore::forgetEverything() {
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    QSqlQuery q(db);
+    db.transaction();
+    if (!q.exec(QStringLiteral("DELETE FROM events")) || !q.exec(QStringLiteral("DELETE FROM cursors"))) {
+        qCWarning(lcStore) << "cannot clear the event history:" << q.lastError().text();
+        db.rollback();
+        return false;
+    }
+    return db.commit();
+}
+
 bool LocalStore::setCursor(const QString &broadcasterId, const RelayCursor &cursor) {
     return writeCursor(QSqlDatabase::database(m_connection, false), broadcasterId, cursor);
 }

@@ -52,6 +52,8 @@ public:
     QList<FeedEvent> recent(const QString &broadcasterId, int limit, const QStringList &kinds = {}) const;
     std::optional<RelayCursor> cursor(const QString &broadcasterId) const;
     bool setCursor(const QString &broadcasterId, const RelayCursor &cursor);
+    // Logging out: every event and cursor goes (some were visible only to that account).
+    bool forgetEverything();
     QString path() const { return m_path; }
 
 private:

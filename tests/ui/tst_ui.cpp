@@ -1,0 +1,416 @@
+// The desktop app's screens, offscreen with real widgets, the real Qt WebEngine, and twitch-sim and the
+// relay as real processes: login in the embedded browser (authorize, cancel, device code), the picker, the
+// stream page and its feed, the status bar across a relay restart, notifications, settings, the player.
+
+#include "feedpanel.h"
+#include "logindialog.h"
+#include "mainwindow.h"
+#include "notifier.h"
+#include "pickerpage.h"
+#include "playerview.h"
+#include "relayharness.h"
+#include "services.h"
+#include "settingsdialog.h"
+#include "store/localstore.h"
+#include "store/settings.h"
+#include "streampage.h"
+#include "twitch/tokenstore.h"
+#include "welcomepage.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QLineEdit>
+#include <QListView>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QToolButton>
+#include <QWebEnginePage>
+#include <QWebEngineView>
+
+using namespace streams;
+using namespace streams::test;
+
+namespace {
+
+// One app as a user would have it: a profile folder, settings, the event store, a token store.
+struct App {
+    QTemporaryDir profile;
+    std::unique_ptr<app::Settings> settings;
+    std::unique_ptr<app::LocalStore> store;
+    app::MemoryTokenStore tokens;
+    QNetworkAccessManager network;
+    std::unique_ptr<ui::MainWindow> window;
+
+    App(const QUrl &sim, const QUrl &relay, const std::function<void(App &)> &prepare = {}) {
+        settings = std::make_unique<app::Settings>(profile.path());
+        settings->setRelayUrl(relay);
+        store = app::LocalStore::open(profile.path()).store;
+        if (prepare)
+            prepare(*this);
+        app::TwitchEndpoints endpoints{sim.resolved(QUrl("/oauth2")), sim.resolved(QUrl("/helix")),
+                                       QUrl(sim.toString().replace("http://", "ws://") + "/irc"),
+                                       sim.resolved(QUrl("/player"))};
+        window = std::make_unique<ui::MainWindow>(
+            ui::MainWindow::Context{network, *settings, *store, tokens, endpoints, QString()});
+        window->resize(1100, 700);
+        window->show();
+        window->start();
+    }
+    ~App() { window.reset(); }
+};
+
+// STREAMS_UI_SCREENSHOTS=DIR keeps a picture of the window at the interesting moments, for reviewing the
+// look.
+void shot(QWidget *window, const QString &name) {
+    const QString dir = qEnvironmentVariable("STREAMS_UI_SCREENSHOTS");
+    if (dir.isEmpty())
+        return;
+    QTest::qWait(300); // let the web views paint
+    window->grab().save(QDir(dir).filePath(name + ".png"));
+}
+
+QVariant runJs(QWebEnginePage *page, const QString &script) {
+    std::optional<QVariant> result;
+    page->runJavaScript(script, [&](const QVariant &v) { result = v; });
+    if (!QTest::qWaitFor([&] { return result.has_value(); }, 10000))
+        qWarning("no answer from the page to: %s", qPrintable(script));
+    return result.value_or(QVariant());
+}
+
+bool waitForJs(QWebEnginePage *page, const QString &condition, int timeoutMs = 15000) {
+    return QTest::qWaitFor([&] { return runJs(page, condition).toBool(); }, timeoutMs);
+}
+
+app::FeedEvent follow(const QString &broadcasterId, int n, const QDateTime &at) {
+    app::FeedEvent e;
+    e.key = QStringLiteral("follow:%1:stored%2").arg(broadcasterId).arg(n);
+    e.broadcasterId = broadcasterId;
+    e.kind = "follow";
+    e.userId = QString::number(5000 + n);
+    e.userLogin = QStringLiteral("earlier_fan_%1").arg(n);
+    e.userName = e.userLogin;
+    e.occurredAt = at;
+    e.source = "relay";
+    return e;
+}
+
+} // namespace
+
+class TestUi : public QObject, public RelayHarness {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(startSim());
+        QVERIFY(startRelay());
+    }
+    void cleanupTestCase() {
+        m_relay.reset();
+        m_sim.reset();
+    }
+    void browserLoginAuthorizes();
+    void browserLoginCancelShowsTheDenial();
+    void deviceCodeLogin();
+    void pickerSearchAndKeyboard();
+    void streamPageShowsStoredFollowsAtOnceThenLiveOnes();
+    void newEventsPillWhenScrolledAway();
+    void followsNotAllowedEmptyState();
+    void statusBarAcrossRelayRestart();
+    void notificationsOnlyForNewEvents();
+    void settingsRefuseSomethingThatIsNotARelay();
+    void playerLiveAndOffline();
+
+private:
+    // An app whose keychain already holds a login for `userId`, with `favorite` chosen (or none).
+    std::unique_ptr<App> loggedIn(const QString &userId, const QString &favoriteId = {},
+                                  const std::function<void(App &)> &prepare = {});
+};
+
+std::unique_ptr<App> TestUi::loggedIn(const QString &userId, const QString &favoriteId,
+                                      const std::function<void(App &)> &prepare) {
+    const QString token = userToken(userId, "moderator:read:followers user:read:follows");
+    auto a = std::make_unique<App>(m_sim->url(), m_relay->url(), [&](App &app) {
+        app.tokens.save(token, [](bool) {});
+        if (!favoriteId.isEmpty()) {
+            const auto world =
+                QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/world"))).body)
+                    .object()
+                    .value("users")
+                    .toArray();
+            for (const QJsonValue u : world)
+                if (u.toObject().value("id").toString() == favoriteId)
+                    app.settings->setFavoriteStreamer({favoriteId, u.toObject().value("login").toString(),
+                                                       u.toObject().value("display_name").toString()});
+        }
+        if (prepare)
+            prepare(app);
+    });
+    const auto expected = favoriteId.isEmpty() ? ui::MainWindow::Page::Picker : ui::MainWindow::Page::Stream;
+    if (!QTest::qWaitFor([&] { return a->window->page() == expected; }, 15000))
+        qWarning("the app did not reach its page; welcome says: %s",
+                 qPrintable(a->window->welcomePage()->message()));
+    return a;
+}
+
+void TestUi::browserLoginAuthorizes() {
+    App a(m_sim->url(), m_relay->url());
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->loginButton()->isEnabled(), 10000);
+    QCOMPARE(a.window->page(), ui::MainWindow::Page::Welcome);
+    shot(a.window.get(), "welcome");
+    QTest::mouseClick(a.window->welcomePage()->loginButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->loginDialog() != nullptr, 5000);
+    QWebEnginePage *page = a.window->loginDialog()->browser()->page();
+    QVERIFY(waitForJs(page, "document.getElementById('authorize') !== null"));
+    QVERIFY(page->url().toString().contains("/oauth2/authorize"));
+    QVERIFY(page->url().toString().contains("response_type=token"));
+    shot(a.window->loginDialog(), "login-dialog");
+    runJs(page, "document.getElementById('login').value = 'lumenwave'; "
+                "document.getElementById('authorize').click();");
+    // The redirect to http://localhost:17563 is intercepted: nothing listens there, and the app logs in.
+    QTRY_COMPARE_WITH_TIMEOUT(a.window->page(), ui::MainWindow::Page::Picker, 15000);
+    QCOMPARE(a.window->accountStatus(), QStringLiteral("Logged in as lumenwave"));
+    shot(a.window.get(), "picker");
+    QVERIFY(a.window->loginDialog() == nullptr); // closed
+    QString kept;
+    a.tokens.load([&](const QString &t) { kept = t; });
+    QVERIFY(!kept.isEmpty());
+    QCOMPARE(a.window->services()->auth.token(), kept);
+}
+
+void TestUi::browserLoginCancelShowsTheDenial() {
+    App a(m_sim->url(), m_relay->url());
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->loginButton()->isEnabled(), 10000);
+    a.window->login();
+    QVERIFY(a.window->loginDialog());
+    QWebEnginePage *page = a.window->loginDialog()->browser()->page();
+    QVERIFY(waitForJs(page, "document.getElementById('cancel') !== null"));
+    runJs(page, "document.getElementById('cancel').click();");
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->loginDialog()->showingError(), 15000);
+    QVERIFY2(a.window->loginDialog()->errorText().contains("declined"),
+             qPrintable(a.window->loginDialog()->errorText()));
+    shot(a.window->loginDialog(), "login-denied");
+    QCOMPARE(a.window->page(), ui::MainWindow::Page::Welcome);
+    // Try again: the consent page once more.
+    auto *retry = a.window->loginDialog()->findChild<QPushButton *>();
+    Q_UNUSED(retry);
+    a.window->loginDialog()->startBrowserLogin();
+    QVERIFY(waitForJs(page, "document.getElementById('authorize') !== null"));
+    a.window->loginDialog()->reject();
+}
+
+void TestUi::deviceCodeLogin() {
+    App a(m_sim->url(), m_relay->url());
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->loginButton()->isEnabled(), 10000);
+    a.window->loginWithCode();
+    QVERIFY(a.window->loginDialog());
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->loginDialog()->showingDeviceCode(), 10000);
+    const QString code = a.window->loginDialog()->deviceCode();
+    shot(a.window->loginDialog(), "login-device-code");
+    QCOMPARE(code.size(), 8);
+    QCOMPARE(httpPost(m_sim->url().resolved(QUrl("/activate")),
+                      "device-code=" + code.toUtf8() + "&login=ironquill&decision=authorize",
+                      {{"Content-Type", "application/x-www-form-urlencoded"}})
+                 .status,
+             200);
+    // The sim's polling interval is Twitch's 5 s.
+    QTRY_COMPARE_WITH_TIMEOUT(a.window->page(), ui::MainWindow::Page::Picker, 20000);
+    QCOMPARE(a.window->accountStatus(), QStringLiteral("Logged in as ironquill"));
+    QString kept;
+    a.tokens.load([&](const QString &t) { kept = t; });
+    QVERIFY(!app::decodeLogin(kept).refreshToken.isEmpty()); // the refresh token is kept too
+}
+
+void TestUi::pickerSearchAndKeyboard() {
+    auto a = loggedIn(kViewer);
+    ui::PickerPage *picker = a->window->pickerPage();
+    // The channels ironquill follows are listed, live ones first.
+    QTRY_VERIFY_WITH_TIMEOUT(picker->followedView()->model()->rowCount() > 0, 10000);
+    QVERIFY(picker->followedView()->model()->index(0, 0).data(ui::ChannelListModel::LiveRole).toBool());
+    QVERIFY(picker->searchField()->hasFocus() || QApplication::focusWidget() == picker->searchField() ||
+            !a->window->isActiveWindow());
+    picker->searchField()->setFocus();
+    QTest::keyClicks(picker->searchField(), "quartz");
+    QTRY_COMPARE_WITH_TIMEOUT(picker->resultsView()->model()->rowCount(), 1, 10000);
+    shot(a->window.get(), "picker-search");
+    QCOMPARE(picker->resultsView()->model()->index(0, 0).data(ui::ChannelListModel::LoginRole).toString(),
+             QStringLiteral("quartzfox"));
+    QTest::keyClick(picker->searchField(), Qt::Key_Down);
+    QCOMPARE(QApplication::focusWidget(), picker->resultsView());
+    QTest::keyClick(picker->resultsView(), Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->page(), ui::MainWindow::Page::Stream, 5000);
+    QCOMPARE(a->window->streamPage()->channel().login, QStringLiteral("quartzfox"));
+    QCOMPARE(a->settings->favoriteStreamer().login, QStringLiteral("quartzfox"));
+    // Change streamer is one shortcut away, and Escape comes back.
+    a->window->changeStreamer();
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Picker);
+    QTest::keyClick(picker->searchField(), Qt::Key_Escape);
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
+}
+
+void TestUi::streamPageShowsStoredFollowsAtOnceThenLiveOnes() {
+    const QDateTime base = QDateTime::currentDateTimeUtc().addDays(-3);
+    auto a = loggedIn(kBroadcaster, kBroadcaster, [&](App &app) {
+        QList<app::FeedEvent> earlier;
+        for (int i = 0; i < 12; ++i)
+            earlier.append(follow(kBroadcaster, i, base.addSecs(i)));
+        app.store->insert(earlier);
+    });
+    ui::FeedPanel *feed = a->window->streamPage()->feed();
+    // At once, from the store: the newest stored follow on top, at least ten follows.
+    QVERIFY(feed->view()->model()->rowCount() >= 10);
+    QCOMPARE(feed->view()->model()->index(0, 0).data(app::FeedModel::UserLoginRole).toString(),
+             QStringLiteral("earlier_fan_11"));
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->services()->relay.state(), app::RelayClient::State::Connected,
+                              10000);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    QTRY_COMPARE_WITH_TIMEOUT(
+        feed->view()->model()->index(0, 0).data(app::FeedModel::UserLoginRole).toString(),
+        QStringLiteral("pebbleknight"), 10000);
+    QCOMPARE(feed->view()->model()->index(0, 0).data(app::FeedModel::KindRole).toString(),
+             QStringLiteral("follow"));
+    QVERIFY(feed->chip("follow")->text().startsWith("Follows "));
+    // A chat event arrives in the same list; the cheer chip filters to it.
+    httpPost(m_sim->url().resolved(QUrl("/sim/chat")),
+             QJsonDocument(QJsonObject{{"type", "cheer"},
+                                       {"broadcaster_user_id", kBroadcaster},
+                                       {"user_id", "1006"},
+                                       {"amount", 250}})
+                 .toJson());
+    QTRY_COMPARE_WITH_TIMEOUT(feed->view()->model()->index(0, 0).data(app::FeedModel::KindRole).toString(),
+                              QStringLiteral("cheer"), 10000);
+    QCOMPARE(feed->view()->model()->index(0, 0).data(app::FeedModel::ActionRole).toString(),
+             QStringLiteral("cheered 250 bits"));
+    shot(a->window.get(), "stream-page");
+    feed->chip("cheer")->click();
+    QCOMPARE(feed->view()->model()->rowCount(), 1);
+    QCOMPARE(feed->chip("cheer")->text(), QStringLiteral("Cheers 1"));
+    feed->chip("cheer")->click();
+    QVERIFY(feed->view()->model()->rowCount() > 10);
+}
+
+void TestUi::newEventsPillWhenScrolledAway() {
+    const QDateTime base = QDateTime::currentDateTimeUtc().addDays(-2);
+    auto a = loggedIn(kBroadcaster, kBroadcaster, [&](App &app) {
+        QList<app::FeedEvent> earlier;
+        for (int i = 0; i < 150; ++i)
+            earlier.append(follow(kBroadcaster, 100 + i, base.addSecs(i)));
+        app.store->insert(earlier);
+    });
+    ui::FeedPanel *feed = a->window->streamPage()->feed();
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->services()->relay.state(), app::RelayClient::State::Connected,
+                              10000);
+    QTRY_VERIFY_WITH_TIMEOUT(feed->view()->verticalScrollBar()->maximum() > 0, 5000);
+    feed->view()->verticalScrollBar()->setValue(feed->view()->verticalScrollBar()->maximum() / 2);
+    const QModelIndex reading = feed->view()->indexAt(QPoint(10, 10));
+    const QString readingKey = reading.data(app::FeedModel::KeyRole).toString();
+    QVERIFY(!readingKey.isEmpty());
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1010"}});
+    QTRY_VERIFY_WITH_TIMEOUT(feed->pillVisible(), 10000);
+    QCOMPARE(feed->newCount(), 1);
+    shot(a->window.get(), "new-pill");
+    // The row being read stays where it was.
+    QTRY_COMPARE_WITH_TIMEOUT(feed->view()->indexAt(QPoint(10, 10)).data(app::FeedModel::KeyRole).toString(),
+                              readingKey, 3000);
+    feed->scrollToNewest();
+    QVERIFY(!feed->pillVisible());
+    QCOMPARE(feed->view()->verticalScrollBar()->value(), 0);
+    QCOMPARE(feed->view()->model()->index(0, 0).data(app::FeedModel::UserLoginRole).toString(),
+             QStringLiteral("aurorahex"));
+}
+
+void TestUi::followsNotAllowedEmptyState() {
+    auto a = loggedIn(kViewer, kBroadcaster); // ironquill watches lumenwave: not a moderator
+    ui::FeedPanel *feed = a->window->streamPage()->feed();
+    QTRY_VERIFY_WITH_TIMEOUT(feed->emptyText().contains("only to the broadcaster and moderators"), 10000);
+    QVERIFY(feed->emptyVisible());
+    QVERIFY(feed->emptyText().contains("cheers, subs"));
+    shot(a->window.get(), "follows-not-allowed");
+}
+
+void TestUi::statusBarAcrossRelayRestart() {
+    auto a = loggedIn(kBroadcaster, kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->relayStatus(), QStringLiteral("Connected to the relay"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->chatStatus(), QStringLiteral("Chat: #lumenwave"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(a->window->liveStatus().startsWith("● Live"), 10000);
+    QCOMPARE(a->window->accountStatus(), QStringLiteral("Logged in as lumenwave"));
+    const quint16 port = quint16(m_relay->url().port());
+    m_relay->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(a->window->relayStatus().startsWith("Reconnecting in"), 10000);
+    QVERIFY(startRelay(port));
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->relayStatus(), QStringLiteral("Connected to the relay"), 70000);
+}
+
+void TestUi::notificationsOnlyForNewEvents() {
+    auto a = loggedIn(kBroadcaster, kBroadcaster, [&](App &app) {
+        app.store->insert({follow(kBroadcaster, 900, QDateTime::currentDateTimeUtc().addDays(-1))});
+    });
+    QSignalSpy notified(a->window->notifier(), &ui::Notifier::notified);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->services()->relay.state(), app::RelayClient::State::Connected,
+                              10000);
+    QTest::qWait(1500); // Helix's and the store's history arrive: not news
+    QCOMPARE(notified.count(), 0);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1005"}});
+    QVERIFY(notified.wait(10000));
+    QCOMPARE(notified.at(0).at(1).toString(), QStringLiteral("Tidepool_TV followed"));
+    a->window->notifier()->setDoNotDisturb(true);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1008"}});
+    QTRY_VERIFY_WITH_TIMEOUT(a->window->streamPage()->feed()->view()->model()->index(0, 0).data(
+                                 app::FeedModel::UserLoginRole) == QStringLiteral("saltcircuit"),
+                             10000);
+    QTest::qWait(600);
+    QCOMPARE(notified.count(), 1);
+}
+
+void TestUi::settingsRefuseSomethingThatIsNotARelay() {
+    auto a = loggedIn(kBroadcaster, kBroadcaster);
+    a->window->openSettings();
+    ui::SettingsDialog *dialog = a->window->settingsDialog();
+    QVERIFY(dialog);
+    const QUrl before = a->settings->relayUrl();
+    dialog->relayField()->setText(m_sim->url().toString()); // answers HTTP, but is no relay
+    dialog->accept();
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->relayStatus().startsWith("Not saved:"), 10000);
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(a->settings->relayUrl(), before);
+    dialog->relayField()->setText("http://127.0.0.1:9");
+    dialog->accept();
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->relayStatus().contains("cannot be reached"), 10000);
+    dialog->relayField()->setText(before.toString());
+    dialog->accept();
+    QTRY_VERIFY_WITH_TIMEOUT(a->window->settingsDialog() == nullptr, 5000);
+}
+
+void TestUi::playerLiveAndOffline() {
+    auto a = loggedIn(kViewer, kBroadcaster); // lumenwave is live in the sim's world
+    ui::PlayerView *player = a->window->streamPage()->player();
+    QTRY_COMPARE_WITH_TIMEOUT(player->mode(), ui::PlayerView::Mode::Player, 10000);
+    QString state;
+    QTRY_VERIFY_WITH_TIMEOUT((player->queryPlayerState([&](const QString &s) { state = s; }),
+                              state == "playing" || state == "no-h264"),
+                             20000);
+    // The embed got parent=localhost, and the wrapper lives under https://localhost/.
+    QCOMPARE(player->browser()->page()->url().host(), QStringLiteral("localhost"));
+    QVERIFY(runJs(player->browser()->page(), "document.getElementById('player').src")
+                .toString()
+                .contains("parent=localhost"));
+    QVERIFY(player->browserUrl().toString().contains("channel=lumenwave"));
+    // An offline channel: the page says so and offers the browser.
+    ui::ChannelItem offline;
+    offline.id = "1003";
+    offline.login = "mossbyte";
+    offline.displayName = "MossByte";
+    offline.live = true; // stale: Helix's answer corrects it
+    a->window->openStream(offline);
+    QTRY_COMPARE_WITH_TIMEOUT(player->mode(), ui::PlayerView::Mode::Offline, 10000);
+    QVERIFY(player->message().contains("MossByte is offline"));
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->liveStatus(), QStringLiteral("Offline"), 5000);
+    shot(a->window.get(), "offline");
+}
+
+int main(int argc, char *argv[]) {
+    QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+    QApplication app(argc, argv);
+    TestUi test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_ui.moc"

@@ -1,0 +1,459 @@
+#include "mainwindow.h"
+
+#include "avatarcache.h"
+#include "feedpanel.h"
+#include "logindialog.h"
+#include "notifier.h"
+#include "pickerpage.h"
+#include "playerview.h"
+#include "services.h"
+#include "settingsdialog.h"
+#include "store/localstore.h"
+#include "store/settings.h"
+#include "streampage.h"
+#include "theme.h"
+#include "twitch/tokenstore.h"
+#include "welcomepage.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QListView>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace streams::ui {
+
+MainWindow::MainWindow(Context context, QWidget *parent)
+    : QMainWindow(parent)
+    , m_ctx(std::move(context))
+    , m_avatars(std::make_unique<AvatarCache>(m_ctx.network)) {
+    setWindowTitle(QApplication::applicationDisplayName());
+    setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+    resize(1280, 760);
+    if (!m_ctx.settings.windowGeometry().isEmpty())
+        restoreGeometry(m_ctx.settings.windowGeometry());
+    m_pages = new QStackedWidget(this);
+    setCentralWidget(m_pages);
+    m_welcome = new WelcomePage(m_pages);
+    m_pages->addWidget(m_welcome);
+    connect(m_welcome, &WelcomePage::loginRequested, this, [this] { login(); });
+    connect(m_welcome, &WelcomePage::codeLoginRequested, this, &MainWindow::loginWithCode);
+    connect(m_welcome, &WelcomePage::relayChosen, this, [this](const QUrl &url) { connectRelay(url); });
+
+    m_accountLabel = new QLabel(this);
+    m_relayLabel = new QLabel(this);
+    m_chatLabel = new QLabel(this);
+    m_liveLabel = new QLabel(this);
+    for (QLabel *l : {m_accountLabel, m_relayLabel, m_chatLabel, m_liveLabel}) {
+        l->setContentsMargins(10, 0, 10, 0);
+        statusBar()->addPermanentWidget(l);
+    }
+    m_accountLabel->setAccessibleName(tr("Account"));
+    m_relayLabel->setAccessibleName(tr("Relay connection"));
+    m_chatLabel->setAccessibleName(tr("Chat connection"));
+    m_liveLabel->setAccessibleName(tr("Stream status"));
+    m_relayTicker.setInterval(1000); // the retry countdown
+    connect(&m_relayTicker, &QTimer::timeout, this, &MainWindow::updateRelayStatus);
+    createMenus();
+    m_welcome->setNotice(m_ctx.startupNotice);
+    showPage(Page::Welcome);
+}
+
+MainWindow::~MainWindow() {
+    delete m_loginDialog;
+    delete m_settingsDialog;
+    // Pages hold references into the services: they go first.
+    delete m_stream;
+    delete m_picker;
+}
+
+void MainWindow::createMenus() {
+    QMenu *account = menuBar()->addMenu(tr("&Account"));
+    m_loginAction = account->addAction(tr("&Log in with Twitch…"), this, [this] { login(); });
+    m_codeLoginAction = account->addAction(tr("Log in with a &code…"), this, &MainWindow::loginWithCode);
+    QAction *switchAccount = account->addAction(tr("&Switch account…"), this, [this] { login(true); });
+    QAction *logoutAction = account->addAction(tr("Log &out"), this, &MainWindow::logout);
+    account->addSeparator();
+    QAction *quit = account->addAction(tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *change = view->addAction(tr("&Change streamer…"), this, &MainWindow::changeStreamer);
+    change->setShortcut(QKeySequence(tr("Ctrl+K")));
+    QAction *newest = view->addAction(tr("Jump to &newest event"), this, [this] {
+        if (m_stream)
+            m_stream->feed()->scrollToNewest();
+    });
+    newest->setShortcut(QKeySequence(tr("Ctrl+Home")));
+    view->addSeparator();
+    QMenu *theme = view->addMenu(tr("&Theme"));
+    auto *themes = new QActionGroup(this);
+    for (const auto &[value, name] : {std::pair{app::Settings::Theme::System, tr("&System")},
+                                      std::pair{app::Settings::Theme::Light, tr("&Light")},
+                                      std::pair{app::Settings::Theme::Dark, tr("&Dark")}}) {
+        QAction *a = theme->addAction(name);
+        a->setCheckable(true);
+        a->setChecked(m_ctx.settings.theme() == value);
+        themes->addAction(a);
+        connect(a, &QAction::triggered, this, [this, value = value] {
+            m_ctx.settings.setTheme(value);
+            applyTheme(value);
+        });
+    }
+    m_dndAction = view->addAction(tr("&Do not disturb"));
+    m_dndAction->setCheckable(true);
+    m_dndAction->setChecked(m_ctx.settings.doNotDisturb());
+    m_dndAction->setShortcut(QKeySequence(tr("Ctrl+D")));
+    connect(m_dndAction, &QAction::toggled, this, [this](bool on) {
+        m_ctx.settings.setDoNotDisturb(on);
+        if (m_notifier)
+            m_notifier->setDoNotDisturb(on);
+    });
+
+    QMenu *stream = menuBar()->addMenu(tr("&Stream"));
+    QAction *openBrowser = stream->addAction(tr("&Open in browser"), this, [this] {
+        if (m_stream)
+            m_stream->player()->openInBrowser();
+    });
+    openBrowser->setShortcut(QKeySequence(tr("Ctrl+O")));
+    QAction *reload = stream->addAction(tr("&Reload player"), this, [this] {
+        if (m_stream) {
+            m_stream->player()->reload();
+            m_stream->refreshLiveState();
+        }
+    });
+    reload->setShortcut(QKeySequence::Refresh);
+
+    QMenu *tools = menuBar()->addMenu(tr("&Tools"));
+    QAction *settings = tools->addAction(tr("&Settings…"), this, &MainWindow::openSettings);
+    settings->setShortcut(QKeySequence::Preferences);
+    if (settings->shortcut().isEmpty())
+        settings->setShortcut(QKeySequence(tr("Ctrl+,")));
+    settings->setMenuRole(QAction::PreferencesRole);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About Streams & Events Viewer"), this, [this] {
+        QMessageBox::about(
+            this, tr("About Streams & Events Viewer"),
+            tr("<h3>Streams &amp; Events Viewer %1</h3><p>Watch a Twitch stream next to its live "
+               "follows, cheers, subs, gifts and raids.</p><p>Not affiliated with Twitch.</p>")
+                .arg(QApplication::applicationVersion()));
+    });
+    about->setMenuRole(QAction::AboutRole);
+
+    m_loggedInActions = {switchAccount, logoutAction, change, newest, openBrowser, reload};
+    for (QAction *a : std::as_const(m_loggedInActions))
+        a->setEnabled(false);
+    m_loginAction->setEnabled(false);
+    m_codeLoginAction->setEnabled(false);
+
+    m_trayMenu = new QMenu(this);
+    m_trayMenu->addAction(tr("&Show window"), this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    m_trayMenu->addAction(m_dndAction);
+    m_trayMenu->addSeparator();
+    m_trayMenu->addAction(quit);
+}
+
+void MainWindow::start() {
+    const QUrl relay = m_ctx.settings.relayUrl();
+    if (relay.isEmpty()) {
+        m_welcome->setState(
+            WelcomePage::State::RelayProblem,
+            tr("Enter the address of your relay (the server that forwards Twitch's events)."));
+        return;
+    }
+    connectRelay(relay);
+}
+
+void MainWindow::connectRelay(const QUrl &relay) {
+    const int generation = ++m_configGeneration;
+    m_welcome->setRelayUrl(relay);
+    m_welcome->setState(WelcomePage::State::Connecting,
+                        tr("Connecting to the relay at %1…").arg(relay.toString()));
+    showPage(Page::Welcome);
+    app::fetchRelayConfig(
+        m_ctx.network, relay,
+        [this, relay, generation](std::optional<app::RelayConfig> config, const QString &error) {
+            if (generation != m_configGeneration)
+                return;
+            if (!config) {
+                m_welcome->setState(WelcomePage::State::RelayProblem,
+                                    tr("The relay at %1 is not usable: %2.").arg(relay.toString(), error));
+                return;
+            }
+            m_ctx.settings.setRelayUrl(relay);
+            buildServices(relay, *config);
+        },
+        this);
+}
+
+void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config) {
+    delete m_stream;
+    delete m_picker;
+    delete m_notifier;
+    m_stream = nullptr;
+    m_picker = nullptr;
+    m_notifier = nullptr;
+    m_services =
+        std::make_unique<Services>(m_ctx.network, m_ctx.store, m_ctx.tokens, m_ctx.endpoints, relay, config);
+    Services &s = *m_services;
+
+    m_picker = new PickerPage(s.helix, *m_avatars, m_pages);
+    m_pages->addWidget(m_picker);
+    connect(m_picker, &PickerPage::chosen, this, &MainWindow::openStream);
+    connect(m_picker, &PickerPage::back, this, [this] { showPage(Page::Stream); });
+    m_stream = new StreamPage(m_ctx.network, s.helix, s.model, *m_avatars, m_ctx.endpoints.player, m_pages);
+    m_stream->restoreSplitterState(m_ctx.settings.splitterState());
+    m_pages->addWidget(m_stream);
+    connect(m_stream, &StreamPage::changeStreamer, this, &MainWindow::changeStreamer);
+    connect(m_stream, &StreamPage::liveChanged, this, [this](bool live, int viewers) {
+        m_liveLabel->setText(
+            live ? (viewers >= 0 ? tr("● Live · %1 viewers").arg(QLocale().toString(viewers)) : tr("● Live"))
+                 : tr("Offline"));
+    });
+    connect(&s.feed, &app::FeedController::followsAvailability, this,
+            [this](bool allowed) { m_stream->feed()->setFollowsAllowed(allowed); });
+    connect(&s.relay, &app::RelayClient::followsAvailability, this,
+            [this](bool allowed) { m_stream->feed()->setFollowsAllowed(allowed); });
+    connect(&s.relay, &app::RelayClient::stateChanged, this, &MainWindow::updateRelayStatus);
+    connect(&s.chat, &app::IrcClient::stateChanged, this, &MainWindow::updateChatStatus);
+    connect(&s.auth, &app::AuthSession::loggedIn, this, &MainWindow::onLoggedIn);
+    connect(&s.auth, &app::AuthSession::loggedOut, this, &MainWindow::onLoggedOut);
+    connect(&s.auth, &app::AuthSession::validationFailed, this,
+            [this](const QString &reason) { statusBar()->showMessage(reason, 10000); });
+
+    m_notifier = new Notifier(s.model, m_ctx.settings, this);
+    m_notifier->setTrayMenu(m_trayMenu);
+    connect(m_notifier, &Notifier::activated, this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+
+    m_loginAction->setEnabled(true);
+    m_codeLoginAction->setEnabled(true);
+    m_welcome->setState(WelcomePage::State::Ready);
+    if (const QString limitation = m_ctx.tokens.limitation(); !limitation.isEmpty())
+        m_welcome->setNotice(limitation);
+    updateRelayStatus();
+    updateChatStatus();
+    s.auth.restore(); // a stored login goes straight to the stream page
+}
+
+MainWindow::Page MainWindow::page() const {
+    if (m_pages->currentWidget() == m_stream && m_stream)
+        return Page::Stream;
+    if (m_pages->currentWidget() == m_picker && m_picker)
+        return Page::Picker;
+    return Page::Welcome;
+}
+
+void MainWindow::showPage(Page page) {
+    switch (page) {
+    case Page::Welcome:
+        m_pages->setCurrentWidget(m_welcome);
+        break;
+    case Page::Picker:
+        m_picker->setCanGoBack(!m_stream->channel().id.isEmpty());
+        m_pages->setCurrentWidget(m_picker);
+        m_picker->focusSearch();
+        break;
+    case Page::Stream:
+        m_pages->setCurrentWidget(m_stream);
+        m_stream->feed()->view()->setFocus();
+        break;
+    }
+}
+
+void MainWindow::login(bool forceVerify) {
+    if (!m_services || m_loginDialog)
+        return;
+    LoginDialog::Params params{m_ctx.endpoints.auth, m_services->config.clientId,
+                               m_services->config.redirectUri, m_services->config.scopes, forceVerify};
+    m_loginDialog = new LoginDialog(m_ctx.network, params, this);
+    m_loginDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_loginDialog, &QDialog::finished, this, &MainWindow::loginDialogFinished);
+    m_loginDialog->open();
+    m_loginDialog->startBrowserLogin();
+}
+
+void MainWindow::loginWithCode() {
+    if (!m_services || m_loginDialog)
+        return;
+    LoginDialog::Params params{m_ctx.endpoints.auth, m_services->config.clientId,
+                               m_services->config.redirectUri, m_services->config.scopes, false};
+    m_loginDialog = new LoginDialog(m_ctx.network, params, this);
+    m_loginDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_loginDialog, &QDialog::finished, this, &MainWindow::loginDialogFinished);
+    m_loginDialog->open();
+    m_loginDialog->startDeviceLogin();
+}
+
+void MainWindow::loginDialogFinished(int result) {
+    if (result != QDialog::Accepted || !m_services || !m_loginDialog)
+        return;
+    m_welcome->setState(WelcomePage::State::Connecting, tr("Checking your login…"));
+    if (const auto tokens = m_loginDialog->tokens())
+        m_services->auth.signIn(*tokens);
+    else
+        m_services->auth.signIn(m_loginDialog->token());
+}
+
+void MainWindow::onLoggedIn(const app::Account &account) {
+    m_accountLabel->setText(tr("Logged in as %1").arg(account.login));
+    for (QAction *a : std::as_const(m_loggedInActions))
+        a->setEnabled(true);
+    m_welcome->setNotice(m_ctx.tokens.limitation());
+    m_welcome->setState(WelcomePage::State::Ready);
+    m_picker->setUser(account.userId);
+    const app::Settings::Streamer favorite = m_ctx.settings.favoriteStreamer();
+    if (favorite.isEmpty()) {
+        showPage(Page::Picker);
+        return;
+    }
+    ChannelItem channel;
+    channel.id = favorite.id;
+    channel.login = favorite.login;
+    channel.displayName = favorite.displayName;
+    openStream(channel);
+}
+
+void MainWindow::onLoggedOut(const QString &reason) {
+    m_accountLabel->clear();
+    m_liveLabel->clear();
+    for (QAction *a : std::as_const(m_loggedInActions))
+        a->setEnabled(false);
+    m_welcome->setNotice(reason);
+    m_welcome->setState(WelcomePage::State::Ready);
+    showPage(Page::Welcome);
+    updateRelayStatus();
+    updateChatStatus();
+}
+
+void MainWindow::logout() {
+    if (!m_services)
+        return;
+    m_services->auth.logout(); // revokes at Twitch, forgets the token
+    // Local session data: the favorite and the event history (some of it only that account could see).
+    m_ctx.settings.setFavoriteStreamer({});
+    m_ctx.settings.sync();
+    m_ctx.store.forgetEverything();
+}
+
+void MainWindow::openStream(const ChannelItem &channel) {
+    if (!m_services || channel.id.isEmpty())
+        return;
+    m_ctx.settings.setFavoriteStreamer({channel.id, channel.login, channel.displayName});
+    m_ctx.settings.sync();
+    m_stream->open(channel);
+    m_services->feed.open(m_services->auth.token(), channel.id, channel.login);
+    setWindowTitle(tr("%1 — %2").arg(channel.displayName.isEmpty() ? channel.login : channel.displayName,
+                                     QApplication::applicationDisplayName()));
+    showPage(Page::Stream);
+    updateRelayStatus();
+    updateChatStatus();
+}
+
+void MainWindow::changeStreamer() {
+    if (!m_services || m_services->auth.state() != app::AuthSession::State::LoggedIn)
+        return;
+    showPage(Page::Picker);
+}
+
+void MainWindow::openSettings() {
+    if (m_settingsDialog) {
+        m_settingsDialog->raise();
+        return;
+    }
+    const bool loggedIn = m_services && m_services->auth.state() == app::AuthSession::State::LoggedIn;
+    m_settingsDialog = new SettingsDialog(m_ctx.settings, m_ctx.network, loggedIn, this);
+    m_settingsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_settingsDialog, &SettingsDialog::logoutRequested, this, &MainWindow::logout);
+    connect(m_settingsDialog, &SettingsDialog::themeChosen, this,
+            [](app::Settings::Theme t) { applyTheme(t); });
+    connect(m_settingsDialog, &QDialog::accepted, this, [this] {
+        m_dndAction->setChecked(m_ctx.settings.doNotDisturb());
+        if (m_settingsDialog && m_settingsDialog->relayChanged())
+            connectRelay(m_ctx.settings.relayUrl()); // another relay: another Twitch application, maybe
+    });
+    m_settingsDialog->open();
+}
+
+void MainWindow::updateRelayStatus() {
+    if (!m_services) {
+        m_relayLabel->setText(tr("Relay: not connected"));
+        return;
+    }
+    const app::RelayClient &relay = m_services->relay;
+    m_relayLabel->setText(relay.state() == app::RelayClient::State::Stopped ? tr("Relay: idle")
+                                                                            : relay.describe());
+    m_relayLabel->setToolTip(relay.reason());
+    if (relay.state() == app::RelayClient::State::Reconnecting)
+        m_relayTicker.start();
+    else
+        m_relayTicker.stop();
+}
+
+void MainWindow::updateChatStatus() {
+    if (!m_services) {
+        m_chatLabel->clear();
+        return;
+    }
+    const QString channel = m_stream ? m_stream->channel().login : QString();
+    switch (m_services->chat.state()) {
+    case app::IrcClient::State::Joined:
+        m_chatLabel->setText(tr("Chat: #%1").arg(channel));
+        break;
+    case app::IrcClient::State::Connecting:
+        m_chatLabel->setText(tr("Chat: connecting…"));
+        break;
+    case app::IrcClient::State::Reconnecting:
+        m_chatLabel->setText(tr("Chat: reconnecting…"));
+        break;
+    case app::IrcClient::State::Disconnected:
+        m_chatLabel->setText(tr("Chat: off"));
+        break;
+    }
+}
+
+LoginDialog *MainWindow::loginDialog() const {
+    return m_loginDialog;
+}
+SettingsDialog *MainWindow::settingsDialog() const {
+    return m_settingsDialog;
+}
+
+QString MainWindow::accountStatus() const {
+    return m_accountLabel->text();
+}
+QString MainWindow::relayStatus() const {
+    return m_relayLabel->text();
+}
+QString MainWindow::chatStatus() const {
+    return m_chatLabel->text();
+}
+QString MainWindow::liveStatus() const {
+    return m_liveLabel->text();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    m_ctx.settings.setWindowGeometry(saveGeometry());
+    if (m_stream)
+        m_ctx.settings.setSplitterState(m_stream->splitterState());
+    m_ctx.settings.sync();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace streams::ui

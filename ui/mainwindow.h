@@ -1,0 +1,114 @@
+#pragma once
+
+// The composition of the desktop app's screens: welcome (login), streamer picker, stream page; the
+// menus and shortcuts for every action; the status bar (account, relay, chat, live); notifications.
+
+#include "channellist.h"
+#include "relayclient/relayconfig.h"
+#include "twitch/endpoints.h"
+
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+class QLabel;
+class QStackedWidget;
+class QNetworkAccessManager;
+
+namespace streams::app {
+class LocalStore;
+class Settings;
+class TokenStore;
+struct Account;
+} // namespace streams::app
+
+namespace streams::ui {
+
+class AvatarCache;
+class LoginDialog;
+class Notifier;
+class PickerPage;
+class Services;
+class SettingsDialog;
+class StreamPage;
+class WelcomePage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    struct Context {
+        QNetworkAccessManager &network;
+        app::Settings &settings;
+        app::LocalStore &store;
+        app::TokenStore &tokens;
+        app::TwitchEndpoints endpoints;
+        QString startupNotice; // e.g. the event history was damaged and moved aside
+    };
+    explicit MainWindow(Context context, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Asks the relay for its configuration, then restores a stored login.
+    void start();
+
+    enum class Page { Welcome, Picker, Stream };
+    Page page() const;
+    Services *services() const { return m_services.get(); }
+    WelcomePage *welcomePage() const { return m_welcome; }
+    PickerPage *pickerPage() const { return m_picker; }
+    StreamPage *streamPage() const { return m_stream; }
+    LoginDialog *loginDialog() const;
+    SettingsDialog *settingsDialog() const;
+    Notifier *notifier() const { return m_notifier; }
+    QString accountStatus() const;
+    QString relayStatus() const;
+    QString chatStatus() const;
+    QString liveStatus() const;
+
+public Q_SLOTS:
+    void login(bool forceVerify = false);
+    void loginWithCode();
+    void logout();
+    void changeStreamer();
+    void openSettings();
+    void openStream(const streams::ui::ChannelItem &channel);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void connectRelay(const QUrl &relay);
+    void buildServices(const QUrl &relay, const app::RelayConfig &config);
+    void createMenus();
+    void onLoggedIn(const app::Account &account);
+    void onLoggedOut(const QString &reason);
+    void updateRelayStatus();
+    void updateChatStatus();
+    void showPage(Page page);
+    void loginDialogFinished(int result);
+
+    Context m_ctx;
+    std::unique_ptr<AvatarCache> m_avatars;
+    std::unique_ptr<Services> m_services;
+    QStackedWidget *m_pages;
+    WelcomePage *m_welcome;
+    PickerPage *m_picker = nullptr;
+    StreamPage *m_stream = nullptr;
+    Notifier *m_notifier = nullptr;
+    QPointer<LoginDialog> m_loginDialog;
+    QPointer<SettingsDialog> m_settingsDialog;
+    QLabel *m_accountLabel;
+    QLabel *m_relayLabel;
+    QLabel *m_chatLabel;
+    QLabel *m_liveLabel;
+    QTimer m_relayTicker;
+    QList<QAction *> m_loggedInActions;
+    QAction *m_loginAction = nullptr;
+    QAction *m_codeLoginAction = nullptr;
+    QAction *m_dndAction = nullptr;
+    QMenu *m_trayMenu = nullptr;
+    int m_configGeneration = 0;
+};
+
+} // namespace streams::ui

@@ -1,0 +1,33 @@
+#include "services.h"
+
+namespace streams::ui {
+
+Services::Services(QNetworkAccessManager &network, app::LocalStore &store, app::TokenStore &tokens,
+                   const app::TwitchEndpoints &endpoints, const QUrl &relayUrl, app::RelayConfig relayConfig,
+                   QObject *parent)
+    : QObject(parent)
+    , config(std::move(relayConfig))
+    , auth(network, endpoints.auth, config.clientId, tokens)
+    , helix(network, endpoints.helix, config.clientId)
+    , relay(relayUrl, store)
+    , chat(endpoints.irc)
+    , feed(store, helix, relay, chat, model) {
+    // Every Helix call asks the session for a token; a 401 renews it (device-code logins) or ends the
+    // session once.
+    helix.setTokenSource(
+        [this](bool renew, std::function<void(QString)> use) { auth.withToken(renew, std::move(use)); });
+    connect(&auth, &app::AuthSession::tokenRenewed, &relay, &app::RelayClient::setToken);
+    connect(&relay, &app::RelayClient::unauthorized, this, [this] {
+        auth.withToken(true, [this](const QString &token) {
+            if (!token.isEmpty())
+                relay.setToken(token);
+        });
+    });
+    connect(&auth, &app::AuthSession::loggedOut, this, [this] {
+        relay.stop();
+        chat.stop();
+        model.setEvents({});
+    });
+}
+
+} // namespace streams::ui
