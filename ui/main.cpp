@@ -33,7 +33,10 @@ int main(int argc, char *argv[]) {
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
 
     QTranslator translator;
-    if (translator.load(QLocale(), QStringLiteral("streams"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+    // The user's language when we have it, else English (the source language, with its plural forms).
+    if (translator.load(QLocale(), QStringLiteral("streams"), QStringLiteral("_"),
+                        QStringLiteral(":/i18n")) ||
+        translator.load(QStringLiteral(":/i18n/streams_en.qm")))
         QApplication::installTranslator(&translator);
     QTranslator qtTranslator;
     if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),

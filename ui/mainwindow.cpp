@@ -278,27 +278,25 @@ void MainWindow::showPage(Page page) {
 }
 
 void MainWindow::login(bool forceVerify) {
+    if (LoginDialog *dialog = openLoginDialog(forceVerify))
+        dialog->startBrowserLogin();
+}
+
+void MainWindow::loginWithCode() {
+    if (LoginDialog *dialog = openLoginDialog(false))
+        dialog->startDeviceLogin();
+}
+
+LoginDialog *MainWindow::openLoginDialog(bool forceVerify) {
     if (!m_services || m_loginDialog)
-        return;
+        return nullptr;
     LoginDialog::Params params{m_ctx.endpoints.auth, m_services->config.clientId,
                                m_services->config.redirectUri, m_services->config.scopes, forceVerify};
     m_loginDialog = new LoginDialog(m_ctx.network, params, this);
     m_loginDialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_loginDialog, &QDialog::finished, this, &MainWindow::loginDialogFinished);
     m_loginDialog->open();
-    m_loginDialog->startBrowserLogin();
-}
-
-void MainWindow::loginWithCode() {
-    if (!m_services || m_loginDialog)
-        return;
-    LoginDialog::Params params{m_ctx.endpoints.auth, m_services->config.clientId,
-                               m_services->config.redirectUri, m_services->config.scopes, false};
-    m_loginDialog = new LoginDialog(m_ctx.network, params, this);
-    m_loginDialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(m_loginDialog, &QDialog::finished, this, &MainWindow::loginDialogFinished);
-    m_loginDialog->open();
-    m_loginDialog->startDeviceLogin();
+    return m_loginDialog;
 }
 
 void MainWindow::loginDialogFinished(int result) {

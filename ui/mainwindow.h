@@ -86,6 +86,7 @@ private:
     void updateRelayStatus();
     void updateChatStatus();
     void showPage(Page page);
+    LoginDialog *openLoginDialog(bool forceVerify);
     void loginDialogFinished(int result);
 
     Context m_ctx;

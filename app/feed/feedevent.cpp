@@ -26,31 +26,32 @@ QString followKey(const QString &broadcasterId, const QString &userId, const QSt
 }
 
 QString describeAction(const FeedEvent &e) {
-    auto tr = [](const char *text, int n = -1) {
-        return QCoreApplication::translate("FeedEvent", text, nullptr, n);
-    };
-    const QString tier = e.tier == u"2000"   ? tr(" (Tier 2)")
-                         : e.tier == u"3000" ? tr(" (Tier 3)")
-                                             : QString();
-    if (e.kind == u"follow")
-        return tr("followed");
-    if (e.kind == u"cheer")
-        return tr("cheered %n bits", e.amount);
-    if (e.kind == u"sub")
-        return tr("subscribed") + tier;
-    if (e.kind == u"resub")
-        return tr("resubscribed for %n months", qMax(1, e.amount)) + tier;
-    if (e.kind == u"subgift")
-        return tr("gifted a sub") + tier;
-    if (e.kind == u"giftbomb")
-        return tr("gifted %n subs", qMax(1, e.amount)) + tier;
-    if (e.kind == u"raid")
-        return tr("raided with %n viewers", e.amount);
-    if (e.kind == u"online")
-        return tr("went live");
-    if (e.kind == u"offline")
-        return tr("went offline");
-    return e.kind;
+    QString tier;
+    if (e.tier == QLatin1String("2000"))
+        tier = QCoreApplication::translate("FeedEvent", " (Tier 2)");
+    else if (e.tier == QLatin1String("3000"))
+        tier = QCoreApplication::translate("FeedEvent", " (Tier 3)");
+    const int count = qMax(1, e.amount);
+    const QString kind = e.kind;
+    if (kind == QLatin1String("follow"))
+        return QCoreApplication::translate("FeedEvent", "followed");
+    if (kind == QLatin1String("cheer"))
+        return QCoreApplication::translate("FeedEvent", "cheered %n bits", nullptr, e.amount);
+    if (kind == QLatin1String("sub"))
+        return QCoreApplication::translate("FeedEvent", "subscribed") + tier;
+    if (kind == QLatin1String("resub"))
+        return QCoreApplication::translate("FeedEvent", "resubscribed for %n months", nullptr, count) + tier;
+    if (kind == QLatin1String("subgift"))
+        return QCoreApplication::translate("FeedEvent", "gifted a sub") + tier;
+    if (kind == QLatin1String("giftbomb"))
+        return QCoreApplication::translate("FeedEvent", "gifted %n subs", nullptr, count) + tier;
+    if (kind == QLatin1String("raid"))
+        return QCoreApplication::translate("FeedEvent", "raided with %n viewers", nullptr, e.amount);
+    if (kind == QLatin1String("online"))
+        return QCoreApplication::translate("FeedEvent", "went live");
+    if (kind == QLatin1String("offline"))
+        return QCoreApplication::translate("FeedEvent", "went offline");
+    return kind;
 }
 
 QString describeEvent(const FeedEvent &e) {

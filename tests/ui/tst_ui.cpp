@@ -24,6 +24,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QToolButton>
+#include <QTranslator>
 #include <QWebEnginePage>
 #include <QWebEngineView>
 
@@ -118,6 +119,7 @@ private Q_SLOTS:
     void notificationsOnlyForNewEvents();
     void settingsRefuseSomethingThatIsNotARelay();
     void playerLiveAndOffline();
+    void englishPluralForms();
 
 private:
     // An app whose keychain already holds a login for `userId`, with `favorite` chosen (or none).
@@ -404,6 +406,22 @@ void TestUi::playerLiveAndOffline() {
     QVERIFY(player->message().contains("MossByte is offline"));
     QTRY_COMPARE_WITH_TIMEOUT(a->window->liveStatus(), QStringLiteral("Offline"), 5000);
     shot(a->window.get(), "offline");
+}
+
+void TestUi::englishPluralForms() {
+    QTranslator translator;
+    QVERIFY(translator.load(QStringLiteral(":/i18n/streams_en.qm")));
+    QApplication::installTranslator(&translator);
+    app::FeedEvent e;
+    e.kind = "cheer";
+    e.amount = 1;
+    QCOMPARE(app::describeAction(e), QStringLiteral("cheered 1 bit"));
+    e.amount = 100;
+    QCOMPARE(app::describeAction(e), QStringLiteral("cheered 100 bits"));
+    e.kind = "giftbomb";
+    e.amount = 1;
+    QCOMPARE(app::describeAction(e), QStringLiteral("gifted 1 sub"));
+    QApplication::removeTranslator(&translator);
 }
 
 int main(int argc, char *argv[]) {
