@@ -37,26 +37,30 @@ start_server() {
   exit 1
 }
 
-start_server twitch-sim "$build_dir/tests/twitch-sim/twitch-sim" --listen 127.0.0.1:0
+# --demo: every few seconds, a follow, cheer, sub, gift bomb or raid for whichever streamer is watched.
+start_server twitch-sim "$build_dir/tests/twitch-sim/twitch-sim" --listen 127.0.0.1:0 --demo
 sim_url=$server_url
 echo "twitch-sim: $sim_url (world: $sim_url/sim/world)"
 
-if [ -x "$build_dir/relay/streams-relay" ]; then
-  export TWITCH_AUTH_URL="$sim_url/oauth2" TWITCH_HELIX_URL="$sim_url/helix"
-  export TWITCH_IRC_URL="${sim_url/http/ws}/irc" TWITCH_PLAYER_URL="$sim_url/player"
-  export TWITCH_CLIENT_ID=simclient0000000000000000000001 TWITCH_CLIENT_SECRET=simsecret0000000000000000000001
-  STREAMS_RELAY_DATA_DIR="$run_dir/relay" start_server relay "$build_dir/relay/streams-relay" --listen 127.0.0.1:0
-  relay_url=$server_url
-  echo "relay: $relay_url"
-else
-  echo "demo: the relay is not built yet (issue 3)."
-fi
+# The relay and the app talk to twitch-sim instead of Twitch through these variables.
+export TWITCH_AUTH_URL="$sim_url/oauth2" TWITCH_HELIX_URL="$sim_url/helix"
+export TWITCH_IRC_URL="${sim_url/http/ws}/irc" TWITCH_PLAYER_URL="$sim_url/player"
+export TWITCH_CLIENT_ID=simclient0000000000000000000001
+# twitch-sim's application secret is public; a real one goes in a file (TWITCH_CLIENT_SECRET_FILE).
+export TWITCH_CLIENT_SECRET=simsecret0000000000000000000001
+STREAMS_RELAY_DATA_DIR="$run_dir/relay" start_server relay "$build_dir/relay/streams-relay" --listen 127.0.0.1:0
+relay_url=$server_url
+echo "relay: $relay_url"
+unset TWITCH_CLIENT_SECRET # the app never needs it
 
-if [ -x "$build_dir/ui/streams-viewer" ]; then
-  "$build_dir/ui/streams-viewer" --relay "$relay_url" --profile "$run_dir/profile"
-else
-  echo "demo: the desktop app is not built yet (issues 4 and 5); twitch-sim and the relay keep running."
-  echo "      Try: curl $relay_url/metrics   or   curl -X POST $sim_url/sim/trigger -d '{\"type\":\"stream.online\",\"broadcaster_user_id\":\"1001\"}'"
-  echo "      Ctrl-C stops everything."
-  wait "${pids[0]}"
+launcher=()
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "$(uname)" = Linux ]; then
+  echo "demo: no display found; the app runs on a virtual one (xvfb-run). Set DISPLAY to see it." >&2
+  launcher=(xvfb-run -a)
 fi
+if [ "$(id -u)" -eq 0 ]; then export QTWEBENGINE_DISABLE_SANDBOX=1; fi # Chromium refuses its sandbox as root
+
+echo "demo: the app opens now. Click \"Log in with Twitch\", choose an account on twitch-sim's consent page"
+echo "      (lumenwave is a broadcaster: its follows are visible), pick a streamer, and watch events arrive."
+echo "      Closing the app stops twitch-sim and the relay."
+"${launcher[@]}" "$build_dir/ui/streams-viewer" --relay "$relay_url" --profile "$run_dir/profile"
