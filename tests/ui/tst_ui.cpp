@@ -120,6 +120,7 @@ private Q_SLOTS:
     void settingsRefuseSomethingThatIsNotARelay();
     void playerLiveAndOffline();
     void englishPluralForms();
+    void logoutRevokesAndForgets();
 
 private:
     // An app whose keychain already holds a login for `userId`, with `favorite` chosen (or none).
@@ -406,6 +407,28 @@ void TestUi::playerLiveAndOffline() {
     QVERIFY(player->message().contains("MossByte is offline"));
     QTRY_COMPARE_WITH_TIMEOUT(a->window->liveStatus(), QStringLiteral("Offline"), 5000);
     shot(a->window.get(), "offline");
+}
+
+void TestUi::logoutRevokesAndForgets() {
+    auto a = loggedIn(kBroadcaster, kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->services()->relay.state(), app::RelayClient::State::Connected,
+                              10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!a->store->recent(kBroadcaster, 10).isEmpty(), 10000); // Helix's followers
+    const QString token = a->window->services()->auth.token();
+    a->window->logout();
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Welcome);
+    QVERIFY(a->window->welcomePage()->notice().contains("logged out"));
+    QCOMPARE(a->window->accountStatus(), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(httpGet(m_sim->url().resolved(QUrl("/oauth2/validate")),
+                                      {{"Authorization", "OAuth " + token.toUtf8()}})
+                                  .status,
+                              401, 5000);
+    QString kept = "x";
+    a->tokens.load([&](const QString &t) { kept = t; });
+    QVERIFY(kept.isEmpty());
+    QVERIFY(a->settings->favoriteStreamer().isEmpty());
+    QVERIFY(a->store->recent(kBroadcaster, 10).isEmpty());
+    QCOMPARE(a->window->services()->relay.state(), app::RelayClient::State::Stopped);
 }
 
 void TestUi::englishPluralForms() {
