@@ -3,13 +3,16 @@
 # Idempotent: installs only what is missing and prints what it installs. Works as root or via sudo.
 #   scripts/install-deps.sh            everything (app, relay, tests)
 #   scripts/install-deps.sh --relay    only what the relay and its tests need (no Widgets/WebEngine)
+#   scripts/install-deps.sh --packaging  everything, plus what packaging/test-install.sh needs
 set -euo pipefail
 
 relay_only=0
+packaging=0
 for arg in "$@"; do
   case "$arg" in
     --relay) relay_only=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --packaging) packaging=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -25,6 +28,10 @@ if [ "$relay_only" -eq 0 ]; then
     qt6-l10n-tools qt6-svg-dev libqt6svg6
     xvfb xauth dbus-x11 gnome-keyring libsecret-tools
   )
+fi
+
+if [ "$packaging" -eq 1 ]; then
+  packages+=(debootstrap desktop-file-utils appstream dpkg-dev file)
 fi
 
 missing=()

@@ -12,6 +12,25 @@
 using namespace streams::app;
 using namespace streams::test;
 
+namespace {
+// What the app builds for one profile: the store, Helix, the relay client, chat, the model, the controller.
+struct Rig {
+    QTemporaryDir profile;
+    std::unique_ptr<LocalStore> store = LocalStore::open(profile.path()).store;
+    QNetworkAccessManager network;
+    HelixClient helix;
+    RelayClient relay;
+    IrcClient chat;
+    FeedModel model;
+    FeedController controller{*store, helix, relay, chat, model};
+
+    Rig(const QUrl &sim, const QUrl &relayUrl, RelayClient::Timing timing = {})
+        : helix(network, sim.resolved(QUrl("/helix")), kClientId)
+        , relay(relayUrl, *store, timing)
+        , chat(QUrl(sim.toString().replace("http://", "ws://") + "/irc")) {}
+};
+} // namespace
+
 class TestFeedController : public QObject, public RelayHarness {
     Q_OBJECT
 private Q_SLOTS:
@@ -32,8 +51,12 @@ private:
 };
 
 void TestFeedController::storeHelixRelayAndChatMeetInOneFeed() {
-    QTemporaryDir profile;
-    auto store = LocalStore::open(profile.path()).store;
+    Rig rig(m_sim->url(), m_relay->url());
+    auto &store = rig.store;
+    auto &model = rig.model;
+    auto &relay = rig.relay;
+    auto &chat = rig.chat;
+    auto &controller = rig.controller;
     // Something from an earlier run is shown at once.
     FeedEvent earlier;
     earlier.key = "relay:earlier";
@@ -44,16 +67,6 @@ void TestFeedController::storeHelixRelayAndChatMeetInOneFeed() {
     earlier.occurredAt = QDateTime::currentDateTimeUtc().addDays(-1);
     earlier.source = "relay";
     store->insert({earlier});
-
-    QNetworkAccessManager network;
-    HelixClient helix(network, m_sim->url().resolved(QUrl("/helix")), kClientId);
-    RelayClient relay(m_relay->url(), *store);
-    QUrl ircUrl = m_sim->url();
-    ircUrl.setScheme("ws");
-    ircUrl.setPath("/irc");
-    IrcClient chat(ircUrl);
-    FeedModel model;
-    FeedController controller(*store, helix, relay, chat, model);
 
     controller.open(userToken(kBroadcaster, "moderator:read:followers"), kBroadcaster, "lumenwave");
     QCOMPARE(model.rowCount(), 1); // the store's, before any network answer
@@ -82,21 +95,14 @@ void TestFeedController::storeHelixRelayAndChatMeetInOneFeed() {
 }
 
 void TestFeedController::relayRestartLeavesNoGapOrDuplicateInTheModel() {
-    QTemporaryDir profile;
-    auto store = LocalStore::open(profile.path()).store;
-    QNetworkAccessManager network;
-    HelixClient helix(network, m_sim->url().resolved(QUrl("/helix")), kClientId);
     RelayClient::Timing timing;
-    timing.firstRetryMs =
-        1500; // the relay is back before the client tries again: the follow below is replayed
+    timing.firstRetryMs = 1500; // the relay is back before the client tries again: the follow is replayed
     timing.maxRetryMs = 3000;
-    RelayClient relay(m_relay->url(), *store, timing);
-    QUrl ircUrl = m_sim->url();
-    ircUrl.setScheme("ws");
-    ircUrl.setPath("/irc");
-    IrcClient chat(ircUrl);
-    FeedModel model;
-    FeedController controller(*store, helix, relay, chat, model);
+    Rig rig(m_sim->url(), m_relay->url(), timing);
+    auto &store = rig.store;
+    auto &model = rig.model;
+    auto &relay = rig.relay;
+    auto &controller = rig.controller;
     controller.open(userToken(kBroadcaster, "moderator:read:followers"), kBroadcaster, "lumenwave");
     QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 10000);
 
@@ -134,16 +140,13 @@ void TestFeedController::relayRestartLeavesNoGapOrDuplicateInTheModel() {
 }
 
 void TestFeedController::aRecreatedRelayLogRefetchesFromHelix() {
-    QTemporaryDir profile;
-    auto store = LocalStore::open(profile.path()).store;
-    QNetworkAccessManager network;
-    HelixClient helix(network, m_sim->url().resolved(QUrl("/helix")), kClientId);
     RelayClient::Timing timing;
     timing.firstRetryMs = 200;
-    RelayClient relay(m_relay->url(), *store, timing);
-    IrcClient chat(QUrl("ws://127.0.0.1:9/irc")); // chat plays no part here
-    FeedModel model;
-    FeedController controller(*store, helix, relay, chat, model);
+    Rig rig(m_sim->url(), m_relay->url(), timing);
+    auto &store = rig.store;
+    auto &model = rig.model;
+    auto &relay = rig.relay;
+    auto &controller = rig.controller;
     QSignalSpy reset(&relay, &RelayClient::historyReset);
     controller.open(userToken(kBroadcaster, "moderator:read:followers"), kBroadcaster, "lumenwave");
     QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 10000);
