@@ -59,7 +59,7 @@ chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bas
   echo "the unit, the env file (a conffile) and the man page are installed"
   test -f /usr/lib/systemd/system/streams-relay.service && test -f /etc/streams-relay/streams-relay.env
   grep -q "^/etc/streams-relay/streams-relay.env$" /var/lib/dpkg/info/streams-relay.conffiles
-  echo "\$ man -w streams-relay"; ls /usr/share/man/man1/streams-relay.1.gz
+  echo "\$ ls /usr/share/man/man1/streams-relay.1.gz"; ls /usr/share/man/man1/streams-relay.1.gz
   mkdir -p /tmp/relay-data
   TWITCH_CLIENT_ID=installtest TWITCH_CLIENT_SECRET=installtest-secret \
     TWITCH_AUTH_URL=http://127.0.0.1:9/oauth2 TWITCH_HELIX_URL=http://127.0.0.1:9/helix \
