@@ -4,6 +4,7 @@
 #include "storage/database.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -113,6 +114,25 @@ void EventStore::flush() {
     }
     if (m_handler && !out.results.empty())
         m_handler(out);
+    boundWal(); // after the acknowledgements went out
+}
+
+void EventStore::boundWal() {
+    // Under a steady stream of commits the checkpointer never sees a moment when the whole WAL is copied
+    // back, so SQLite never rewinds it: it grew by 100 MB/s in relay-bench, and every commit wrote into fresh
+    // blocks (the file system zeroes and allocates them, and fsync must flush that too). Past a limit, the
+    // writer itself copies the rest back and rewinds (RESTART keeps the file, so its blocks are reused).
+    constexpr qint64 kWalLimit = 64 * 1024 * 1024;
+    if (m_walChecked.isValid() && m_walChecked.elapsed() < 250)
+        return;
+    m_walChecked.start();
+    if (QFileInfo(m_path + QStringLiteral("-wal")).size() < kWalLimit)
+        return;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(RESTART)")) || !q.next())
+        qCWarning(lcStore) << "WAL restart failed:" << q.lastError().text();
+    else if (q.value(0).toInt() != 0) // busy: a reader or the checkpointer; the next check tries again
+        qCDebug(lcStore) << "WAL restart postponed: database busy";
 }
 
 bool EventStore::ensureOpen() {

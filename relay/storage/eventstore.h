@@ -5,6 +5,7 @@
 
 #include "eventsub/webhook.h"
 
+#include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
 #include <QString>
@@ -87,6 +88,7 @@ private:
     EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention,
                Durability durability);
     void flush();
+    void boundWal();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
     bool storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
@@ -105,6 +107,7 @@ private:
     std::vector<std::pair<QString, QVariantList>> m_writes;
     bool m_flushScheduled = false;
     bool m_closed = false;
+    QElapsedTimer m_walChecked; // storage thread only
 };
 
 // Moves the write-ahead log into the database on its own thread, so the writer never pays for it.

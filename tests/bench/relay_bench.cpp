@@ -11,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -27,6 +28,7 @@
 #include <cstdio>
 #include <deque>
 #include <sys/resource.h>
+#include <thread>
 
 using namespace streams::test;
 
@@ -472,8 +474,18 @@ int main(int argc, char *argv[]) {
         idle.onEvent({});
     }
 
-    // Intake with the idle clients still connected (events go to other broadcasters' empty rooms).
+    // Intake with the idle clients still connected (events go to other broadcasters' empty rooms). A side
+    // thread watches the write-ahead log: under a steady stream of commits it must stay bounded.
     quint64 unique = 1000000;
+    std::atomic<bool> intakeDone{false};
+    std::atomic<qint64> largestWal{0};
+    std::thread walWatch([&] {
+        const QString wal = dir.filePath("relay/relay.sqlite3-wal");
+        while (!intakeDone) {
+            largestWal = qMax(largestWal.load(), QFileInfo(wal).size());
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
     {
         WebhookLoad load(relay.url(), 32);
         const qint64 answered = load.closedLoop(seconds, [&] {
@@ -495,6 +507,11 @@ int main(int argc, char *argv[]) {
                QString::asprintf("%.2f / %.2f ms", percentile(latencies, 0.5), percentile(latencies, 0.99)),
                "p99 <= 10 ms");
     }
+    intakeDone = true;
+    walWatch.join();
+    report("storage: largest write-ahead log during intake",
+           QString::asprintf("%.0f MiB", double(largestWal.load()) / (1024 * 1024)),
+           "bounded (~64 MiB + a burst)");
     idle.closeAll();
 
     // Delivery: 10 clients for each broadcaster, 1,000 webhooks/s spread over them.
