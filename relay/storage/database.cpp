@@ -54,6 +54,9 @@ std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &con
     // WAL lets hub threads read while the writer commits; FULL makes each commit durable on disk
     // before the webhook is acknowledged.
     QString cause;
+    // Before the first table exists (ignored afterwards): small pages, because every commit writes each
+    // page it touched to the WAL, and the message-id and follow indexes take random inserts.
+    exec(db, QStringLiteral("PRAGMA page_size=1024"), &cause);
     if (!exec(db, QStringLiteral("PRAGMA journal_mode=WAL"), &cause) ||
         !exec(db, QStringLiteral("PRAGMA synchronous=FULL"), &cause) ||
         !exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), &cause)) {
