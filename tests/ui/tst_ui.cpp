@@ -14,6 +14,7 @@
 #include "store/localstore.h"
 #include "store/settings.h"
 #include "streampage.h"
+#include "theme.h"
 #include "twitch/tokenstore.h"
 #include "welcomepage.h"
 
@@ -23,6 +24,7 @@
 #include <QListView>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QStyle>
 #include <QToolButton>
 #include <QTranslator>
 #include <QWebEnginePage>
@@ -121,6 +123,8 @@ private Q_SLOTS:
     void playerLiveAndOffline();
     void englishPluralForms();
     void logoutRevokesAndForgets();
+    void loginPageUnreachableSaysSo();
+    void darkAndLightThemes();
 
 private:
     // An app whose keychain already holds a login for `userId`, with `favorite` chosen (or none).
@@ -429,6 +433,29 @@ void TestUi::logoutRevokesAndForgets() {
     QVERIFY(a->settings->favoriteStreamer().isEmpty());
     QVERIFY(a->store->recent(kBroadcaster, 10).isEmpty());
     QCOMPARE(a->window->services()->relay.state(), app::RelayClient::State::Stopped);
+}
+
+void TestUi::loginPageUnreachableSaysSo() {
+    QNetworkAccessManager network;
+    ui::LoginDialog dialog(network, {QUrl("http://127.0.0.1:9/oauth2"),
+                                     kClientId,
+                                     QUrl("http://localhost:17563"),
+                                     {"user:read:follows"},
+                                     false});
+    dialog.show();
+    dialog.startBrowserLogin();
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.showingError(), 15000);
+    QVERIFY2(dialog.errorText().contains("could not be loaded"), qPrintable(dialog.errorText()));
+}
+
+void TestUi::darkAndLightThemes() {
+    ui::applyTheme(app::Settings::Theme::Dark);
+    QVERIFY(ui::isDarkPalette());
+    QCOMPARE(QApplication::style()->name().toLower(), QStringLiteral("fusion"));
+    ui::applyTheme(app::Settings::Theme::Light);
+    QVERIFY(!ui::isDarkPalette());
+    ui::applyTheme(app::Settings::Theme::System);
+    QVERIFY(!ui::isDarkPalette()); // the offscreen platform's own palette is light
 }
 
 void TestUi::englishPluralForms() {
