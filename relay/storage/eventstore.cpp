@@ -129,10 +129,14 @@ void EventStore::boundWal() {
     if (QFileInfo(m_path + QStringLiteral("-wal")).size() < kWalLimit)
         return;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    // Wait at most 50 ms for readers or the checkpointer: acknowledgements are waiting behind this.
+    q.exec(QStringLiteral("PRAGMA busy_timeout=50"));
     if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(RESTART)")) || !q.next())
         qCWarning(lcStore) << "WAL restart failed:" << q.lastError().text();
     else if (q.value(0).toInt() != 0) // busy: a reader or the checkpointer; the next check tries again
         qCDebug(lcStore) << "WAL restart postponed: database busy";
+    q.finish();
+    q.exec(QStringLiteral("PRAGMA busy_timeout=5000"));
 }
 
 bool EventStore::ensureOpen() {
