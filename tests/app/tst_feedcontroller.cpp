@@ -34,14 +34,8 @@ struct Rig {
 class TestFeedController : public QObject, public RelayHarness {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() {
-        QVERIFY(startSim());
-        QVERIFY(startRelay());
-    }
-    void cleanupTestCase() {
-        m_relay.reset();
-        m_sim.reset();
-    }
+    void initTestCase() { QVERIFY(startServers()); }
+    void cleanupTestCase() { stopServers(); }
     void storeHelixRelayAndChatMeetInOneFeed();
     void relayRestartLeavesNoGapOrDuplicateInTheModel();
     void aRecreatedRelayLogRefetchesFromHelix();

@@ -13,10 +13,7 @@ class TestRelayClient : public QObject, public RelayHarness {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
-    void cleanupTestCase() {
-        m_relay.reset();
-        m_sim.reset();
-    }
+    void cleanupTestCase() { stopServers(); }
     void connectsAndStoresEventsThenTheCursor();
     void resumesWithoutGapOrDuplicate();
     void reconnectsAfterTheRelayRestarts();

@@ -70,6 +70,12 @@ public:
 class RelayHarness {
 public:
     bool startSim();
+    // Both servers, for a test case's init and cleanup.
+    bool startServers() { return startSim() && startRelay(); }
+    void stopServers() {
+        m_relay.reset();
+        m_sim.reset();
+    }
     // Starts (or restarts) the relay on `port` with the harness's data directory and extra settings.
     bool startRelay(quint16 port = 0, const QHash<QString, QString> &extraEnv = {});
     QString userToken(const QString &userId,

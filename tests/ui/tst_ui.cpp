@@ -102,14 +102,8 @@ app::FeedEvent follow(const QString &broadcasterId, int n, const QDateTime &at) 
 class TestUi : public QObject, public RelayHarness {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() {
-        QVERIFY(startSim());
-        QVERIFY(startRelay());
-    }
-    void cleanupTestCase() {
-        m_relay.reset();
-        m_sim.reset();
-    }
+    void initTestCase() { QVERIFY(startServers()); }
+    void cleanupTestCase() { stopServers(); }
     void browserLoginAuthorizes();
     void browserLoginCancelShowsTheDenial();
     void deviceCodeLogin();
