@@ -18,7 +18,8 @@ int main(int argc, char *argv[]) {
     QSvgRenderer svg(args.at(1));
     const int size = args.at(2).toInt();
     if (!svg.isValid() || size <= 0) {
-        std::fprintf(stderr, "render-icon: cannot render %s at %s\n", qPrintable(args.at(1)), qPrintable(args.at(2)));
+        std::fprintf(stderr, "render-icon: cannot render %s at %s\n", qPrintable(args.at(1)),
+                     qPrintable(args.at(2)));
         return 1;
     }
     QImage image(size, size, QImage::Format_ARGB32_Premultiplied);
