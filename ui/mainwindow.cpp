@@ -19,6 +19,7 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QLabel>
 #include <QListView>
 #include <QLocale>
@@ -59,6 +60,8 @@ MainWindow::MainWindow(Context context, QWidget *parent)
     m_relayLabel->setAccessibleName(tr("Relay connection"));
     m_chatLabel->setAccessibleName(tr("Chat connection"));
     m_liveLabel->setAccessibleName(tr("Stream status"));
+    m_configTicker.setInterval(1000);
+    connect(&m_configTicker, &QTimer::timeout, this, &MainWindow::updateRelayProblem);
     m_relayTicker.setInterval(1000); // the retry countdown
     connect(&m_relayTicker, &QTimer::timeout, this, &MainWindow::updateRelayStatus);
     createMenus();
@@ -177,7 +180,21 @@ void MainWindow::start() {
     connectRelay(relay);
 }
 
+void MainWindow::updateRelayProblem() {
+    const qint64 left = m_configRetryAt - QDateTime::currentSecsSinceEpoch();
+    if (left <= 0) {
+        m_configTicker.stop();
+        connectRelay(m_configRetryUrl);
+        return;
+    }
+    m_welcome->setState(WelcomePage::State::RelayProblem,
+                        m_configProblem + QLatin1Char(' ') + tr("Trying again in %n s.", nullptr, int(left)));
+}
+
 void MainWindow::connectRelay(const QUrl &relay) {
+    m_configTicker.stop();
+    if (relay != m_configRetryUrl)
+        m_configRetryDelayS = 0; // another address: start the back-off afresh
     const int generation = ++m_configGeneration;
     m_welcome->setRelayUrl(relay);
     m_welcome->setState(WelcomePage::State::Connecting,
@@ -189,10 +206,18 @@ void MainWindow::connectRelay(const QUrl &relay) {
             if (generation != m_configGeneration)
                 return;
             if (!config) {
-                m_welcome->setState(WelcomePage::State::RelayProblem,
-                                    tr("The relay at %1 is not usable: %2.").arg(relay.toString(), error));
+                // Try again by itself (the relay may be restarting, or the network coming back): 5 s,
+                // doubling to 60 s. Another address typed in the field goes first.
+                m_configProblem = tr("The relay at %1 is not usable: %2.").arg(relay.toString(), error);
+                m_configRetryUrl = relay;
+                m_configRetryDelayS = qBound(5, m_configRetryDelayS * 2, 60);
+                m_configRetryAt = QDateTime::currentSecsSinceEpoch() + m_configRetryDelayS;
+                m_configTicker.start();
+                updateRelayProblem();
                 return;
             }
+            m_configRetryDelayS = 0;
+            m_configTicker.stop();
             m_ctx.settings.setRelayUrl(relay);
             buildServices(relay, *config);
         },

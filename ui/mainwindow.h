@@ -84,6 +84,7 @@ private:
     void onLoggedIn(const app::Account &account);
     void onLoggedOut(const QString &reason);
     void updateRelayStatus();
+    void updateRelayProblem();
     void updateChatStatus();
     void showPage(Page page);
     LoginDialog *openLoginDialog(bool forceVerify);
@@ -110,6 +111,12 @@ private:
     QAction *m_dndAction = nullptr;
     QMenu *m_trayMenu = nullptr;
     int m_configGeneration = 0;
+    // The relay's configuration could not be fetched: when and where to try again.
+    QTimer m_configTicker;
+    QString m_configProblem;
+    QUrl m_configRetryUrl;
+    qint64 m_configRetryAt = 0;
+    int m_configRetryDelayS = 0;
 };
 
 } // namespace streams::ui

@@ -562,6 +562,13 @@
         <source>Chat: off</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>Trying again in %n s.</source>
+        <translation>
+            <numerusform>Trying again in %n s.</numerusform>
+            <numerusform>Trying again in %n s.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>streams::ui::Notifier</name>

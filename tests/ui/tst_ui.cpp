@@ -25,6 +25,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QStyle>
+#include <QTcpServer>
 #include <QToolButton>
 #include <QTranslator>
 #include <QWebEnginePage>
@@ -119,6 +120,7 @@ private Q_SLOTS:
     void logoutRevokesAndForgets();
     void loginPageUnreachableSaysSo();
     void darkAndLightThemes();
+    void unreachableRelayIsRetriedByItself();
 
 private:
     // An app whose keychain already holds a login for `userId`, with `favorite` chosen (or none).
@@ -450,6 +452,24 @@ void TestUi::darkAndLightThemes() {
     QVERIFY(!ui::isDarkPalette());
     ui::applyTheme(app::Settings::Theme::System);
     QVERIFY(!ui::isDarkPalette()); // the offscreen platform's own palette is light
+}
+
+void TestUi::unreachableRelayIsRetriedByItself() {
+    quint16 port = 0;
+    {
+        QTcpServer probe; // a port nothing listens on (yet)
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    App a(m_sim->url(), QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->message().contains("Trying again in"), 10000);
+    QVERIFY(a.window->welcomePage()->message().contains("cannot be reached"));
+    QVERIFY(!a.window->welcomePage()->loginButton()->isEnabled());
+    QTemporaryDir data;
+    auto late = launchRelay(data.path(), port); // the relay comes up
+    QVERIFY(late);
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->loginButton()->isEnabled(), 20000);
+    QVERIFY(a.window->services() != nullptr);
 }
 
 void TestUi::englishPluralForms() {
