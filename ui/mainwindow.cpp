@@ -392,6 +392,7 @@ void MainWindow::openStream(const ChannelItem &channel) {
 void MainWindow::changeStreamer() {
     if (!m_services || m_services->auth.state() != app::AuthSession::State::LoggedIn)
         return;
+    m_picker->setUser(m_services->auth.account().userId); // who is live changes: ask again
     showPage(Page::Picker);
 }
 
