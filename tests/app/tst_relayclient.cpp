@@ -19,6 +19,7 @@ private Q_SLOTS:
     void reconnectsAfterTheRelayRestarts();
     void followsNotAllowedForAViewer();
     void badTokenFailsOnceWithoutRetrying();
+    void aRenewedTokenReconnectsAtOnce();
 
 private:
     std::unique_ptr<RelayClient> client(LocalStore &store) {
@@ -115,6 +116,15 @@ void TestRelayClient::badTokenFailsOnceWithoutRetrying() {
     QCOMPARE(c->state(), RelayClient::State::Failed);
     QCOMPARE(unauthorized.count(), 1);
     QVERIFY(c->describe().startsWith("Relay unavailable"));
+}
+
+void TestRelayClient::aRenewedTokenReconnectsAtOnce() {
+    auto c = client(*m_store);
+    c->start(QStringLiteral("expired-token"), kBroadcaster);
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Failed, 10000);
+    c->setToken(userToken(kBroadcaster)); // what AuthSession::tokenRenewed hands over
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 10000);
+    QVERIFY(c->followsAllowed());
 }
 
 QTEST_GUILESS_MAIN(TestRelayClient)
