@@ -101,16 +101,13 @@ void FeedModel::setEvents(QList<FeedEvent> events) {
     beginResetModel();
     m_rows.clear();
     m_keys.clear();
+    m_counts.clear();
     std::sort(events.begin(), events.end(), olderFirst);
     for (FeedEvent &e : events)
-        if (!m_keys.contains(e.key)) {
-            m_keys.insert(e.key);
+        if (admit(e))
             m_rows.push_back(std::move(e));
-        }
-    while (m_rows.size() > size_t(m_maxRows)) {
-        m_keys.remove(m_rows.front().key);
-        m_rows.pop_front();
-    }
+    while (m_rows.size() > size_t(m_maxRows))
+        dropOldest();
     endResetModel();
     Q_EMIT countsChanged();
 }
@@ -125,10 +122,8 @@ void FeedModel::flush() {
     m_flushTimer.stop();
     QList<FeedEvent> fresh;
     for (FeedEvent &e : m_pending)
-        if (!m_keys.contains(e.key)) {
-            m_keys.insert(e.key);
+        if (admit(e))
             fresh.append(std::move(e));
-        }
     m_pending.clear();
     if (fresh.isEmpty())
         return;
@@ -146,20 +141,27 @@ void FeedModel::flush() {
     }
     if (m_rows.size() > size_t(m_maxRows)) { // drop the oldest: the bottom rows of the view
         beginRemoveRows({}, m_maxRows, int(m_rows.size()) - 1);
-        while (m_rows.size() > size_t(m_maxRows)) {
-            m_keys.remove(m_rows.front().key);
-            m_rows.pop_front();
-        }
+        while (m_rows.size() > size_t(m_maxRows))
+            dropOldest();
         endRemoveRows();
     }
     Q_EMIT countsChanged();
 }
 
-QHash<QString, int> FeedModel::countByKind() const {
-    QHash<QString, int> counts;
-    for (const FeedEvent &e : m_rows)
-        ++counts[e.kind];
-    return counts;
+bool FeedModel::admit(const FeedEvent &e) {
+    if (m_keys.contains(e.key))
+        return false;
+    m_keys.insert(e.key);
+    ++m_counts[e.kind];
+    return true;
+}
+
+void FeedModel::dropOldest() {
+    const FeedEvent &oldest = m_rows.front();
+    m_keys.remove(oldest.key);
+    if (--m_counts[oldest.kind] == 0)
+        m_counts.remove(oldest.kind);
+    m_rows.pop_front();
 }
 
 void FeedFilterModel::setKinds(const QSet<QString> &kinds) {

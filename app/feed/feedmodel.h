@@ -48,7 +48,8 @@ public:
     void add(const QList<FeedEvent> &events);
     void flush();
     const FeedEvent &at(int row) const { return m_rows[m_rows.size() - 1 - size_t(row)]; }
-    QHash<QString, int> countByKind() const;
+    // Kept up to date as rows come and go: the filter chips read it on every update.
+    QHash<QString, int> countByKind() const { return m_counts; }
     // Now, for relative times (tests set a fixed clock).
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
 
@@ -56,10 +57,13 @@ Q_SIGNALS:
     void countsChanged();
 
 private:
+    bool admit(const FeedEvent &e); // false for a key already shown; else counts it
+    void dropOldest();
     // Oldest first, so new events append in O(batch) and the oldest drop in O(1); row 0 is the last element.
     // A deque never moves the rows it holds, so growing it costs no pause however long the feed is.
     std::deque<FeedEvent> m_rows;
     QSet<QString> m_keys;
+    QHash<QString, int> m_counts; // rows per kind
     QList<FeedEvent> m_pending;
     QTimer m_flushTimer;
     QTimer m_clockTimer;
