@@ -13,6 +13,14 @@ AvatarCache::AvatarCache(QNetworkAccessManager &network, QObject *parent)
     , m_network(network) {}
 
 QPixmap AvatarCache::avatar(const QUrl &url, int size, qreal dpr) {
+    const auto it = m_images.constFind(url);
+    const bool loaded = it != m_images.cend();
+    if (!loaded && url.isValid() && !m_loading.contains(url) && !m_failed.contains(url))
+        fetch(url);
+    // Rows repaint often: each round avatar is drawn once per size and kept.
+    const QString key = QStringLiteral("%1|%2|%3|%4").arg(url.toString()).arg(size).arg(dpr).arg(loaded);
+    if (const auto done = m_rounded.constFind(key); done != m_rounded.cend())
+        return *done;
     QPixmap out(QSize(size, size) * dpr);
     out.setDevicePixelRatio(dpr);
     out.fill(Qt::transparent);
@@ -21,15 +29,14 @@ QPixmap AvatarCache::avatar(const QUrl &url, int size, qreal dpr) {
     p.setRenderHint(QPainter::SmoothPixmapTransform);
     QPainterPath circle;
     circle.addEllipse(QRectF(0, 0, size, size));
-    const auto it = m_images.constFind(url);
-    if (it == m_images.cend()) {
-        if (url.isValid() && !m_loading.contains(url) && !m_failed.contains(url))
-            fetch(url);
-        p.fillPath(circle, QColor(128, 128, 128, 70));
-        return out;
+    if (loaded) {
+        p.setClipPath(circle);
+        p.drawImage(QRectF(0, 0, size, size), *it);
+    } else {
+        p.fillPath(circle, QColor(128, 128, 128, 70)); // placeholder until it arrives
     }
-    p.setClipPath(circle);
-    p.drawImage(QRectF(0, 0, size, size), *it);
+    p.end();
+    m_rounded.insert(key, out);
     return out;
 }
 

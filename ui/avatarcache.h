@@ -26,6 +26,7 @@ private:
     void fetch(const QUrl &url);
     QNetworkAccessManager &m_network;
     QHash<QUrl, QImage> m_images;
+    QHash<QString, QPixmap> m_rounded; // url|size|dpr|loaded → what avatar() returns
     QSet<QUrl> m_loading;
     QSet<QUrl> m_failed;
 };
