@@ -15,14 +15,6 @@ QString randomToken() {
     return out;
 }
 
-QUrlQuery formOf(const QHttpServerRequest &request) {
-    QUrlQuery form(QString::fromUtf8(request.body()));
-    for (const auto &item : request.query().queryItems())
-        if (!form.hasQueryItem(item.first))
-            form.addQueryItem(item.first, item.second);
-    return form;
-}
-
 } // namespace
 
 QHttpServerResponse twitchError(int status, const QString &error, const QString &message) {

@@ -87,9 +87,7 @@ QHttpServerResponse ConsentPage::decide(const QHttpServerRequest &request) {
     const QUrlQuery q = request.query();
     if (auto bad = checkRequest(q))
         return std::move(*bad);
-    QString body = QString::fromUtf8(request.body());
-    body.replace(QLatin1Char('+'), QLatin1Char(' '));
-    const QUrlQuery form(body);
+    const QUrlQuery form = formOf(request);
     const QString redirectUri = q.queryItemValue("redirect_uri", QUrl::FullyDecoded);
     const QString state = q.queryItemValue("state", QUrl::FullyDecoded);
     const QString scopes = q.queryItemValue("scope", QUrl::FullyDecoded);

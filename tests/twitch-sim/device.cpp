@@ -16,12 +16,6 @@ QString userCode() {
     return code;
 }
 
-QUrlQuery form(const QHttpServerRequest &request) {
-    QString body = QString::fromUtf8(request.body());
-    body.replace(QLatin1Char('+'), QLatin1Char(' '));
-    return QUrlQuery(body);
-}
-
 } // namespace
 
 DeviceFlow::DeviceFlow(World &world, Tokens &tokens, std::function<QUrl()> baseUrl, int intervalSeconds)
@@ -43,7 +37,7 @@ QJsonObject DeviceFlow::issue(const QString &userId, const QStringList &scopes) 
 void DeviceFlow::registerRoutes(QHttpServer &server) {
     server.route(
         "/oauth2/device", QHttpServerRequest::Method::Post, [this](const QHttpServerRequest &request) {
-            const QUrlQuery f = form(request);
+            const QUrlQuery f = formOf(request);
             if (f.queryItemValue("client_id") != m_tokens.clientId())
                 return twitchError(400, {}, QStringLiteral("invalid client"));
             const QString deviceCode = QUuid::createUuid().toString(QUuid::Id128);
@@ -74,7 +68,7 @@ void DeviceFlow::registerRoutes(QHttpServer &server) {
                 .toUtf8());
     });
     server.route("/activate", QHttpServerRequest::Method::Post, [this](const QHttpServerRequest &request) {
-        const QUrlQuery f = form(request);
+        const QUrlQuery f = formOf(request);
         const QString code = f.queryItemValue("device-code").toUpper();
         for (Pending &p : m_pending)
             if (p.userCode == code) {

@@ -10,6 +10,16 @@
 
 namespace twitchsim {
 
+QUrlQuery formOf(const QHttpServerRequest &request) {
+    QString body = QString::fromUtf8(request.body());
+    body.replace(QLatin1Char('+'), QLatin1Char(' '));
+    QUrlQuery form(body);
+    for (const auto &item : request.query().queryItems())
+        if (!form.hasQueryItem(item.first))
+            form.addQueryItem(item.first, item.second);
+    return form;
+}
+
 SimServer::SimServer(World world, QString clientId, QString clientSecret, QStringList redirectUris,
                      QObject *parent)
     : QObject(parent)

@@ -6,6 +6,7 @@
 #include <QHttpServer>
 #include <QObject>
 #include <QUrl>
+#include <QUrlQuery>
 
 #include <memory>
 #include <vector>
@@ -18,6 +19,10 @@ public:
     virtual ~Area() = default;
     virtual void registerRoutes(QHttpServer &server) = 0;
 };
+
+// An application/x-www-form-urlencoded body ('+' is a space), plus the query string's parameters the body
+// lacks: id.twitch.tv takes its parameters either way.
+QUrlQuery formOf(const QHttpServerRequest &request);
 
 // Owns the world and the HTTP server; each area adds its routes.
 class Tokens;
