@@ -92,16 +92,23 @@ PlayerView::~PlayerView() {
     delete m_page; // before its profile
 }
 
+QUrl PlayerView::embedUrl() const {
+    QUrl url = m_playerBase;
+    url.setPath(url.path() + QStringLiteral("/"));
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("channel"), m_login);
+    q.addQueryItem(QStringLiteral("parent"), QStringLiteral("localhost")); // hostname only, no scheme
+    url.setQuery(q);
+    return url;
+}
+
 QUrl PlayerView::browserUrl() const {
     if (m_login.isEmpty())
         return {};
     // Twitch's own channel page; a simulator's player page when TWITCH_PLAYER_URL points elsewhere.
     if (m_playerBase.host() == u"player.twitch.tv")
         return QUrl(QStringLiteral("https://www.twitch.tv/") + m_login);
-    QUrl url = m_playerBase;
-    url.setPath(url.path() + QStringLiteral("/"));
-    url.setQuery(QStringLiteral("channel=%1&parent=localhost").arg(m_login));
-    return url;
+    return embedUrl();
 }
 
 void PlayerView::openInBrowser() {
@@ -154,11 +161,8 @@ void PlayerView::loadPlayer() {
         QFile file(QStringLiteral(":/player/player.html"));
         file.open(QIODevice::ReadOnly);
         QString html = QString::fromUtf8(file.readAll());
-        QUrl src = m_playerBase;
-        src.setPath(src.path() + QStringLiteral("/"));
-        QUrlQuery q;
-        q.addQueryItem(QStringLiteral("channel"), m_login);
-        q.addQueryItem(QStringLiteral("parent"), QStringLiteral("localhost")); // hostname only, no scheme
+        QUrl src = embedUrl();
+        QUrlQuery q(src);
         q.addQueryItem(QStringLiteral("muted"), QStringLiteral("false"));
         src.setQuery(q);
         html.replace(QStringLiteral("{{PLAYER_SRC}}"), jsLiteral(src.toString(QUrl::FullyEncoded)))

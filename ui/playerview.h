@@ -39,6 +39,7 @@ public:
 
 private:
     void loadPlayer();
+    QUrl embedUrl() const; // TWITCH_PLAYER_URL/?channel=…&parent=localhost
     void showMessage(Mode mode, const QString &text);
 
     QNetworkAccessManager &m_network;
