@@ -250,8 +250,6 @@ void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config
     });
     connect(&s.feed, &app::FeedController::followsAvailability, this,
             [this](bool allowed) { m_stream->feed()->setFollowsAllowed(allowed); });
-    connect(&s.relay, &app::RelayClient::followsAvailability, this,
-            [this](bool allowed) { m_stream->feed()->setFollowsAllowed(allowed); });
     connect(&s.relay, &app::RelayClient::stateChanged, this, &MainWindow::updateRelayStatus);
     connect(&s.chat, &app::IrcClient::stateChanged, this, &MainWindow::updateChatStatus);
     connect(&s.auth, &app::AuthSession::loggedIn, this, &MainWindow::onLoggedIn);
