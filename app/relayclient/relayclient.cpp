@@ -164,6 +164,9 @@ void RelayClient::onFrame(const QString &text) {
     } else if (const auto *revocation = std::get_if<protocol::Revoked>(&m)) {
         m_followsAllowed = false;
         Q_EMIT revoked(revocation->broadcasterId, revocation->reason);
+        // For the feed it is the same as never having been allowed: online/offline still flow.
+        Q_EMIT followsAvailability(
+            false, tr("Twitch stopped sending this channel's follows to you (%1).").arg(revocation->reason));
     } else if (const auto *error = std::get_if<protocol::Error>(&m)) {
         switch (error->code) {
         case protocol::ErrorCode::Forbidden:

@@ -205,6 +205,10 @@
         <source>this relay speaks another protocol version; update the app</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Twitch stopped sending this channel&apos;s follows to you (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>streams::ui::ChannelDelegate</name>

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void followsNotAllowedForAViewer();
     void badTokenFailsOnceWithoutRetrying();
     void aRenewedTokenReconnectsAtOnce();
+    void aRevokedFollowSubscriptionEndsFollows();
 
 private:
     std::unique_ptr<RelayClient> client(LocalStore &store) {
@@ -125,6 +126,32 @@ void TestRelayClient::aRenewedTokenReconnectsAtOnce() {
     c->setToken(userToken(kBroadcaster)); // what AuthSession::tokenRenewed hands over
     QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 10000);
     QVERIFY(c->followsAllowed());
+}
+
+void TestRelayClient::aRevokedFollowSubscriptionEndsFollows() {
+    QTemporaryDir profile;
+    auto store = LocalStore::open(profile.path()).store;
+    auto c = client(*store);
+    QSignalSpy availability(c.get(), &RelayClient::followsAvailability);
+    c->start(userToken(QStringLiteral("1007")), kBroadcaster); // a moderator of lumenwave
+    QTRY_COMPARE_WITH_TIMEOUT(c->state(), RelayClient::State::Connected, 10000);
+    QVERIFY(c->followsAllowed());
+    QString id;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QJsonValue v : simSubscriptions())
+                if (v["type"] == "channel.follow" && v["condition"]["moderator_user_id"] == "1007" &&
+                    v["status"] == "enabled")
+                    id = v["id"].toString();
+            return !id.isEmpty();
+        }(),
+        10000);
+    httpPost(m_sim->url().resolved(QUrl("/sim/revoke")),
+             QJsonDocument(QJsonObject{{"subscription_id", id}, {"status", "moderator_removed"}}).toJson());
+    QTRY_COMPARE_WITH_TIMEOUT(availability.count(), 1, 10000);
+    QCOMPARE(availability.at(0).at(0).toBool(), false);
+    QVERIFY(availability.at(0).at(1).toString().contains("moderator_removed"));
+    QVERIFY(!c->followsAllowed());
 }
 
 QTEST_GUILESS_MAIN(TestRelayClient)
