@@ -13,6 +13,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace streams::ui {
 namespace {
 
@@ -185,6 +187,30 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
     connect(&m_filter, &QAbstractItemModel::layoutChanged, this, &FeedPanel::updateEmptyState);
     connect(&m_filter, &QAbstractItemModel::rowsRemoved, this, &FeedPanel::updateEmptyState);
     connect(&m_model, &app::FeedModel::countsChanged, this, &FeedPanel::updateChips);
+    // A big replay resets the model: the row being read stays at the top of the view if it is still there.
+    connect(&m_filter, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
+        m_anchorKey.clear();
+        if (m_view->verticalScrollBar()->value() == 0)
+            return;
+        const QModelIndex top = m_view->indexAt(QPoint(1, 1));
+        m_anchorKey = top.data(app::FeedModel::KeyRole).toString();
+        m_anchorOffset = m_view->visualRect(top).top();
+    });
+    connect(&m_filter, &QAbstractItemModel::modelReset, this, [this] {
+        m_pendingShift = 0;
+        const QString key = std::exchange(m_anchorKey, QString());
+        if (key.isEmpty())
+            return;
+        const QModelIndexList found =
+            m_filter.match(m_filter.index(0, 0), app::FeedModel::KeyRole, key, 1, Qt::MatchExactly);
+        if (found.isEmpty()) {
+            m_view->scrollToTop();
+            return;
+        }
+        m_view->scrollTo(found.first(), QAbstractItemView::PositionAtTop);
+        QScrollBar *bar = m_view->verticalScrollBar();
+        bar->setValue(bar->value() - m_anchorOffset);
+    });
     connect(&m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_newCount = 0;
         m_pill->setVisible(false);
@@ -247,14 +273,18 @@ void FeedPanel::scrollToNewest() {
 void FeedPanel::onRowsInserted(int first, int last) {
     const int count = last - first + 1;
     QScrollBar *bar = m_view->verticalScrollBar();
-    if (first == 0 && bar->value() > 0) {
-        // The user is reading further down: don't move the list, say how many arrived.
-        m_pendingShift += count * m_view->sizeHintForRow(0);
-        m_newCount += count;
-        m_pill->setText(tr("↑ %n new", nullptr, m_newCount));
-        m_pill->adjustSize();
-        m_pill->setVisible(true);
-        placeOverlays();
+    const int rowHeight = qMax(1, m_view->sizeHintForRow(0)); // uniform rows
+    const int topRow = (bar->value() + m_pendingShift) / rowHeight;
+    if (bar->value() > 0 && first <= topRow) {
+        // The user is reading further down: rows arriving above don't move the list.
+        m_pendingShift += count * rowHeight;
+        if (first == 0) { // and the newest ones are counted on the pill
+            m_newCount += count;
+            m_pill->setText(tr("↑ %n new", nullptr, m_newCount));
+            m_pill->adjustSize();
+            m_pill->setVisible(true);
+            placeOverlays();
+        }
     } else if (count <= 50) { // a storm does not animate row by row
         const qint64 now = m_clock.elapsed();
         for (int row = first; row <= last; ++row)

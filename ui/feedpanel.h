@@ -78,6 +78,8 @@ private:
     QString m_streamerName;
     int m_newCount = 0;
     int m_pendingShift = 0;
+    QString m_anchorKey; // the row at the top of the view when the model began a reset
+    int m_anchorOffset = 0;
     QElapsedTimer m_clock;
     QHash<QString, qint64> m_arrivals;
     QTimer m_animation;

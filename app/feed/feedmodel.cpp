@@ -128,16 +128,32 @@ void FeedModel::flush() {
     if (fresh.isEmpty())
         return;
     std::sort(fresh.begin(), fresh.end(), olderFirst);
-    const bool allOnTop = m_rows.empty() || !olderFirst(fresh.first(), m_rows.back());
-    if (allOnTop) { // the usual case: new events above everything, appended at the end internally
-        beginInsertRows({}, 0, int(fresh.size()) - 1);
-        std::move(fresh.begin(), fresh.end(), std::back_inserter(m_rows));
-        endInsertRows();
-    } else { // older events (a replay, a backfill) belong further down: one reset
+    // Events newer than every row go on top in one insertion (the usual case); older ones (a replay,
+    // a backfill) belong further down.
+    auto firstOnTop = fresh.end();
+    while (firstOnTop != fresh.begin() &&
+           (m_rows.empty() || !olderFirst(*std::prev(firstOnTop), m_rows.back())))
+        --firstOnTop;
+    const qsizetype older = firstOnTop - fresh.begin();
+    if (older > kMaxPlacedInserts) { // a big replay: one reset costs less than thousands of insertions
         beginResetModel();
         std::move(fresh.begin(), fresh.end(), std::back_inserter(m_rows));
         std::sort(m_rows.begin(), m_rows.end(), olderFirst);
         endResetModel();
+    } else {
+        // Each older event at its place, so a view keeps what its user is reading where it is.
+        for (auto it = fresh.begin(); it != firstOnTop; ++it) {
+            const auto place = std::upper_bound(m_rows.begin(), m_rows.end(), *it, olderFirst);
+            const int row = int(m_rows.end() - place); // row 0 is the newest, the back of m_rows
+            beginInsertRows({}, row, row);
+            m_rows.insert(place, std::move(*it));
+            endInsertRows();
+        }
+        if (firstOnTop != fresh.end()) {
+            beginInsertRows({}, 0, int(fresh.end() - firstOnTop) - 1);
+            std::move(firstOnTop, fresh.end(), std::back_inserter(m_rows));
+            endInsertRows();
+        }
     }
     if (m_rows.size() > size_t(m_maxRows)) { // drop the oldest: the bottom rows of the view
         beginRemoveRows({}, m_maxRows, int(m_rows.size()) - 1);

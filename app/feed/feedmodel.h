@@ -57,6 +57,8 @@ Q_SIGNALS:
     void countsChanged();
 
 private:
+    // Up to this many older events in one flush are inserted at their places; more reset the model.
+    static constexpr qsizetype kMaxPlacedInserts = 200;
     bool admit(const FeedEvent &e); // false for a key already shown; else counts it
     void dropOldest();
     // Oldest first, so new events append in O(batch) and the oldest drop in O(1); row 0 is the last element.

@@ -133,13 +133,31 @@ void TestFeed::olderEventsMergeInOrder() {
     FeedModel model;
     model.setEvents({makeEvent("new", "follow", 500), makeEvent("mid", "follow", 300)});
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
-    model.add({makeEvent("old", "cheer", 100), makeEvent("between", "raid", 400)});
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.add({makeEvent("old", "cheer", 100), makeEvent("newest", "follow", 600),
+               makeEvent("between", "raid", 400)});
     model.flush();
-    QCOMPARE(reset.count(), 1);
+    // A few older events go in at their places (a view keeps its place), the newer ones on top.
+    QCOMPARE(reset.count(), 0);
+    QList<QPair<int, int>> ranges;
+    for (const QList<QVariant> &args : std::as_const(inserted))
+        ranges.append({args.at(1).toInt(), args.at(2).toInt()});
+    QCOMPARE(ranges, (QList<QPair<int, int>>{{2, 2}, {1, 1}, {0, 0}}));
     QStringList order;
     for (int i = 0; i < model.rowCount(); ++i)
         order << model.at(i).key;
-    QCOMPARE(order, QStringList({"new", "between", "mid", "old"}));
+    QCOMPARE(order, QStringList({"newest", "new", "between", "mid", "old"}));
+
+    // A big replay of older events is one reset, still in order.
+    QList<FeedEvent> replay;
+    for (int i = 0; i < 250; ++i)
+        replay.append(makeEvent(QStringLiteral("r%1").arg(i), "follow", 200 + i % 300));
+    model.add(replay);
+    model.flush();
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), 255);
+    for (int i = 1; i < model.rowCount(); ++i)
+        QVERIFY(model.at(i - 1).occurredAt >= model.at(i).occurredAt);
 }
 
 void TestFeed::duplicatesNeverShowTwice() {

@@ -111,6 +111,7 @@ private Q_SLOTS:
     void pickerSearchAndKeyboard();
     void streamPageShowsStoredFollowsAtOnceThenLiveOnes();
     void newEventsPillWhenScrolledAway();
+    void olderEventsKeepTheReadRowInPlace();
     void followsNotAllowedEmptyState();
     void statusBarAcrossRelayRestart();
     void notificationsOnlyForNewEvents();
@@ -301,6 +302,16 @@ void TestUi::newEventsPillWhenScrolledAway() {
     ui::FeedPanel *feed = a->window->streamPage()->feed();
     QTRY_COMPARE_WITH_TIMEOUT(a->window->services()->relay.state(), app::RelayClient::State::Connected,
                               10000);
+    // The stream page also asks Helix for the latest followers: wait until they are in, or they would
+    // count as new on the pill (a slow answer under load once made this test see something else).
+    const HttpResult followers = httpGet(
+        m_sim->url().resolved(
+            QUrl(QStringLiteral("/helix/channels/followers?first=10&broadcaster_id=") + kBroadcaster)),
+        {{"Client-Id", kClientId.toUtf8()}, {"Authorization", "Bearer " + userToken(kBroadcaster).toUtf8()}});
+    const qsizetype fromHelix =
+        QJsonDocument::fromJson(followers.body).object().value("data").toArray().size();
+    QVERIFY(fromHelix > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(feed->view()->model()->rowCount(), 150 + fromHelix, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(feed->view()->verticalScrollBar()->maximum() > 0, 5000);
     feed->view()->verticalScrollBar()->setValue(feed->view()->verticalScrollBar()->maximum() / 2);
     const QModelIndex reading = feed->view()->indexAt(QPoint(10, 10));
@@ -318,6 +329,48 @@ void TestUi::newEventsPillWhenScrolledAway() {
     QCOMPARE(feed->view()->verticalScrollBar()->value(), 0);
     QCOMPARE(feed->view()->model()->index(0, 0).data(app::FeedModel::UserLoginRole).toString(),
              QStringLiteral("aurorahex"));
+}
+
+void TestUi::olderEventsKeepTheReadRowInPlace() {
+    const QDateTime base = QDateTime::currentDateTimeUtc().addDays(-2);
+    app::FeedModel model;
+    QList<app::FeedEvent> shown;
+    for (int i = 0; i < 100; ++i)
+        shown.append(follow(kBroadcaster, 1000 + 10 * i, base.addSecs(10 * i)));
+    model.setEvents(shown);
+    ui::FeedPanel panel(model);
+    panel.resize(420, 600);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QScrollBar *bar = panel.view()->verticalScrollBar();
+    QTRY_VERIFY(bar->maximum() > 0);
+    bar->setValue(bar->maximum() / 2);
+    const auto readingKey = [&] {
+        return panel.view()->indexAt(QPoint(10, 10)).data(app::FeedModel::KeyRole);
+    };
+    const QString reading = readingKey().toString();
+    QVERIFY(!reading.isEmpty());
+
+    // A backfill: a few follows older than the newest row, some above the row being read, and one new one.
+    QList<app::FeedEvent> backfill;
+    for (int i = 0; i < 5; ++i)
+        backfill.append(
+            follow(kBroadcaster, 1000 + 10 * (95 - 10 * i) + 5, base.addSecs(10 * (95 - 10 * i) + 5)));
+    backfill.append(follow(kBroadcaster, 9999, base.addSecs(5000)));
+    model.add(backfill);
+    QTRY_COMPARE(model.rowCount(), 106);
+    QTRY_COMPARE(readingKey().toString(), reading);
+    QVERIFY(panel.pillVisible());
+    QCOMPARE(panel.newCount(), 1); // only the newest is "new"; the older ones just took their places
+
+    // A big replay of older events resets the model: the row being read is still the one on top.
+    QList<app::FeedEvent> replay;
+    for (int i = 0; i < 300; ++i)
+        replay.append(follow(kBroadcaster, 20000 + i, base.addSecs(3 * i + 1)));
+    model.add(replay);
+    QTRY_COMPARE(model.rowCount(), 406);
+    QTRY_COMPARE(readingKey().toString(), reading);
+    QVERIFY(bar->value() > 0);
 }
 
 void TestUi::followsNotAllowedEmptyState() {
