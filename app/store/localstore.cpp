@@ -7,6 +7,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
+#include <QTimeZone>
 #include <QUuid>
 #include <QVariant>
 
@@ -85,7 +86,7 @@ FeedEvent fromQuery(const QSqlQuery &q) {
     e.amount = q.value(6).toInt();
     e.tier = q.value(7).toString();
     e.message = q.value(8).toString();
-    e.occurredAt = QDateTime::fromMSecsSinceEpoch(q.value(9).toLongLong(), Qt::UTC);
+    e.occurredAt = QDateTime::fromMSecsSinceEpoch(q.value(9).toLongLong(), QTimeZone::utc());
     e.source = q.value(10).toString();
     return e;
 }

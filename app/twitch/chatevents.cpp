@@ -1,5 +1,7 @@
 #include "twitch/chatevents.h"
 
+#include <QTimeZone>
+
 namespace streams::app {
 namespace {
 
@@ -18,7 +20,7 @@ ChatEvent baseEvent(const IrcMessage &m, const QString &kind) {
         e.user.name = e.user.login;
     bool ok = false;
     const qint64 ms = m.tag(QStringLiteral("tmi-sent-ts")).toLongLong(&ok);
-    e.at = ok ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime::currentDateTimeUtc();
+    e.at = ok ? QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()) : QDateTime::currentDateTimeUtc();
     e.systemMessage = m.tag(QStringLiteral("system-msg"));
     return e;
 }

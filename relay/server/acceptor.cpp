@@ -267,9 +267,22 @@ void Acceptor::handToHttp(qintptr fd) {
     }
     auto *guard = new HttpGuard(socket, m_limits);
     guard->setObjectName(QStringLiteral("streams_http_guard"));
+    const std::pair<QHostAddress, quint16> peer{socket->peerAddress(), socket->peerPort()};
+    m_http.insert(peer, socket);
+    connect(socket, &QObject::destroyed, this, [this, peer, socket] {
+        if (m_http.value(peer) == socket)
+            m_http.remove(peer);
+    });
+#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
+    // From 6.5 on, Qt HTTP Server deletes a connection itself once it is closed and nothing is pending.
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+#endif
     addPendingConnection(socket);
     Q_EMIT newConnection();
+}
+
+QTcpSocket *Acceptor::httpConnection(const QHostAddress &peer, quint16 port) const {
+    return m_http.value({peer, port});
 }
 
 void Acceptor::requestHandled(QTcpSocket *socket) {

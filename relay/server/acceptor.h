@@ -5,6 +5,8 @@
 // Server would stay on this thread); everything else goes to the HTTP server on this thread, guarded
 // against oversized bodies and idle or slow connections, which Qt HTTP Server 6.4 does not limit.
 
+#include <QHash>
+#include <QHostAddress>
 #include <QTcpServer>
 
 #include <functional>
@@ -26,6 +28,8 @@ public:
     Acceptor(Hub &hub, AcceptorLimits limits, QObject *parent = nullptr);
     // Called by the HTTP server when a request on `socket` has been handled (restarts its timers).
     static void requestHandled(QTcpSocket *socket);
+    // The HTTP connection this acceptor handed over for a peer (address, port); null once it is gone.
+    QTcpSocket *httpConnection(const QHostAddress &peer, quint16 port) const;
     void setAccepting(bool accepting) { m_accepting = accepting; }
 
 protected:
@@ -38,6 +42,7 @@ private:
     Hub &m_hub;
     AcceptorLimits m_limits;
     bool m_accepting = true;
+    QHash<std::pair<QHostAddress, quint16>, QTcpSocket *> m_http; // removed when a socket is destroyed
 };
 
 // The parts of a request head the acceptor decides on.

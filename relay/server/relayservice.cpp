@@ -165,18 +165,26 @@ void RelayService::stop() {
 }
 
 #if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+// Since Qt 6.5 the request no longer comes with its socket (and since 6.8 the responder does not
+// tell it either): the acceptor finds the connection by the peer's address and port.
 bool RelayService::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) {
-    QTcpSocket *socket = qobject_cast<QTcpSocket *>(responder.socket());
-    return route(request, socket, std::move(responder));
+    route(request, m_acceptor->httpConnection(request.remoteAddress(), request.remotePort()), responder);
+    return true;
 }
 
-void RelayService::missingHandler(const QHttpServerRequest &, QHttpServerResponder &&responder) {
-    QTcpSocket *socket = qobject_cast<QTcpSocket *>(responder.socket());
-    respond(socket, responder, 404, "text/plain", "not found\n");
+#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
+void RelayService::missingHandler(const QHttpServerRequest &request, QHttpServerResponder &responder) {
+#else
+void RelayService::missingHandler(const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+#endif
+    respond(m_acceptor->httpConnection(request.remoteAddress(), request.remotePort()), responder, 404,
+            "text/plain", "not found\n");
 }
 #else
 bool RelayService::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) {
-    return route(request, socket, makeResponder(request, socket));
+    QHttpServerResponder responder = makeResponder(request, socket);
+    route(request, socket, responder);
+    return true;
 }
 
 void RelayService::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) {
@@ -185,8 +193,8 @@ void RelayService::missingHandler(const QHttpServerRequest &request, QTcpSocket 
 }
 #endif
 
-bool RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket,
-                         QHttpServerResponder responder) {
+void RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket,
+                         QHttpServerResponder &responder) {
     Acceptor::requestHandled(socket);
     const QByteArray path = pathOf(request);
     const auto method = request.method();
@@ -197,12 +205,16 @@ bool RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket,
         if (method != QHttpServerRequest::Method::Post)
             reply(405, "text/plain", "POST only\n");
         else
-            handleWebhook(request, socket, std::move(responder));
-        return true;
+            handleWebhook(request, socket, responder);
+        return;
     }
-    if (method != QHttpServerRequest::Method::Get)
-        return false;
-    if (path == "/healthz") {
+    const bool known =
+        path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/api/v1/config";
+    if (!known) {
+        reply(404, "text/plain", "not found\n");
+    } else if (method != QHttpServerRequest::Method::Get) {
+        reply(405, "text/plain", "GET only\n");
+    } else if (path == "/healthz") {
         reply(200, "text/plain", "ok\n");
     } else if (path == "/readyz") {
         const bool storage = m_store != nullptr && !m_stopping;
@@ -214,12 +226,9 @@ bool RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket,
         reply(storage && token && reconciled ? 200 : 503, "text/plain", body);
     } else if (path == "/metrics") {
         reply(200, "text/plain; version=0.0.4", m_metrics.prometheus());
-    } else if (path == "/api/v1/config") {
-        reply(200, "application/json", configJson());
     } else {
-        return false;
+        reply(200, "application/json", configJson());
     }
-    return true;
 }
 
 QByteArray RelayService::configJson() const {
@@ -241,7 +250,7 @@ void RelayService::respond(QTcpSocket *socket, QHttpServerResponder &responder, 
 }
 
 void RelayService::handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket,
-                                 QHttpServerResponder responder) {
+                                 QHttpServerResponder &responder) {
     const qint64 receivedNs = monotonicNs();
     const QByteArray body = request.body();
     const WebhookCheck check =

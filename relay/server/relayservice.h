@@ -42,7 +42,10 @@ public:
     void release(const QString &broadcasterId, const QString &userId) override;
 
 protected:
-#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
+    bool handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
+    void missingHandler(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
+#elif QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
     bool handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
     void missingHandler(const QHttpServerRequest &request, QHttpServerResponder &&responder) override;
 #else
@@ -60,8 +63,10 @@ private:
         QElapsedTimer age;
     };
 
-    bool route(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder responder);
-    void handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder responder);
+    // Answers every request (404 for unknown paths); a webhook's responder is kept until its commit.
+    void route(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder &responder);
+    void handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket,
+                       QHttpServerResponder &responder);
     void onCommitted(const CommittedBatch &batch);
     void respond(QTcpSocket *socket, QHttpServerResponder &responder, int status,
                  const QByteArray &contentType, const QByteArray &body);

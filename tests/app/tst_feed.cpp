@@ -9,6 +9,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace streams::app;
 
@@ -23,7 +24,7 @@ FeedEvent makeEvent(const QString &key, const QString &kind, qint64 secs,
     e.userLogin = QStringLiteral("login") + key;
     e.userName = QStringLiteral("Name") + key;
     e.amount = 1;
-    e.occurredAt = QDateTime::fromSecsSinceEpoch(secs, Qt::UTC);
+    e.occurredAt = QDateTime::fromSecsSinceEpoch(secs, QTimeZone::utc());
     e.source = QStringLiteral("relay");
     return e;
 }
@@ -186,14 +187,14 @@ void TestFeed::filterByKind() {
 }
 
 void TestFeed::relativeTimes() {
-    const QDateTime now = QDateTime::fromSecsSinceEpoch(100000, Qt::UTC);
+    const QDateTime now = QDateTime::fromSecsSinceEpoch(100000, QTimeZone::utc());
     QCOMPARE(relativeTime(now.addSecs(-3), now), QStringLiteral("just now"));
     QCOMPARE(relativeTime(now.addSecs(-42), now), QStringLiteral("42 s ago"));
     QCOMPARE(relativeTime(now.addSecs(-300), now), QStringLiteral("5 min ago"));
     QCOMPARE(relativeTime(now.addSecs(-3 * 3600), now), QStringLiteral("3 h ago"));
     QCOMPARE(relativeTime(now.addSecs(-2 * 86400), now), QStringLiteral("2 d ago"));
     FeedModel model;
-    QDateTime clock = QDateTime::fromSecsSinceEpoch(1000, Qt::UTC);
+    QDateTime clock = QDateTime::fromSecsSinceEpoch(1000, QTimeZone::utc());
     model.setClock([&clock] { return clock; });
     model.setEvents({makeEvent("a", "follow", 995)});
     QCOMPARE(model.index(0).data(FeedModel::RelativeTimeRole).toString(), QStringLiteral("just now"));

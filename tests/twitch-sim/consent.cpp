@@ -1,5 +1,7 @@
 #include "consent.h"
 
+#include "httpcompat.h"
+
 #include <QUrlQuery>
 
 namespace twitchsim {
@@ -11,7 +13,7 @@ QString html(const QString &s) {
 
 QHttpServerResponse redirect(const QString &location) {
     QHttpServerResponse r(QHttpServerResponder::StatusCode::Found);
-    r.setHeader("Location", location.toUtf8());
+    setHeader(r, "Location", location.toUtf8());
     return r;
 }
 

@@ -1,5 +1,7 @@
 #include "helix.h"
 
+#include "httpcompat.h"
+
 #include "control.h"
 
 #include <QJsonArray>
@@ -70,9 +72,9 @@ QHttpServerResponse HelixApi::withRateLimit(const Token *token, QHttpServerRespo
     } else {
         --left;
     }
-    response.setHeader("Ratelimit-Limit", QByteArray::number(m_points));
-    response.setHeader("Ratelimit-Remaining", QByteArray::number(qMax(0, left)));
-    response.setHeader("Ratelimit-Reset", QByteArray::number(reset));
+    setHeader(response, "Ratelimit-Limit", QByteArray::number(m_points));
+    setHeader(response, "Ratelimit-Remaining", QByteArray::number(qMax(0, left)));
+    setHeader(response, "Ratelimit-Reset", QByteArray::number(reset));
     return response;
 }
 

@@ -1,5 +1,7 @@
 #include "irc.h"
 
+#include "httpcompat.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -34,8 +36,7 @@ IrcServer::IrcServer(World &world, QHttpServer &http, QObject *parent)
 }
 
 void IrcServer::registerRoutes(QHttpServer &server) {
-    // Qt HTTP Server 6.4 upgrades only on a path whose handler takes the responder and writes nothing.
-    server.route("/irc", [](QHttpServerResponder &&) {});
+    acceptWebSocketsOn(server, QStringLiteral("/irc"));
     server.route("/sim/chat", QHttpServerRequest::Method::Post,
                  [this](const QHttpServerRequest &r) { return chat(r); });
     server.route("/sim/irc/ping", QHttpServerRequest::Method::Post, [this] {

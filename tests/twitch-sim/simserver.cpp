@@ -6,6 +6,7 @@
 #include "device.h"
 #include "eventsub.h"
 #include "helix.h"
+#include "httpcompat.h"
 #include "irc.h"
 
 namespace twitchsim {
@@ -41,16 +42,13 @@ SimServer::SimServer(World world, QString clientId, QString clientSecret, QStrin
     m_areas.push_back(std::make_unique<IrcServer>(m_world, m_http));
     for (const auto &area : m_areas)
         area->registerRoutes(m_http);
-    m_http.afterRequest([](QHttpServerResponse &&response) {
-        response.setHeader("Cache-Control", "no-store");
-        return std::move(response);
-    });
+    addHeaderToEveryResponse(m_http, "Cache-Control", "no-store");
 }
 
 SimServer::~SimServer() = default;
 
 quint16 SimServer::listen(const QHostAddress &address, quint16 port, QString *error) {
-    const quint16 bound = m_http.listen(address, port);
+    const quint16 bound = listenOn(m_http, address, port);
     if (bound == 0) {
         *error = QStringLiteral("cannot listen on %1:%2").arg(address.toString()).arg(port);
         return 0;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the project against Qt 6.8 and runs the relay's tests there, on this Debian 12 machine: Debian 13
+# (trixie) ships Qt 6.8.2, so a trixie system is bootstrapped into a directory and the source tree is
+# bind-mounted into it. Needs root (debootstrap, chroot, mount) and deb.debian.org.
+#
+#   sudo ./scripts/check-qt68.sh          relay, twitch-sim and the relay tests (ctest) on Qt 6.8
+#   sudo ./scripts/check-qt68.sh --app    also the desktop app and its core's tests (Qt WebEngine 6.8:
+#                                         a larger download)
+# Warnings are errors here (Qt 6.8 deprecates calls 6.4 still needs, e.g. Qt::TimeSpec arguments).
+#
+# STREAMS_QT68_ROOT chooses where the trixie system lives (default /srv/streams-trixie); it is kept between
+# runs, so the second run only rebuilds.
+set -euo pipefail
+
+root=${STREAMS_QT68_ROOT:-/srv/streams-trixie}
+src=$(cd "$(dirname "$0")/.." && pwd)
+with_app=OFF
+[ "${1:-}" = "--app" ] && with_app=ON
+
+if [ "$(id -u)" != 0 ]; then
+  echo "check-qt68: needs root (debootstrap, chroot and bind mounts)" >&2
+  exit 2
+fi
+if ! command -v debootstrap >/dev/null; then
+  apt-get install -y -q debootstrap
+fi
+
+if [ ! -x "$root/usr/bin/apt-get" ]; then
+  echo "check-qt68: bootstrapping Debian 13 into $root (a few minutes)"
+  mkdir -p "$root"
+  debootstrap --variant=minbase --include=ca-certificates trixie "$root" http://deb.debian.org/debian
+fi
+
+cleanup() {
+  for m in "$root/src" "$root/dev" "$root/proc"; do
+    mountpoint -q "$m" && umount "$m" || true
+  done
+}
+trap cleanup EXIT
+mkdir -p "$root/src"
+mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
+mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
+mountpoint -q "$root/src" || mount --bind -o ro "$src" "$root/src"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+packages="cmake ninja-build g++ qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite"
+if [ "$with_app" = ON ]; then
+  packages="$packages qt6-webengine-dev qt6-svg-dev qtkeychain-qt6-dev qt6-tools-dev qt6-tools-dev-tools \
+qt6-l10n-tools libgl-dev"
+fi
+echo "check-qt68: installing $packages"
+chroot "$root" bash -c "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends $packages >/dev/null"
+
+chroot "$root" bash -euo pipefail -c "
+  qmake6 -query QT_VERSION 2>/dev/null || true
+  cmake -S /src -B /build-qt68 -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTREAMS_BUILD_APP=$with_app \
+    -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
+  cmake --build /build-qt68 -j2
+  cd /build-qt68
+  # Everything but what needs a desktop session (a Secret Service, WebEngine windows): those run on 6.4.
+  QT_QPA_PLATFORM=offscreen ctest -j2 --output-on-failure -E 'tst_ui|tst_keychain|bench_feed'
+"
+echo "check-qt68: built with Qt $(chroot "$root" dpkg-query -W -f='${Version}' qt6-base-dev) and passed"
