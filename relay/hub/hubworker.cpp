@@ -250,6 +250,9 @@ void HubWorker::deliver(const std::shared_ptr<const std::vector<StoredEventPtr>>
             if (follow && !r.followsAllowed)
                 continue;
             sendEvent(s, r, *e);
+            // Out now, not on the next event-loop pass: the first recipients need not wait until the
+            // frame is queued for every other one, and no write notifier is armed and polled per socket.
+            s->socket->flush();
         }
     }
 }

@@ -24,7 +24,7 @@ struct RelayConfig {
     QUrl helixUrl;
     int retentionDays = 30;
     int retentionEvents = 10000;
-    int hubThreads = 2;
+    int hubThreads = 2; // from the environment: twice the cores, at least 2
     int maxConnectionsPerIp = 256;
     int helloTimeoutSeconds = 10;   // STREAMS_RELAY_HELLO_TIMEOUT_SECONDS
     int idleTimeoutSeconds = 60;    // STREAMS_RELAY_IDLE_TIMEOUT_SECONDS: silent WebSocket peers are dropped

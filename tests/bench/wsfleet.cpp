@@ -1,0 +1,389 @@
+#include "wsfleet.h"
+
+#include <QByteArray>
+#include <QList>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+namespace streams::bench {
+namespace {
+
+qint64 monotonicNs() {
+    timespec ts = {};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return qint64(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+constexpr int kMaxHandshakes = 500;
+constexpr unsigned char kMask[4] = {0x5a, 0x13, 0xc4, 0x7e};
+
+// A masked client frame (RFC 6455 5.3: every frame a client sends is masked).
+QByteArray clientFrame(unsigned char opcode, const QByteArray &payload) {
+    QByteArray frame;
+    frame.append(char(0x80 | opcode));
+    const qsizetype n = payload.size();
+    if (n < 126) {
+        frame.append(char(0x80 | n));
+    } else {
+        frame.append(char(0x80 | 126));
+        frame.append(char((n >> 8) & 0xff));
+        frame.append(char(n & 0xff));
+    }
+    frame.append(reinterpret_cast<const char *>(kMask), 4);
+    for (qsizetype i = 0; i < n; ++i)
+        frame.append(char(payload[i] ^ char(kMask[i % 4])));
+    return frame;
+}
+
+} // namespace
+
+struct WsFleet::Client {
+    enum class State { Connecting, Handshake, Open };
+    int fd = -1;
+    State state = State::Connecting;
+    QByteArray in;
+    QByteArray out;
+    QByteArray message; // a fragmented message being put together
+    QString token;
+    QString broadcaster;
+    bool subscribed = false;
+};
+
+struct WsFleet::Shared {
+    sockaddr_in relay = {};
+    QByteArray handshake;
+    int epoll = -1;
+    int wake = -1;
+    std::mutex mutex;
+    std::deque<std::function<void()>> commands; // run on the fleet's thread
+    std::atomic<bool> stop{false};
+    // Fleet thread only:
+    std::unordered_map<int, std::unique_ptr<Client>> clients;
+    struct Pending {
+        QString token, broadcaster;
+    };
+    std::deque<Pending> toOpen;
+    int handshaking = 0;
+    OnEvent onEvent;
+};
+
+WsFleet::WsFleet(const QUrl &relay)
+    : m_shared(std::make_unique<Shared>()) {
+    Shared &s = *m_shared;
+    s.relay.sin_family = AF_INET;
+    s.relay.sin_port = htons(quint16(relay.port()));
+    ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &s.relay.sin_addr);
+    s.handshake = "GET /ws HTTP/1.1\r\nHost: " + relay.host().toLatin1() + ':' +
+                  QByteArray::number(relay.port()) +
+                  "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                  "YmVuY2gtZmxlZXQtY2xpZW50\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    s.epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    s.wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.fd = s.wake;
+    ::epoll_ctl(s.epoll, EPOLL_CTL_ADD, s.wake, &ev);
+    m_thread = std::thread([this] { run(); });
+}
+
+WsFleet::~WsFleet() {
+    closeAll();
+    m_shared->stop = true;
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(m_shared->wake, &one, sizeof(one));
+    m_thread.join();
+    ::close(m_shared->wake);
+    ::close(m_shared->epoll);
+}
+
+void WsFleet::run() {
+    Shared &s = *m_shared;
+    std::vector<epoll_event> events(1024);
+    std::vector<char> buffer(256 * 1024);
+
+    auto dropClient = [&](Client &c) {
+        if (c.state != Client::State::Open || !c.subscribed)
+            --s.handshaking;
+        ::epoll_ctl(s.epoll, EPOLL_CTL_DEL, c.fd, nullptr);
+        ::close(c.fd);
+        s.clients.erase(c.fd); // destroys c
+    };
+    auto flush = [&](Client &c) {
+        while (!c.out.isEmpty()) {
+            const ssize_t n = ::send(c.fd, c.out.constData(), size_t(c.out.size()), MSG_NOSIGNAL);
+            if (n <= 0)
+                break;
+            c.out.remove(0, n);
+        }
+        epoll_event ev = {};
+        ev.events = EPOLLIN | (c.out.isEmpty() ? 0u : unsigned(EPOLLOUT));
+        ev.data.fd = c.fd;
+        ::epoll_ctl(s.epoll, EPOLL_CTL_MOD, c.fd, &ev);
+    };
+    auto sendText = [&](Client &c, const QString &text) {
+        c.out += clientFrame(0x1, text.toUtf8());
+        flush(c);
+    };
+    auto startMore = [&] {
+        while (s.handshaking < kMaxHandshakes && !s.toOpen.empty()) {
+            const Shared::Pending p = s.toOpen.front();
+            s.toOpen.pop_front();
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                std::fprintf(stderr, "wsfleet: socket: %s\n", std::strerror(errno));
+                continue;
+            }
+            const int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+            auto c = std::make_unique<Client>();
+            c->fd = fd;
+            c->token = p.token;
+            c->broadcaster = p.broadcaster;
+            if (::connect(fd, reinterpret_cast<const sockaddr *>(&s.relay), sizeof(s.relay)) != 0 &&
+                errno != EINPROGRESS) {
+                std::fprintf(stderr, "wsfleet: connect: %s\n", std::strerror(errno));
+                ::close(fd);
+                continue;
+            }
+            epoll_event ev = {};
+            ev.events = EPOLLOUT | EPOLLIN;
+            ev.data.fd = fd;
+            ::epoll_ctl(s.epoll, EPOLL_CTL_ADD, fd, &ev);
+            s.clients.emplace(fd, std::move(c));
+            ++s.handshaking;
+        }
+    };
+    auto onText = [&](Client &c, const QByteArray &text, qint64 at) {
+        if (text.startsWith(R"({"broadcaster_id")") && text.contains(R"("type":"event")")) {
+            if (s.onEvent)
+                s.onEvent(text, at);
+        } else if (text.contains(R"("type":"welcome")")) {
+            sendText(c, QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(c.broadcaster));
+        } else if (text.contains(R"("type":"subscribed")")) {
+            if (!c.subscribed) {
+                c.subscribed = true;
+                --s.handshaking;
+                ++m_ready;
+            }
+        } else if (text.contains(R"("type":"error")") && !text.contains("forbidden")) {
+            std::fprintf(stderr, "client error: %s\n", text.constData());
+        }
+    };
+    // Parses what is complete in c.in; false when the client is gone.
+    auto parse = [&](Client &c, qint64 at) -> bool {
+        if (c.state == Client::State::Handshake) {
+            const qsizetype end = c.in.indexOf("\r\n\r\n");
+            if (end < 0)
+                return true;
+            if (!c.in.startsWith("HTTP/1.1 101")) {
+                std::fprintf(stderr, "wsfleet: upgrade refused: %s\n", c.in.left(end).constData());
+                dropClient(c);
+                return false;
+            }
+            c.in.remove(0, end + 4);
+            c.state = Client::State::Open;
+            sendText(c, QStringLiteral(R"({"type":"hello","protocol":1,"token":"%1"})").arg(c.token));
+        }
+        qsizetype pos = 0;
+        for (;;) {
+            const qsizetype avail = c.in.size() - pos;
+            if (avail < 2)
+                break;
+            const auto *p = reinterpret_cast<const unsigned char *>(c.in.constData() + pos);
+            const bool fin = p[0] & 0x80;
+            const unsigned opcode = p[0] & 0x0f;
+            quint64 len = p[1] & 0x7f;
+            qsizetype header = 2;
+            if (len == 126) {
+                if (avail < 4)
+                    break;
+                len = (quint64(p[2]) << 8) | p[3];
+                header = 4;
+            } else if (len == 127) {
+                if (avail < 10)
+                    break;
+                len = 0;
+                for (int i = 0; i < 8; ++i)
+                    len = (len << 8) | p[2 + i];
+                header = 10;
+            }
+            if (p[1] & 0x80) { // servers never mask
+                std::fprintf(stderr, "wsfleet: masked frame from the relay\n");
+                dropClient(c);
+                return false;
+            }
+            if (quint64(avail - header) < len)
+                break;
+            const QByteArray payload = c.in.mid(pos + header, qsizetype(len));
+            pos += header + qsizetype(len);
+            switch (opcode) {
+            case 0x0: // continuation
+            case 0x1: // text
+            case 0x2:
+                c.message += payload;
+                if (fin) {
+                    const QByteArray text = std::exchange(c.message, QByteArray());
+                    onText(c, text, at);
+                }
+                break;
+            case 0x8: // close
+                dropClient(c);
+                return false;
+            case 0x9: // ping
+                c.out += clientFrame(0xA, payload);
+                flush(c);
+                break;
+            default:
+                break;
+            }
+        }
+        c.in.remove(0, pos);
+        return true;
+    };
+
+    while (!s.stop) {
+        const int n = ::epoll_wait(s.epoll, events.data(), int(events.size()), 50);
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[std::size_t(i)].data.fd;
+            if (fd == s.wake) {
+                quint64 count = 0;
+                [[maybe_unused]] const ssize_t r = ::read(s.wake, &count, sizeof(count));
+                std::deque<std::function<void()>> commands;
+                {
+                    std::lock_guard lock(s.mutex);
+                    commands.swap(s.commands);
+                }
+                for (auto &command : commands)
+                    command();
+                startMore();
+                continue;
+            }
+            auto it = s.clients.find(fd);
+            if (it == s.clients.end())
+                continue;
+            Client &c = *it->second;
+            const unsigned ev = events[std::size_t(i)].events;
+            if (c.state == Client::State::Connecting && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+                int error = 0;
+                socklen_t len = sizeof(error);
+                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+                if (error != 0) {
+                    std::fprintf(stderr, "wsfleet: connect: %s\n", std::strerror(error));
+                    dropClient(c);
+                    startMore();
+                    continue;
+                }
+                c.state = Client::State::Handshake;
+                c.out += s.handshake;
+                flush(c);
+            } else if (ev & EPOLLOUT) {
+                flush(c);
+            }
+            if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                bool closed = false;
+                for (;;) {
+                    const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
+                    if (got > 0) {
+                        c.in.append(buffer.data(), got);
+                        if (size_t(got) < buffer.size())
+                            break;
+                    } else {
+                        closed = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+                        break;
+                    }
+                }
+                const qint64 at = monotonicNs();
+                if (!parse(c, at))
+                    startMore();
+                else if (closed) {
+                    dropClient(c);
+                    startMore();
+                }
+            }
+        }
+        if (n == 0)
+            startMore();
+    }
+    for (auto &[fd, c] : s.clients)
+        ::close(fd);
+    s.clients.clear();
+}
+
+bool WsFleet::open(int n, const std::function<QString(int)> &tokenFor,
+                   const std::function<QString(int)> &broadcasterFor, int timeoutMs) {
+    const int target = m_ready.load() + n;
+    std::deque<Shared::Pending> batch;
+    const int first = m_ready.load();
+    for (int i = first; i < first + n; ++i)
+        batch.push_back({tokenFor(i), broadcasterFor(i)});
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->commands.push_back([this, batch = std::move(batch)] {
+            for (const auto &p : batch)
+                m_shared->toOpen.push_back(p);
+        });
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t w = ::write(m_shared->wake, &one, sizeof(one));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (m_ready.load() < target && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return m_ready.load() >= target;
+}
+
+void WsFleet::closeAll() {
+    std::atomic<bool> done{false};
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->commands.push_back([this, &done] {
+            Shared &s = *m_shared;
+            const QByteArray closeFrame = clientFrame(0x8, QByteArray("\x03\xe8", 2)); // 1000: normal
+            for (auto &[fd, c] : s.clients) {
+                ::send(fd, closeFrame.constData(), size_t(closeFrame.size()), MSG_NOSIGNAL);
+                ::epoll_ctl(s.epoll, EPOLL_CTL_DEL, fd, nullptr);
+                ::close(fd);
+            }
+            s.clients.clear();
+            s.toOpen.clear();
+            s.handshaking = 0;
+            m_ready = 0;
+            done = true;
+        });
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t w = ::write(m_shared->wake, &one, sizeof(one));
+    while (!done && m_thread.joinable())
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+void WsFleet::onEvent(OnEvent f) {
+    std::atomic<bool> done{false};
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->commands.push_back([this, &done, f = std::move(f)]() mutable {
+            m_shared->onEvent = std::move(f);
+            done = true;
+        });
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t w = ::write(m_shared->wake, &one, sizeof(one));
+    while (!done)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+} // namespace streams::bench
