@@ -5,5 +5,5 @@ target_link_libraries(streams_relayharness PUBLIC streams_testsupport Qt6::WebSo
 target_compile_definitions(streams_relayharness PUBLIC STREAMS_RELAY_PATH="$<TARGET_FILE:streams-relay>")
 add_dependencies(streams_relayharness streams-relay)
 
-streams_add_test(tst_relay SOURCES relay/tst_relay.cpp LIBS streams_relayharness TIMEOUT 300)
+streams_add_test(tst_relay SOURCES relay/tst_relay.cpp LIBS streams_relayharness Qt6::Sql TIMEOUT 300)
 streams_add_test(tst_relay_limits SOURCES relay/tst_relay_limits.cpp LIBS streams_relayharness TIMEOUT 300)

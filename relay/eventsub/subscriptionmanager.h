@@ -61,6 +61,7 @@ private:
         QString broadcasterId;
         QString moderatorId;
         qint64 lastWantedAt = 0;
+        qint64 persistedWantedAt = 0; // lastWantedAt as last written to the database
     };
     using Callback = std::function<void(std::optional<protocol::Error>)>;
 
@@ -71,7 +72,8 @@ private:
                          const QJsonObject &condition, int attempt);
     void finish(const QString &key, std::optional<protocol::Error> error);
     void remember(const EventSubSubscription &sub);
-    void persist(const Known &known);
+    void persist(Known &known);
+    void touch(Known &known); // still wanted: now, written at most once a minute
     void forget(const QString &key);
     static QString keyFor(const QString &type, const QJsonObject &condition);
     std::optional<protocol::Error> errorFor(const QString &type, const HttpOutcome &out) const;

@@ -47,7 +47,9 @@ void HubWorker::initialize() {
     m_watchdog->setInterval(qMin(1000, m_options.helloTimeoutMs / 2));
     connect(m_watchdog, &QTimer::timeout, this, &HubWorker::watchdog);
     m_watchdog->start();
-    m_sincePing.start();
+    // Each session is pinged once per interval, on its own tick: 10,000 pings (and as many pongs) at once
+    // took hundreds of milliseconds of CPU every 20 s, and webhooks waited behind them.
+    m_pingSlots = qMax(1, m_options.pingIntervalMs / m_watchdog->interval());
 }
 
 void HubWorker::adopt(qintptr descriptor, const QString &peer) {
@@ -81,6 +83,7 @@ void HubWorker::onNewConnection() {
         session->connected.start();
         session->lastHeard.start();
         session->tokenClock.start();
+        session->pingSlot = m_nextPingSlot++ % m_pingSlots;
         m_sessions.insert(ws, session);
         m_metrics.clientConnected();
         connect(ws, &QWebSocket::textMessageReceived, this, [this, ws](const QString &text) {
@@ -348,9 +351,7 @@ void HubWorker::watchdog() {
             ++it;
         }
     }
-    const bool pingNow = m_sincePing.elapsed() >= m_options.pingIntervalMs;
-    if (pingNow)
-        m_sincePing.restart();
+    const int pingSlot = m_pingTick++ % m_pingSlots;
     const auto sessions = m_sessions.values();
     for (Session *s : sessions) {
         if (s->state == Session::State::AwaitingHello && s->connected.elapsed() > m_options.helloTimeoutMs) {
@@ -366,7 +367,7 @@ void HubWorker::watchdog() {
             s->socket->abort();
             continue;
         }
-        if (pingNow)
+        if (s->pingSlot == pingSlot)
             s->socket->ping();
     }
 }

@@ -67,6 +67,7 @@ private:
         int strikes = 0;
         double tokens = 40; // frame budget (token bucket, 20/s)
         QElapsedTimer tokenClock;
+        int pingSlot = 0; // the watchdog tick (of a ping interval's worth) on which it is pinged
     };
 
     void onNewConnection();
@@ -100,7 +101,9 @@ private:
     mutable QMutex m_interestMutex;
     QSet<QString> m_interest;     // the keys of m_rooms, readable from other threads
     QTimer *m_watchdog = nullptr; // created on the worker's thread
-    QElapsedTimer m_sincePing;
+    int m_pingSlots = 1;          // watchdog ticks per ping interval
+    int m_pingTick = 0;
+    int m_nextPingSlot = 0;
 };
 
 } // namespace streams::relay

@@ -121,20 +121,21 @@ void EventStore::boundWal() {
     // Under a steady stream of commits the checkpointer never sees a moment when the whole WAL is copied
     // back, so SQLite never rewinds it: it grew by 100 MB/s in relay-bench, and every commit wrote into fresh
     // blocks (the file system zeroes and allocates them, and fsync must flush that too). Past a limit, the
-    // writer itself copies the rest back and rewinds (RESTART keeps the file, so its blocks are reused).
+    // writer itself rewinds it (RESTART keeps the file, so its blocks are reused). The checkpointer has
+    // copied most of the log back by then, so the writer pays only for the rest. The file's size says
+    // nothing here (it stays at its largest), so the checkpointer's count of frames in use decides.
     constexpr qint64 kWalLimit = 64 * 1024 * 1024;
-    if (m_walChecked.isValid() && m_walChecked.elapsed() < 250)
-        return;
-    m_walChecked.start();
-    if (QFileInfo(m_path + QStringLiteral("-wal")).size() < kWalLimit)
+    if (m_walBytes.load(std::memory_order_relaxed) < kWalLimit)
         return;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     // Wait at most 50 ms for readers or the checkpointer: acknowledgements are waiting behind this.
     q.exec(QStringLiteral("PRAGMA busy_timeout=50"));
     if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(RESTART)")) || !q.next())
         qCWarning(lcStore) << "WAL restart failed:" << q.lastError().text();
-    else if (q.value(0).toInt() != 0) // busy: a reader or the checkpointer; the next check tries again
+    else if (q.value(0).toInt() != 0) // busy: a reader or the checkpointer; the next commit tries again
         qCDebug(lcStore) << "WAL restart postponed: database busy";
+    else
+        m_walBytes.store(0, std::memory_order_relaxed); // the next checkpoint counts afresh
     q.finish();
     q.exec(QStringLiteral("PRAGMA busy_timeout=5000"));
 }
@@ -344,8 +345,15 @@ void Checkpointer::checkpoint() {
         }
     }
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)")))
+    if (m_frameBytes == 0 && q.exec(QStringLiteral("PRAGMA page_size")) && q.next())
+        m_frameBytes = q.value(0).toLongLong() + 24; // a WAL frame: its header and one page
+    // (busy, frames in the log, frames copied back)
+    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)")) || !q.next()) {
         qCWarning(lcStore) << "checkpoint failed:" << q.lastError().text();
+        return;
+    }
+    if (m_walBytes && q.value(1).toLongLong() >= 0)
+        m_walBytes->store(q.value(1).toLongLong() * m_frameBytes, std::memory_order_relaxed);
 }
 
 std::unique_ptr<EventReader> EventReader::open(const QString &path, QString *error) {

@@ -11,6 +11,7 @@
 #include <QString>
 #include <QVariantList>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -83,6 +84,8 @@ public:
     // Deletes what is past the retention policy; runs on the store's thread.
     void prune();
     qint64 lastSeq() const { return m_nextSeq - 1; }
+    // How much of the write-ahead log is in use; the Checkpointer keeps it up to date.
+    std::atomic<qint64> *walBytes() { return &m_walBytes; }
 
 private:
     EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention,
@@ -107,20 +110,24 @@ private:
     std::vector<std::pair<QString, QVariantList>> m_writes;
     bool m_flushScheduled = false;
     bool m_closed = false;
-    QElapsedTimer m_walChecked; // storage thread only
+    std::atomic<qint64> m_walBytes{0}; // the log in use, as the last checkpoint saw it
 };
 
 // Moves the write-ahead log into the database on its own thread, so the writer never pays for it.
 class Checkpointer : public QObject {
     Q_OBJECT
 public:
-    explicit Checkpointer(QString path)
-        : m_path(std::move(path)) {}
+    // walBytes: where each checkpoint tells how much of the log is in use (EventStore::walBytes()).
+    Checkpointer(QString path, std::atomic<qint64> *walBytes)
+        : m_path(std::move(path))
+        , m_walBytes(walBytes) {}
     ~Checkpointer() override;
     void checkpoint(); // on its thread, from a timer
 private:
     QString m_path;
     QString m_connectionName;
+    std::atomic<qint64> *m_walBytes;
+    qint64 m_frameBytes = 0;
 };
 
 // Read side, one per thread.

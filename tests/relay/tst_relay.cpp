@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QMessageAuthenticationCode>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -32,6 +34,7 @@ private Q_SLOTS:
     void logsCarryNoSecrets();
     void jsonLogsAreOneObjectPerLine();
     void sigtermExitsCleanly();
+    void subscriptionsAreKeptOnDisk();
 };
 
 void TestRelay::initTestCase() {
@@ -357,4 +360,38 @@ void TestRelay::sigtermExitsCleanly() {
 }
 
 QTEST_GUILESS_MAIN(TestRelay)
+
+void TestRelay::subscriptionsAreKeptOnDisk() {
+    // The relay remembers the EventSub subscriptions it made (and when they were last wanted) in its
+    // database, so that unused ones are deleted after the TTL even across restarts.
+    QTemporaryDir data;
+    {
+        auto relay = launchRelay(data.path());
+        QVERIFY(relay);
+        auto c = subscribedAt(relay->url(), kBroadcaster, kBroadcaster);
+        QVERIFY(c);
+        c.reset();
+        QCOMPARE(relay->terminate(), 0);
+        QVERIFY2(!relay->errors().contains("write failed"), relay->errors().constData());
+    }
+    QStringList types;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", "subscriptions-check");
+        db.setDatabaseName(data.filePath("relay.sqlite3"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec("SELECT type, broadcaster_id, moderator_id, last_wanted_at FROM subscriptions "
+                       "ORDER BY type"));
+        while (q.next()) {
+            types << q.value(0).toString();
+            QCOMPARE(q.value(1).toString(), kBroadcaster);
+            QCOMPARE(q.value(2).toString(),
+                     q.value(0).toString() == "channel.follow" ? kBroadcaster : QString(""));
+            QVERIFY(q.value(3).toLongLong() > 0);
+        }
+    }
+    QSqlDatabase::removeDatabase("subscriptions-check");
+    QCOMPARE(types, QStringList({"channel.follow", "stream.offline", "stream.online"}));
+}
+
 #include "tst_relay.moc"
