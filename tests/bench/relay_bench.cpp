@@ -10,6 +10,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
@@ -17,6 +18,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QMutex>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -30,6 +32,7 @@
 #include <deque>
 #include <sys/resource.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace streams::test;
 
@@ -83,6 +86,49 @@ qint64 rssKiB(qint64 pid) {
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toLongLong();
     return -1;
+}
+
+// CPU time used so far (user + system) by each of the relay's threads, by name ("hub-0", "hub-1"... count
+// as "hub"), and by this process.
+struct CpuSample {
+    QMap<QString, qint64> relayThreadsUs;
+    qint64 selfUs = 0;
+};
+
+qint64 statCpuUs(const QByteArray &stat, QString *name = nullptr) {
+    // pid (comm) state ppid ... field 14 utime, 15 stime, in clock ticks; comm may hold spaces.
+    const qsizetype open = stat.indexOf('(');
+    const qsizetype close = stat.lastIndexOf(')');
+    if (open < 0 || close < 0)
+        return 0;
+    if (name)
+        *name = QString::fromUtf8(stat.mid(open + 1, close - open - 1));
+    const QList<QByteArray> fields = stat.mid(close + 2).split(' '); // fields[0] is field 3 (state)
+    if (fields.size() < 13)
+        return 0;
+    const qint64 ticks = fields[11].toLongLong() + fields[12].toLongLong();
+    return ticks * 1000000 / ::sysconf(_SC_CLK_TCK);
+}
+
+CpuSample sampleCpu(qint64 relayPid) {
+    CpuSample sample;
+    const QDir tasks(QStringLiteral("/proc/%1/task").arg(relayPid));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile f(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        QString name;
+        const qint64 us = statCpuUs(f.readAll(), &name);
+        if (name.startsWith(QLatin1String("hub-")))
+            name = QStringLiteral("WebSocket threads");
+        else if (name == u"streams-relay")
+            name = QStringLiteral("intake thread");
+        sample.relayThreadsUs[name] += us;
+    }
+    QFile self(QStringLiteral("/proc/self/stat"));
+    if (self.open(QIODevice::ReadOnly))
+        sample.selfUs = statCpuUs(self.readAll());
+    return sample;
 }
 
 // One signed webhook request, as Twitch sends it.
@@ -447,9 +493,30 @@ int main(int argc, char *argv[]) {
         };
         {
             WebhookLoad load(relay.url(), 32);
-            const qint64 answered = load.closedLoop(seconds, prepared(qsizetype(seconds) * 30000));
+            auto pool = prepared(qsizetype(seconds) * 30000);
+            const CpuSample before = sampleCpu(relayPid);
+            const qint64 answered = load.closedLoop(seconds, pool);
+            const CpuSample after = sampleCpu(relayPid);
             report("intake: stored webhooks/s, 32 keep-alive connections",
                    QString::asprintf("%.0f /s", double(answered) / seconds), ">= 20,000/s");
+            // Where the CPU went, per stored webhook: what bounds the rate on this machine.
+            if (answered > 0) {
+                auto perEvent = [&](qint64 us) { return double(us) / double(answered); };
+                double relayTotal = 0;
+                QStringList parts;
+                for (auto it = after.relayThreadsUs.cbegin(); it != after.relayThreadsUs.cend(); ++it) {
+                    const double us = perEvent(it.value() - before.relayThreadsUs.value(it.key()));
+                    relayTotal += us;
+                    if (us >= 0.5)
+                        parts << QStringLiteral("%1 %2").arg(it.key()).arg(us, 0, 'f', 0);
+                }
+                const double generator = perEvent(after.selfUs - before.selfUs);
+                const int cores = QThread::idealThreadCount();
+                std::printf("  CPU per stored webhook: relay %.0f us (%s), load generator %.0f us;\n"
+                            "  %d cores fit at most ~%.0f /s with the generator here, ~%.0f /s without it\n",
+                            relayTotal, qPrintable(parts.join(QStringLiteral(", "))), generator, cores,
+                            cores * 1e6 / (relayTotal + generator), cores * 1e6 / relayTotal);
+            }
             if (load.failed() > 0)
                 std::printf("  (%lld requests were not answered 2xx)\n", load.failed());
             const int rate = quick ? 500 : 5000;
