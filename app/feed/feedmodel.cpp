@@ -135,7 +135,8 @@ void FeedModel::flush() {
            (m_rows.empty() || !olderFirst(*std::prev(firstOnTop), m_rows.back())))
         --firstOnTop;
     const qsizetype older = firstOnTop - fresh.begin();
-    if (older > kMaxPlacedInserts) { // a big replay: one reset costs less than thousands of insertions
+    if (older > kMaxPlacedInserts || older * qsizetype(m_rows.size()) / 2 > kMaxPlacedMoves) {
+        // A big replay: one reset costs less than thousands of insertions.
         beginResetModel();
         std::move(fresh.begin(), fresh.end(), std::back_inserter(m_rows));
         std::sort(m_rows.begin(), m_rows.end(), olderFirst);

@@ -57,8 +57,11 @@ Q_SIGNALS:
     void countsChanged();
 
 private:
-    // Up to this many older events in one flush are inserted at their places; more reset the model.
+    // Up to this many older events in one flush are inserted at their places (and only while that moves
+    // fewer than kMaxPlacedMoves rows in all: a deque insertion moves the rows on its shorter side); more
+    // reset the model.
     static constexpr qsizetype kMaxPlacedInserts = 200;
+    static constexpr qsizetype kMaxPlacedMoves = 1000000;
     bool admit(const FeedEvent &e); // false for a key already shown; else counts it
     void dropOldest();
     // Oldest first, so new events append in O(batch) and the oldest drop in O(1); row 0 is the last element.
