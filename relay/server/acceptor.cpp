@@ -267,12 +267,9 @@ void Acceptor::handToHttp(qintptr fd) {
     }
     auto *guard = new HttpGuard(socket, m_limits);
     guard->setObjectName(QStringLiteral("streams_http_guard"));
-    const std::pair<QHostAddress, quint16> peer{socket->peerAddress(), socket->peerPort()};
-    m_http.insert(peer, socket);
-    connect(socket, &QObject::destroyed, this, [this, peer, socket] {
-        if (m_http.value(peer) == socket)
-            m_http.remove(peer);
-    });
+    const quint16 peerPort = socket->peerPort();
+    m_http.insert(peerPort, socket);
+    connect(socket, &QObject::destroyed, this, [this, peerPort, socket] { m_http.remove(peerPort, socket); });
 #if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     // From 6.5 on, Qt HTTP Server deletes a connection itself once it is closed and nothing is pending.
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -282,7 +279,11 @@ void Acceptor::handToHttp(qintptr fd) {
 }
 
 QTcpSocket *Acceptor::httpConnection(const QHostAddress &peer, quint16 port) const {
-    return m_http.value({peer, port});
+    // Tolerant: an IPv4 peer may be told as ::ffff:a.b.c.d on a dual-stack listener.
+    for (auto it = m_http.constFind(port); it != m_http.cend() && it.key() == port; ++it)
+        if (it.value()->peerAddress().isEqual(peer, QHostAddress::TolerantConversion))
+            return it.value();
+    return nullptr;
 }
 
 void Acceptor::requestHandled(QTcpSocket *socket) {

@@ -42,7 +42,7 @@ private:
     Hub &m_hub;
     AcceptorLimits m_limits;
     bool m_accepting = true;
-    QHash<std::pair<QHostAddress, quint16>, QTcpSocket *> m_http; // removed when a socket is destroyed
+    QMultiHash<quint16, QTcpSocket *> m_http; // by peer port; removed when a socket is destroyed
 };
 
 // The parts of a request head the acceptor decides on.
