@@ -113,9 +113,13 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
     layout->setContentsMargins(8, 8, 8, 8);
     layout->setSpacing(6);
 
-    auto *chips = new QHBoxLayout;
-    chips->setSpacing(4);
-    m_all = new QToolButton(this);
+    // The chip row never sets the panel's minimum width: fitChips() shortens the labels to fit instead.
+    auto *chipRow = new QWidget(this);
+    chipRow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    auto *chips = new QHBoxLayout(chipRow);
+    chips->setContentsMargins(0, 0, 0, 0);
+    chips->setSpacing(kChipSpacing);
+    m_all = new QToolButton(chipRow);
     m_all->setText(tr("All"));
     m_all->setCheckable(true);
     m_all->setChecked(true);
@@ -132,7 +136,7 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
         {QStringLiteral("sub"), tr("Subs")},       {QStringLiteral("gift"), tr("Gifts")},
         {QStringLiteral("raid"), tr("Raids")},     {QStringLiteral("live"), tr("Live")}};
     for (const auto &[group, name] : groups) {
-        auto *chip = new QToolButton(this);
+        auto *chip = new QToolButton(chipRow);
         chip->setCheckable(true);
         chip->setAutoRaise(true);
         chip->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -145,7 +149,7 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
         connect(chip, &QToolButton::toggled, this, [this] { applyFilter(); });
     }
     chips->addStretch(1);
-    layout->addLayout(chips);
+    layout->addWidget(chipRow);
 
     m_view = new QListView(this);
     m_delegate = new FeedDelegate(this);
@@ -314,9 +318,32 @@ void FeedPanel::updateChips() {
         int n = 0;
         for (const QString &kind : app::kindsOfGroup(it.key()))
             n += counts.value(kind);
-        it.value()->setText(QStringLiteral("%1 %2").arg(m_chipNames.value(it.key())).arg(n));
+        m_chipCounts.insert(it.key(), n);
+        it.value()->setToolTip(QStringLiteral("%1 %2").arg(m_chipNames.value(it.key())).arg(n));
     }
+    fitChips();
     updateEmptyState();
+}
+
+void FeedPanel::fitChips() {
+    // "Follows 12" on every chip when the row has room for it; icon and count otherwise (the name stays in
+    // the tooltip): a narrow feed used to cut every label down to "F…12".
+    int needed = m_all->sizeHint().width();
+    for (auto it = m_chips.cbegin(); it != m_chips.cend(); ++it) {
+        QToolButton *chip = it.value();
+        chip->setText(chip->toolTip());
+        needed += kChipSpacing + chip->sizeHint().width();
+    }
+    const int available = width() - 16; // the layout's margins
+    m_compactChips = needed > available;
+    if (m_compactChips)
+        for (auto it = m_chips.cbegin(); it != m_chips.cend(); ++it)
+            it.value()->setText(QString::number(m_chipCounts.value(it.key())));
+}
+
+void FeedPanel::resizeEvent(QResizeEvent *event) {
+    QWidget::resizeEvent(event);
+    fitChips();
 }
 
 void FeedPanel::updateEmptyState() {

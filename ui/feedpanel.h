@@ -55,12 +55,18 @@ public:
     QToolButton *chip(const QString &group) const { return m_chips.value(group); }
     void scrollToNewest();
 
+    // Chips show "Follows 12" when the row has room, else icon and count (the name in the tooltip).
+    bool compactChips() const { return m_compactChips; }
+
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
+    static constexpr int kChipSpacing = 4;
     void onRowsInserted(int first, int last);
     void updateChips();
+    void fitChips();
     void updateEmptyState();
     void applyFilter();
     void placeOverlays();
@@ -78,6 +84,8 @@ private:
     QString m_streamerName;
     int m_newCount = 0;
     int m_pendingShift = 0;
+    QHash<QString, int> m_chipCounts;
+    bool m_compactChips = false;
     QString m_anchorKey; // the row at the top of the view when the model began a reset
     int m_anchorOffset = 0;
     QElapsedTimer m_clock;

@@ -34,6 +34,7 @@ StreamPage::StreamPage(QNetworkAccessManager &network, app::HelixClient &helix, 
     auto *names = new QVBoxLayout;
     names->setSpacing(0);
     auto *nameRow = new QHBoxLayout;
+    nameRow->setSpacing(8); // a nested layout would inherit the 0 of `names`: "LumenWaveLIVE"
     m_name = new QLabel(header);
     QFont big = m_name->font();
     big.setPointSizeF(big.pointSizeF() * 1.3);
@@ -44,7 +45,7 @@ StreamPage::StreamPage(QNetworkAccessManager &network, app::HelixClient &helix, 
     m_badge->setStyleSheet(QStringLiteral(
         "QLabel{background:#eb0400;color:white;font-weight:bold;border-radius:3px;padding:1px 6px}"));
     m_badge->setVisible(false);
-    nameRow->addWidget(m_badge);
+    nameRow->addWidget(m_badge, 0, Qt::AlignVCenter);
     nameRow->addStretch(1);
     names->addLayout(nameRow);
     m_title = new QLabel(header);

@@ -112,6 +112,7 @@ private Q_SLOTS:
     void streamPageShowsStoredFollowsAtOnceThenLiveOnes();
     void newEventsPillWhenScrolledAway();
     void olderEventsKeepTheReadRowInPlace();
+    void chipsFitTheirPanel();
     void followsNotAllowedEmptyState();
     void statusBarAcrossRelayRestart();
     void notificationsOnlyForNewEvents();
@@ -271,7 +272,7 @@ void TestUi::streamPageShowsStoredFollowsAtOnceThenLiveOnes() {
         QStringLiteral("pebbleknight"), 10000);
     QCOMPARE(feed->view()->model()->index(0, 0).data(app::FeedModel::KindRole).toString(),
              QStringLiteral("follow"));
-    QVERIFY(feed->chip("follow")->text().startsWith("Follows "));
+    QVERIFY(feed->chip("follow")->toolTip().startsWith("Follows "));
     // A chat event arrives in the same list; the cheer chip filters to it.
     httpPost(m_sim->url().resolved(QUrl("/sim/chat")),
              QJsonDocument(QJsonObject{{"type", "cheer"},
@@ -286,7 +287,7 @@ void TestUi::streamPageShowsStoredFollowsAtOnceThenLiveOnes() {
     shot(a->window.get(), "stream-page");
     feed->chip("cheer")->click();
     QCOMPARE(feed->view()->model()->rowCount(), 1);
-    QCOMPARE(feed->chip("cheer")->text(), QStringLiteral("Cheers 1"));
+    QCOMPARE(feed->chip("cheer")->toolTip(), QStringLiteral("Cheers 1"));
     feed->chip("cheer")->click();
     QVERIFY(feed->view()->model()->rowCount() > 10);
 }
@@ -371,6 +372,43 @@ void TestUi::olderEventsKeepTheReadRowInPlace() {
     QTRY_COMPARE(model.rowCount(), 406);
     QTRY_COMPARE(readingKey().toString(), reading);
     QVERIFY(bar->value() > 0);
+}
+
+void TestUi::chipsFitTheirPanel() {
+    app::FeedModel model;
+    QList<app::FeedEvent> events;
+    for (int i = 0; i < 12; ++i)
+        events.append(follow(kBroadcaster, i, QDateTime::currentDateTimeUtc().addSecs(-60 * i)));
+    model.setEvents(events);
+    ui::FeedPanel panel(model);
+    panel.resize(1000, 500);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    const QStringList groups{"follow", "cheer", "sub", "gift", "raid", "live"};
+    // Nothing is cut short, whatever the width: each chip gets at least the room its label asks for.
+    auto noneElided = [&] {
+        for (const QString &g : groups)
+            if (panel.chip(g)->width() < panel.chip(g)->sizeHint().width())
+                return false;
+        return true;
+    };
+    // Wide: the whole label.
+    QTRY_VERIFY(!panel.compactChips());
+    QCOMPARE(panel.chip("follow")->text(), QStringLiteral("Follows 12"));
+    QTRY_VERIFY(noneElided());
+    // Narrow (the feed beside the player): icon and count, the name in the tooltip.
+    panel.resize(380, 500);
+    QTRY_VERIFY2(panel.compactChips(), qPrintable(QString::number(panel.width())));
+    QCOMPARE(panel.chip("follow")->text(), QStringLiteral("12"));
+    QCOMPARE(panel.chip("follow")->toolTip(), QStringLiteral("Follows 12"));
+    QCOMPARE(panel.chip("cheer")->text(), QStringLiteral("0"));
+    QTRY_VERIFY(noneElided());
+    shot(&panel, "chips-narrow");
+    // Counts keep up in either form.
+    model.add({follow(kBroadcaster, 99, QDateTime::currentDateTimeUtc())});
+    QTRY_COMPARE(panel.chip("follow")->text(), QStringLiteral("13"));
+    panel.resize(1000, 500);
+    QTRY_COMPARE(panel.chip("follow")->text(), QStringLiteral("Follows 13"));
 }
 
 void TestUi::followsNotAllowedEmptyState() {
