@@ -12,7 +12,7 @@
 # runs, so the second run only rebuilds.
 set -euo pipefail
 
-root=${STREAMS_QT68_ROOT:-/srv/streams-trixie}
+root=$(realpath -m "${STREAMS_QT68_ROOT:-/srv/streams-trixie}")
 src=$(cd "$(dirname "$0")/.." && pwd)
 with_app=OFF
 [ "${1:-}" = "--app" ] && with_app=ON
@@ -32,6 +32,12 @@ if [ ! -x "$root/usr/bin/apt-get" ]; then
 fi
 
 cleanup() {
+  # Whatever still runs inside (servers a crashed test left behind, the test session's keyring) holds the
+  # mounts: stop it first.
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill "${p#/proc/}" 2>/dev/null || true
+  done
+  sleep 1
   for m in "$root/src" "$root/sys" "$root/proc"; do
     mountpoint -q "$m" && umount "$m" || true
   done

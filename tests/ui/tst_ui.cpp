@@ -74,11 +74,12 @@ void shot(QWidget *window, const QString &name) {
 }
 
 QVariant runJs(QWebEnginePage *page, const QString &script) {
-    std::optional<QVariant> result;
-    page->runJavaScript(script, [&](const QVariant &v) { result = v; });
-    if (!QTest::qWaitFor([&] { return result.has_value(); }, 10000))
+    // Shared with the callback: an answer that comes after the timeout must not write into a dead frame.
+    auto result = std::make_shared<std::optional<QVariant>>();
+    page->runJavaScript(script, [result](const QVariant &v) { *result = v; });
+    if (!QTest::qWaitFor([&] { return result->has_value(); }, 10000))
         qWarning("no answer from the page to: %s", qPrintable(script));
-    return result.value_or(QVariant());
+    return result->value_or(QVariant());
 }
 
 bool waitForJs(QWebEnginePage *page, const QString &condition, int timeoutMs = 15000) {
@@ -477,12 +478,15 @@ void TestUi::playerLiveAndOffline() {
     auto a = loggedIn(kViewer, kBroadcaster); // lumenwave is live in the sim's world
     ui::PlayerView *player = a->window->streamPage()->player();
     QTRY_COMPARE_WITH_TIMEOUT(player->mode(), ui::PlayerView::Mode::Player, 10000);
-    QString state;
-    QTRY_VERIFY_WITH_TIMEOUT((player->queryPlayerState([&](const QString &s) { state = s; }),
-                              state == "playing" || state == "no-h264"),
+    // Shared, not a reference to a local: answers to earlier queries may still arrive after this function
+    // has moved on (or returned on a failure).
+    auto state = std::make_shared<QString>();
+    QTRY_VERIFY_WITH_TIMEOUT((player->queryPlayerState([state](const QString &s) { *state = s; }),
+                              *state == "playing" || *state == "no-h264"),
                              20000);
-    // The embed got parent=localhost, and the wrapper lives under https://localhost/.
-    QCOMPARE(player->browser()->page()->url().host(), QStringLiteral("localhost"));
+    // The embed got parent=localhost, and the wrapper lives under https://localhost/ (the page's url()
+    // follows its load a moment later on Qt 6.8).
+    QTRY_COMPARE_WITH_TIMEOUT(player->browser()->page()->url().host(), QStringLiteral("localhost"), 5000);
     QVERIFY(runJs(player->browser()->page(), "document.getElementById('player').src")
                 .toString()
                 .contains("parent=localhost"));
