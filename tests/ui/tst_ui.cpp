@@ -484,9 +484,9 @@ void TestUi::playerLiveAndOffline() {
     QTRY_VERIFY_WITH_TIMEOUT((player->queryPlayerState([state](const QString &s) { *state = s; }),
                               *state == "playing" || *state == "no-h264"),
                              20000);
-    // The embed got parent=localhost, and the wrapper lives under https://localhost/ (the page's url()
-    // follows its load a moment later on Qt 6.8).
-    QTRY_COMPARE_WITH_TIMEOUT(player->browser()->page()->url().host(), QStringLiteral("localhost"), 5000);
+    // The embed got parent=localhost, and the wrapper's document lives under https://localhost/ — asked
+    // of the document itself: QWebEnginePage::url() of setHtml() content is sometimes empty on Qt 6.8.
+    QVERIFY(waitForJs(player->browser()->page(), "location.origin === 'https://localhost'"));
     QVERIFY(runJs(player->browser()->page(), "document.getElementById('player').src")
                 .toString()
                 .contains("parent=localhost"));
