@@ -34,9 +34,6 @@ void raiseDescriptorLimit() {
 } // namespace
 
 int main(int argc, char *argv[]) {
-    // Debian's Qt uses the glib dispatcher, whose per-write socket-notifier bookkeeping is linear in the
-    // number of sockets; Qt's own dispatcher is several times faster for 10,000 clients.
-    qputenv("QT_NO_GLIB", "1");
     raiseDescriptorLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("streams-relay"));

@@ -1,21 +1,27 @@
 # streams-relay: a library the tests link, and the program.
+find_package(Boost 1.74 REQUIRED) # Asio and Beast are header-only
+find_package(OpenSSL REQUIRED)
+find_package(Threads REQUIRED)
 add_library(streams_relay_lib STATIC
     eventsub/webhook.h eventsub/webhook.cpp
     eventsub/twitchapi.h eventsub/twitchapi.cpp
     eventsub/subscriptionmanager.h eventsub/subscriptionmanager.cpp
     storage/database.h storage/database.cpp
     storage/eventstore.h storage/eventstore.cpp
+    net/iopool.h net/iopool.cpp
+    net/httpserver.h net/httpserver.cpp
     hub/gatekeeper.h
-    hub/hubworker.h hub/hubworker.cpp
+    hub/replayreader.h hub/replayreader.cpp
+    hub/clientsession.h hub/clientsession.cpp
     hub/hub.h hub/hub.cpp
-    server/acceptor.h server/acceptor.cpp
     server/config.h server/config.cpp
     server/logging.h server/logging.cpp
     server/metrics.h server/metrics.cpp
     server/relayservice.h server/relayservice.cpp)
 target_include_directories(streams_relay_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_definitions(streams_relay_lib PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
 target_link_libraries(streams_relay_lib PUBLIC streams_protocol streams_platform
-    Qt6::Core Qt6::Network Qt6::HttpServer Qt6::WebSockets Qt6::Sql)
+    Qt6::Core Qt6::Network Qt6::Sql Boost::headers OpenSSL::Crypto Threads::Threads)
 
 add_executable(streams-relay main.cpp)
 target_link_libraries(streams-relay PRIVATE streams_relay_lib)

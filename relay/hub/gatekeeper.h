@@ -1,12 +1,10 @@
 #pragma once
 
-// What hub threads ask of the control plane. Implementations may answer later; the callbacks are
-// invoked on the thread of the `context` object passed in.
+// What the hub asks of the control plane. Implementations may answer later, on any thread: the hub
+// moves each answer to the I/O thread of the client it is for.
 
 #include "eventsub/subscriptionmanager.h"
 #include "protocol/messages.h"
-
-#include <QObject>
 
 #include <functional>
 #include <optional>
@@ -21,9 +19,8 @@ struct AuthResult {
 class Gatekeeper {
 public:
     virtual ~Gatekeeper() = default;
-    virtual void authenticate(const QString &token, QObject *context,
-                              std::function<void(AuthResult)> done) = 0;
-    virtual void subscribe(const QString &broadcasterId, const QString &userId, QObject *context,
+    virtual void authenticate(const QString &token, std::function<void(AuthResult)> done) = 0;
+    virtual void subscribe(const QString &broadcasterId, const QString &userId,
                            std::function<void(EnsureResult)> done) = 0;
     virtual void release(const QString &broadcasterId, const QString &userId) = 0;
 };

@@ -1,86 +1,213 @@
 #include "hub/hub.h"
 
-#include <algorithm>
+#include "hub/clientsession.h"
+#include "server/metrics.h"
+
+#include <boost/asio/post.hpp>
+
+#include <future>
+#include <thread>
 
 namespace streams::relay {
 
-Hub::Hub(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch, int threads,
-         int maxConnectionsPerIp, HubOptions options)
-    : m_maxPerIp(maxConnectionsPerIp) {
-    for (int i = 0; i < qMax(1, threads); ++i) {
-        auto thread = std::make_unique<QThread>();
-        thread->setObjectName(QStringLiteral("hub-%1").arg(i));
-        auto *worker = new HubWorker(gatekeeper, metrics, databasePath, epoch, options,
-                                     [this](const QString &peer) { released(peer); });
-        worker->moveToThread(thread.get());
-        QObject::connect(thread.get(), &QThread::finished, worker, &QObject::deleteLater);
-        thread->start();
-        QMetaObject::invokeMethod(worker, &HubWorker::initialize, Qt::BlockingQueuedConnection);
-        m_workers.push_back(worker);
-        m_threads.push_back(std::move(thread));
+using boost::system::error_code;
+
+HubShard::HubShard(Hub &hub, net::asio::io_context &context)
+    : m_hub(hub)
+    , m_context(context)
+    , m_timer(context) {
+    net::asio::post(m_context, [this] { tick(); });
+}
+
+void HubShard::add(ClientSession *session) {
+    m_sessions.insert(session);
+}
+
+void HubShard::remove(ClientSession *session) {
+    m_sessions.erase(session);
+}
+
+void HubShard::join(ClientSession *session, const std::string &broadcasterId) {
+    auto &room = m_rooms[broadcasterId];
+    if (room.empty()) {
+        std::lock_guard lock(m_interestMutex);
+        m_interest.insert(broadcasterId);
+    }
+    room.insert(session);
+}
+
+void HubShard::leave(ClientSession *session, const std::string &broadcasterId) {
+    auto room = m_rooms.find(broadcasterId);
+    if (room == m_rooms.end())
+        return;
+    room->second.erase(session);
+    if (room->second.empty()) {
+        m_rooms.erase(room);
+        std::lock_guard lock(m_interestMutex);
+        m_interest.erase(broadcasterId);
     }
 }
 
-Hub::~Hub() {
-    shutdown();
+bool HubShard::wants(const std::string &broadcasterId) const {
+    std::lock_guard lock(m_interestMutex);
+    return m_interest.count(broadcasterId) > 0;
 }
 
-bool Hub::admit(const QString &peer) {
-    QMutexLocker lock(&m_peersMutex);
-    int &count = m_peers[peer];
-    if (count >= m_maxPerIp)
-        return false;
-    ++count;
-    return true;
+void HubShard::deliver(const std::vector<StoredEventPtr> &events) {
+    for (const StoredEventPtr &e : events) {
+        const auto room = m_rooms.find(e->broadcasterId);
+        if (room == m_rooms.end())
+            continue;
+        // Nothing a session does while it is handed an event leaves a room: closing is asynchronous, and a
+        // session leaves its rooms only from its own completion handlers. The set cannot change under us.
+        for (ClientSession *session : room->second)
+            session->deliver(e);
+    }
 }
 
-void Hub::released(const QString &peer) {
-    QMutexLocker lock(&m_peersMutex);
-    auto it = m_peers.find(peer);
-    if (it != m_peers.end() && --*it <= 0)
-        m_peers.erase(it);
+void HubShard::revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
+                      const QString &reason) {
+    const auto room = m_rooms.find(broadcasterId);
+    if (room == m_rooms.end())
+        return;
+    for (ClientSession *session : room->second)
+        session->revoke(broadcasterId, moderatorId, follow, reason);
 }
 
-void Hub::adopt(qintptr descriptor, const QString &peer) {
-    HubWorker *worker = m_workers[m_next.fetch_add(1) % m_workers.size()];
-    QMetaObject::invokeMethod(
-        worker, [worker, descriptor, peer] { worker->adopt(descriptor, peer); }, Qt::QueuedConnection);
+void HubShard::closeAll() {
+    for (ClientSession *session : m_sessions)
+        session->close(1001, "relay is shutting down", true);
 }
 
-void Hub::publish(std::vector<StoredEventPtr> events) {
+void HubShard::tick() {
+    const auto now = ClientSession::Clock::now();
+    for (ClientSession *session : m_sessions)
+        session->tick(now);
+    m_timer.expires_after(std::chrono::seconds(1));
+    m_timer.async_wait([this](error_code ec) {
+        if (!ec)
+            tick();
+    });
+}
+
+Hub::Hub(net::IoPool &pool, Gatekeeper &gatekeeper, Metrics &metrics, ReplayReader &replay, QString epoch,
+         HubOptions options)
+    : m_pool(pool)
+    , m_gatekeeper(gatekeeper)
+    , m_metrics(metrics)
+    , m_replay(replay)
+    , m_epoch(std::move(epoch))
+    , m_options(options) {
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        m_shards.push_back(std::make_unique<HubShard>(*this, pool.context(i)));
+}
+
+Hub::~Hub() = default;
+
+unsigned Hub::upgrade(net::beast::tcp_stream &stream, net::Request &request, const net::Peer &peer,
+                      std::size_t thread, net::ConnectionSlot &slot) {
+    if (!admit(peer.text))
+        return 429;
+    auto session =
+        std::make_shared<ClientSession>(std::move(stream), *m_shards[thread], peer, std::move(slot));
+    session->start(std::move(request));
+    return 0;
+}
+
+void Hub::publish(const std::vector<StoredEventPtr> &events) {
     if (events.empty())
         return;
-    auto shared = std::make_shared<const std::vector<StoredEventPtr>>(std::move(events));
-    for (HubWorker *worker : m_workers) {
-        const bool wanted = std::any_of(shared->begin(), shared->end(), [worker](const StoredEventPtr &e) {
-            return worker->wants(e->broadcasterId);
+    std::shared_ptr<const std::vector<StoredEventPtr>> shared;
+    for (auto &shard : m_shards) {
+        const bool wanted = std::any_of(events.begin(), events.end(), [&shard](const StoredEventPtr &e) {
+            return shard->wants(e->broadcasterId);
         });
-        if (wanted)
-            QMetaObject::invokeMethod(
-                worker, [worker, shared] { worker->deliver(shared); }, Qt::QueuedConnection);
+        if (!wanted)
+            continue;
+        if (!shared)
+            shared = std::make_shared<const std::vector<StoredEventPtr>>(events);
+        net::asio::post(shard->context(), [shard = shard.get(), shared] { shard->deliver(*shared); });
     }
 }
 
 void Hub::revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,
                  const QString &reason) {
-    for (HubWorker *worker : m_workers)
-        QMetaObject::invokeMethod(
-            worker, [=] { worker->revoke(broadcasterId, moderatorId, type, reason); }, Qt::QueuedConnection);
+    const std::string broadcaster = broadcasterId.toStdString();
+    const bool follow = type == u"channel.follow";
+    for (auto &shard : m_shards)
+        net::asio::post(shard->context(), [shard = shard.get(), broadcaster, moderatorId, follow, reason] {
+            shard->revoke(broadcaster, moderatorId, follow, reason);
+        });
 }
 
-void Hub::shutdown() {
-    if (m_threads.empty())
-        return;
-    for (HubWorker *worker : m_workers)
-        QMetaObject::invokeMethod(worker, &HubWorker::closeAll, Qt::BlockingQueuedConnection);
-    // Give the close frames a moment on the wire before the threads stop.
-    QThread::msleep(200);
-    for (auto &thread : m_threads) {
-        thread->quit();
-        thread->wait(3000);
+void Hub::closeAll(std::chrono::milliseconds wait) {
+    for (auto &shard : m_shards)
+        net::asio::post(shard->context(), [shard = shard.get()] { shard->closeAll(); });
+    // Wait for the close handshakes (each shard counts its own sessions on its thread).
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::size_t open = 0;
+        for (auto &shard : m_shards) {
+            std::promise<std::size_t> count;
+            net::asio::post(shard->context(),
+                            [&count, shard = shard.get()] { count.set_value(shard->sessionCount()); });
+            auto future = count.get_future();
+            if (future.wait_until(deadline) != std::future_status::ready)
+                return;
+            open += future.get();
+        }
+        if (open == 0)
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    m_threads.clear();
-    m_workers.clear();
+}
+
+bool Hub::admit(const std::string &address) {
+    std::lock_guard lock(m_addressesMutex);
+    int &count = m_addresses[address];
+    if (count >= m_options.maxConnectionsPerAddress) {
+        if (count == 0)
+            m_addresses.erase(address);
+        return false;
+    }
+    ++count;
+    return true;
+}
+
+void Hub::released(const std::string &address) {
+    std::lock_guard lock(m_addressesMutex);
+    auto it = m_addresses.find(address);
+    if (it != m_addresses.end() && --it->second <= 0)
+        m_addresses.erase(it);
+}
+
+bool Hub::takeBroadcaster(const std::string &userId, const std::string &broadcasterId) {
+    std::lock_guard lock(m_usersMutex);
+    auto &mine = m_users[userId];
+    auto it = mine.find(broadcasterId);
+    if (it != mine.end()) {
+        ++it->second;
+        return true;
+    }
+    if (int(mine.size()) >= m_options.maxBroadcastersPerUser) {
+        if (mine.empty())
+            m_users.erase(userId);
+        return false;
+    }
+    mine.emplace(broadcasterId, 1);
+    return true;
+}
+
+void Hub::giveBackBroadcaster(const std::string &userId, const std::string &broadcasterId) {
+    std::lock_guard lock(m_usersMutex);
+    auto user = m_users.find(userId);
+    if (user == m_users.end())
+        return;
+    auto it = user->second.find(broadcasterId);
+    if (it != user->second.end() && --it->second <= 0)
+        user->second.erase(it);
+    if (user->second.empty())
+        m_users.erase(user);
 }
 
 } // namespace streams::relay

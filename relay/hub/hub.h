@@ -1,45 +1,118 @@
 #pragma once
 
-// The WebSocket side of the relay: worker threads that own the client sockets, a per-IP cap, and
-// fan-out of committed events (serialised once, the same bytes to every recipient).
+// The WebSocket side of the relay. Each I/O thread has a shard: the clients whose sockets it owns and
+// their rooms (one per broadcaster). A committed event is serialised once and posted only to the shards
+// with a client in its room; each shard writes the same bytes to every recipient.
 
-#include "hub/hubworker.h"
+#include "hub/gatekeeper.h"
+#include "net/httpserver.h"
+#include "storage/eventstore.h"
 
-#include <QHash>
-#include <QMutex>
-#include <QThread>
+#include <boost/asio/steady_timer.hpp>
 
+#include <QString>
+
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace streams::relay {
 
-class Hub {
-public:
-    Hub(Gatekeeper &gatekeeper, Metrics &metrics, QString databasePath, QString epoch, int threads,
-        int maxConnectionsPerIp, HubOptions options = {});
-    ~Hub();
+class ClientSession;
+class Metrics;
+class ReplayReader;
 
-    // Any thread. False when the peer is over its connection cap (the caller closes the descriptor).
-    bool admit(const QString &peer);
-    // Any thread: the descriptor of an accepted connection whose request is a WebSocket upgrade.
-    void adopt(qintptr descriptor, const QString &peer);
-    // Any thread: events just committed.
-    void publish(std::vector<StoredEventPtr> events);
-    void revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,
+struct HubOptions {
+    std::chrono::milliseconds helloTimeout{10000};
+    std::chrono::milliseconds deadPeer{60000}; // nothing heard for this long (pings unanswered): dropped
+    std::chrono::milliseconds handshakeTimeout{10000};
+    int maxStrikes = 5;
+    int maxConnectionsPerAddress = 256;
+    int maxBroadcastersPerConnection = 10;
+    int maxBroadcastersPerUser = 50;
+    std::size_t maxQueuedBytes = 1024 * 1024; // unsent bytes past which a client is closed with 1008
+};
+
+class Hub;
+
+// The clients of one I/O thread. Everything here runs on that thread.
+class HubShard {
+public:
+    HubShard(Hub &hub, net::asio::io_context &context);
+    net::asio::io_context &context() { return m_context; }
+    Hub &hub() { return m_hub; }
+
+    void add(ClientSession *session);
+    void remove(ClientSession *session);
+    void join(ClientSession *session, const std::string &broadcasterId);
+    void leave(ClientSession *session, const std::string &broadcasterId);
+    void deliver(const std::vector<StoredEventPtr> &events);
+    void revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
                 const QString &reason);
-    // Closes every client with 1001 and stops the threads.
-    void shutdown();
+    void closeAll();
+    // Any thread: whether a client here is subscribed to the broadcaster (events nobody here wants are
+    // not posted to this thread at all).
+    bool wants(const std::string &broadcasterId) const;
+    std::size_t sessionCount() const { return m_sessions.size(); }
 
 private:
-    void released(const QString &peer);
+    void tick();
 
-    std::vector<std::unique_ptr<QThread>> m_threads;
-    std::vector<HubWorker *> m_workers;
-    std::atomic<unsigned> m_next{0};
-    int m_maxPerIp;
-    QMutex m_peersMutex;
-    QHash<QString, int> m_peers;
+    Hub &m_hub;
+    net::asio::io_context &m_context;
+    net::asio::steady_timer m_timer;
+    std::unordered_set<ClientSession *> m_sessions;
+    std::unordered_map<std::string, std::unordered_set<ClientSession *>> m_rooms;
+    mutable std::mutex m_interestMutex;
+    std::unordered_set<std::string> m_interest; // the keys of m_rooms, for other threads
+};
+
+class Hub {
+public:
+    Hub(net::IoPool &pool, Gatekeeper &gatekeeper, Metrics &metrics, ReplayReader &replay, QString epoch,
+        HubOptions options);
+    ~Hub();
+
+    // net::HttpServer::UpgradeHandler: adopts the connection on its thread, or says why not.
+    unsigned upgrade(net::beast::tcp_stream &stream, net::Request &request, const net::Peer &peer,
+                     std::size_t thread, net::ConnectionSlot &slot);
+    // Any thread: events just committed.
+    void publish(const std::vector<StoredEventPtr> &events);
+    void revoke(const QString &broadcasterId, const QString &moderatorId, const QString &type,
+                const QString &reason);
+    // Any thread: closes every client with 1001 ("going away"); waits up to `wait` for them to go.
+    void closeAll(std::chrono::milliseconds wait);
+
+    Gatekeeper &gatekeeper() { return m_gatekeeper; }
+    Metrics &metrics() { return m_metrics; }
+    ReplayReader &replay() { return m_replay; }
+    const QString &epoch() const { return m_epoch; }
+    const HubOptions &options() const { return m_options; }
+
+    // Connection cap per client address (WebSocket clients). Thread-safe.
+    bool admit(const std::string &address);
+    void released(const std::string &address);
+    // Broadcasters one user may follow across all their connections. Thread-safe; `take` is false when
+    // the user is at the limit and `broadcasterId` is not among theirs yet.
+    bool takeBroadcaster(const std::string &userId, const std::string &broadcasterId);
+    void giveBackBroadcaster(const std::string &userId, const std::string &broadcasterId);
+
+private:
+    net::IoPool &m_pool;
+    Gatekeeper &m_gatekeeper;
+    Metrics &m_metrics;
+    ReplayReader &m_replay;
+    QString m_epoch;
+    HubOptions m_options;
+    std::vector<std::unique_ptr<HubShard>> m_shards;
+    std::mutex m_addressesMutex;
+    std::unordered_map<std::string, int> m_addresses;
+    std::mutex m_usersMutex;
+    std::unordered_map<std::string, std::unordered_map<std::string, int>> m_users;
 };
 
 } // namespace streams::relay

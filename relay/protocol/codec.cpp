@@ -10,9 +10,13 @@ namespace streams::protocol {
 namespace {
 
 constexpr std::pair<ErrorCode, const char *> kErrorCodes[] = {
-    {ErrorCode::Unauthorized, "unauthorized"}, {ErrorCode::Forbidden, "forbidden"},
-    {ErrorCode::BadRequest, "bad_request"},    {ErrorCode::UnsupportedProtocol, "unsupported_protocol"},
-    {ErrorCode::RateLimited, "rate_limited"},  {ErrorCode::Unavailable, "unavailable"},
+    {ErrorCode::Unauthorized, "unauthorized"},
+    {ErrorCode::Forbidden, "forbidden"},
+    {ErrorCode::BadRequest, "bad_request"},
+    {ErrorCode::UnsupportedProtocol, "unsupported_protocol"},
+    {ErrorCode::RateLimited, "rate_limited"},
+    {ErrorCode::Unavailable, "unavailable"},
+    {ErrorCode::Limit, "limit"},
 };
 
 QJsonObject userObject(const UserRef &user, bool withName) {

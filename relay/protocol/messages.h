@@ -82,7 +82,15 @@ struct Revoked {
     friend bool operator==(const Revoked &, const Revoked &) = default;
 };
 
-enum class ErrorCode { Unauthorized, Forbidden, BadRequest, UnsupportedProtocol, RateLimited, Unavailable };
+enum class ErrorCode {
+    Unauthorized,
+    Forbidden,
+    BadRequest,
+    UnsupportedProtocol,
+    RateLimited,
+    Unavailable,
+    Limit
+};
 
 struct Error {
     ErrorCode code = ErrorCode::BadRequest;

@@ -51,8 +51,14 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
         "TWITCH_CLIENT_SECRET or TWITCH_CLIENT_SECRET_FILE, STREAMS_RELAY_WEBHOOK_SECRET "
         "(10-100 ASCII chars),\n"
         "STREAMS_RELAY_RETENTION_DAYS (30), STREAMS_RELAY_RETENTION_EVENTS (10000), "
-        "STREAMS_RELAY_HUB_THREADS (twice the cores, at least 2),\n"
-        "STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256), STREAMS_RELAY_HELLO_TIMEOUT_SECONDS (10),\n"
+        "STREAMS_RELAY_IO_THREADS (the cores),\n"
+        "STREAMS_RELAY_MAX_CONNECTIONS (50000), STREAMS_RELAY_MAX_CONNECTIONS_PER_IP (256 WebSocket "
+        "clients),\n"
+        "STREAMS_RELAY_TRUSTED_PROXIES (addresses or CIDR ranges whose X-Forwarded-For or PROXY header is "
+        "believed),\n"
+        "STREAMS_RELAY_MAX_BROADCASTERS_PER_CONNECTION (10), STREAMS_RELAY_MAX_BROADCASTERS_PER_USER (50),\n"
+        "STREAMS_RELAY_MAX_QUEUED_KIB (1024: a client that leaves more unread is closed),\n"
+        "STREAMS_RELAY_HELLO_TIMEOUT_SECONDS (10),\n"
         "STREAMS_RELAY_IDLE_TIMEOUT_SECONDS (60), STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS (10), "
         "STREAMS_RELAY_DURABILITY (fsync: every acknowledged\n"
         "event is on disk; os: in the OS's buffers, survives a relay crash but not a power cut),\n"
@@ -181,11 +187,37 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
     if (!number("STREAMS_RELAY_RETENTION_EVENTS", 10000, 10, 10000000, &c.retentionEvents))
         return fail(
             QStringLiteral("STREAMS_RELAY_RETENTION_EVENTS must be a whole number from 10 to 10000000"));
-    // Twice the cores: a broadcast is one write per socket, and a thread waiting in the kernel on one
-    // leaves its core to another (on 2 cores, 10,000 recipients: ~140 ms with 2 threads, ~110 with 4).
-    if (!number("STREAMS_RELAY_HUB_THREADS", qBound(2, 2 * QThread::idealThreadCount(), 64), 1, 64,
-                &c.hubThreads))
-        return fail(QStringLiteral("STREAMS_RELAY_HUB_THREADS must be a whole number from 1 to 64"));
+    // One epoll thread per core: each event loop waits only on its sockets that are ready, so a thread is
+    // never woken for the idle ones (STREAMS_RELAY_HUB_THREADS is the name before the Asio core).
+    const char *threadsVariable = env.contains(QStringLiteral("STREAMS_RELAY_IO_THREADS")) ||
+                                          !env.contains(QStringLiteral("STREAMS_RELAY_HUB_THREADS"))
+                                      ? "STREAMS_RELAY_IO_THREADS"
+                                      : "STREAMS_RELAY_HUB_THREADS";
+    if (!number(threadsVariable, qBound(1, QThread::idealThreadCount(), 64), 1, 64, &c.ioThreads))
+        return fail(
+            QStringLiteral("%1 must be a whole number from 1 to 64").arg(QLatin1String(threadsVariable)));
+    if (!number("STREAMS_RELAY_MAX_CONNECTIONS", 50000, 1, 10000000, &c.maxConnections))
+        return fail(
+            QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS must be a whole number from 1 to 10000000"));
+    if (!number("STREAMS_RELAY_MAX_BROADCASTERS_PER_CONNECTION", 10, 1, 10000,
+                &c.maxBroadcastersPerConnection))
+        return fail(QStringLiteral(
+            "STREAMS_RELAY_MAX_BROADCASTERS_PER_CONNECTION must be a whole number from 1 to 10000"));
+    if (!number("STREAMS_RELAY_MAX_BROADCASTERS_PER_USER", 50, 1, 100000, &c.maxBroadcastersPerUser))
+        return fail(QStringLiteral(
+            "STREAMS_RELAY_MAX_BROADCASTERS_PER_USER must be a whole number from 1 to 100000"));
+    if (!number("STREAMS_RELAY_MAX_QUEUED_KIB", 1024, 16, 1024 * 1024, &c.maxQueuedKiB))
+        return fail(QStringLiteral("STREAMS_RELAY_MAX_QUEUED_KIB must be a whole number from 16 to 1048576"));
+    for (const QString &entry : env.value(QStringLiteral("STREAMS_RELAY_TRUSTED_PROXIES"))
+                                    .split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString proxy = entry.trimmed();
+        const bool valid = proxy.contains(QLatin1Char('/')) ? QHostAddress::parseSubnet(proxy).second >= 0
+                                                            : !QHostAddress(proxy).isNull();
+        if (!valid)
+            return fail(QStringLiteral("STREAMS_RELAY_TRUSTED_PROXIES: '%1' is not an address or CIDR range")
+                            .arg(proxy));
+        c.trustedProxies.append(proxy);
+    }
     if (!number("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", 256, 1, 1000000, &c.maxConnectionsPerIp))
         return fail(
             QStringLiteral("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP must be a whole number from 1 to 1000000"));

@@ -24,10 +24,15 @@ struct RelayConfig {
     QUrl helixUrl;
     int retentionDays = 30;
     int retentionEvents = 10000;
-    int hubThreads = 2; // from the environment: twice the cores, at least 2
-    int maxConnectionsPerIp = 256;
-    int helloTimeoutSeconds = 10;   // STREAMS_RELAY_HELLO_TIMEOUT_SECONDS
-    int idleTimeoutSeconds = 60;    // STREAMS_RELAY_IDLE_TIMEOUT_SECONDS: silent WebSocket peers are dropped
+    int ioThreads = 2;             // STREAMS_RELAY_IO_THREADS: epoll threads owning every client socket
+    int maxConnections = 50000;    // STREAMS_RELAY_MAX_CONNECTIONS: HTTP and WebSocket together
+    int maxConnectionsPerIp = 256; // STREAMS_RELAY_MAX_CONNECTIONS_PER_IP: WebSocket clients per address
+    QStringList trustedProxies;    // STREAMS_RELAY_TRUSTED_PROXIES: addresses or CIDR ranges
+    int maxBroadcastersPerConnection = 10; // STREAMS_RELAY_MAX_BROADCASTERS_PER_CONNECTION
+    int maxBroadcastersPerUser = 50;       // STREAMS_RELAY_MAX_BROADCASTERS_PER_USER, across connections
+    int maxQueuedKiB = 1024;      // STREAMS_RELAY_MAX_QUEUED_KIB: a client with more unsent is closed (1008)
+    int helloTimeoutSeconds = 10; // STREAMS_RELAY_HELLO_TIMEOUT_SECONDS
+    int idleTimeoutSeconds = 60;  // STREAMS_RELAY_IDLE_TIMEOUT_SECONDS: silent WebSocket peers are dropped
     int requestTimeoutSeconds = 10; // STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS: an HTTP request head must arrive
     int subscriptionTtlSeconds = 7 * 86400; // STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS: unused ones are deleted
     QUrl redirectUri; // STREAMS_RELAY_REDIRECT_URI: the app's registered OAuth redirect, for /api/v1/config

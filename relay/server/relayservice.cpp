@@ -1,15 +1,11 @@
 #include "server/relayservice.h"
 
-#include "server/acceptor.h"
-
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
-#include <QHttpServerRequest>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
-#include <QTcpSocket>
 
 Q_LOGGING_CATEGORY(lcWebhook, "streams.relay.webhook")
 Q_LOGGING_CATEGORY(lcRelay, "streams.relay")
@@ -21,26 +17,21 @@ constexpr int kTokenCacheMs = 5 * 60 * 1000;
 const char *const kScopes[] = {"moderator:read:followers", "user:read:follows",
                                "user:read:moderated_channels"};
 
-HeaderList headersOf(const QHttpServerRequest &request) {
-#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
-    HeaderList out;
-    const QHttpHeaders headers = request.headers();
-    for (qsizetype i = 0; i < headers.size(); ++i)
-        out.append({headers.nameAt(i).toString().toLatin1(), headers.valueAt(i).toByteArray()});
-    return out;
-#else
-    return request.headers();
-#endif
+net::HttpResponse text(unsigned status, std::string body) {
+    return {status, "text/plain", std::move(body)};
 }
 
-QByteArray pathOf(const QHttpServerRequest &request) {
-    return request.url().path().toUtf8();
+QByteArray headerOf(const net::Request &request, std::string_view name) {
+    const auto it = request.find(name);
+    if (it == request.end())
+        return {};
+    return QByteArray(it->value().data(), qsizetype(it->value().size()));
 }
 
 } // namespace
 
 RelayService::RelayService(RelayConfig config, QByteArray webhookSecret, QObject *parent)
-    : QAbstractHttpServer(parent)
+    : QObject(parent)
     , m_config(std::move(config))
     , m_webhookSecret(std::move(webhookSecret)) {}
 
@@ -60,18 +51,14 @@ quint16 RelayService::start(QString *error) {
                                m_config.fsyncEveryCommit ? Durability::Fsync : Durability::OsBuffers, error);
     if (!m_store)
         return 0;
+    m_replay = ReplayReader::open(dbPath, error);
+    if (!m_replay)
+        return 0;
+    m_started = true;
     m_store->setCommitHandler([this](const CommittedBatch &batch) {
         m_metrics.eventsStored(qint64(batch.events.size()));
         if (m_hub)
             m_hub->publish(batch.events);
-        // Acknowledge on the intake thread, after the commit.
-        auto results = std::make_shared<std::vector<StoreResult>>(batch.results);
-        QMetaObject::invokeMethod(
-            this,
-            [this, results] {
-                onCommitted(CommittedBatch{*results, {}});
-            },
-            Qt::QueuedConnection);
     });
     m_storeThread.setObjectName(QStringLiteral("storage"));
     m_store->moveToThread(&m_storeThread);
@@ -94,25 +81,61 @@ quint16 RelayService::start(QString *error) {
             [this] { QMetaObject::invokeMethod(m_store.get(), &EventStore::prune, Qt::QueuedConnection); });
     m_retention.start();
 
+    QJsonArray scopes;
+    for (const char *s : kScopes)
+        scopes.append(QLatin1String(s));
+    m_configJson = QJsonDocument(QJsonObject{{"client_id", m_config.clientId},
+                                             {"scopes", scopes},
+                                             {"redirect_uri", m_config.redirectUri.toString()},
+                                             {"protocol", 1}})
+                       .toJson(QJsonDocument::Compact)
+                       .toStdString();
+
+    m_pool = std::make_unique<net::IoPool>(m_config.ioThreads, "io");
     HubOptions hubOptions;
-    hubOptions.helloTimeoutMs = m_config.helloTimeoutSeconds * 1000;
-    hubOptions.deadPeerMs = m_config.idleTimeoutSeconds * 1000;
-    hubOptions.pingIntervalMs = hubOptions.deadPeerMs / 3;
-    m_hub = std::make_unique<Hub>(*this, m_metrics, dbPath, m_store->epoch(), m_config.hubThreads,
-                                  m_config.maxConnectionsPerIp, hubOptions);
-    AcceptorLimits limits;
-    limits.headTimeoutMs = m_config.requestTimeoutSeconds * 1000;
-    limits.idleTimeoutMs = qMax(limits.headTimeoutMs, 30000);
-    m_acceptor = new Acceptor(*m_hub, limits, this);
-    if (!m_acceptor->listen(m_config.listenAddress, m_config.listenPort)) {
+    hubOptions.helloTimeout = std::chrono::seconds(m_config.helloTimeoutSeconds);
+    hubOptions.deadPeer = std::chrono::seconds(m_config.idleTimeoutSeconds);
+    hubOptions.handshakeTimeout = std::chrono::seconds(m_config.requestTimeoutSeconds);
+    hubOptions.maxConnectionsPerAddress = m_config.maxConnectionsPerIp;
+    hubOptions.maxBroadcastersPerConnection = m_config.maxBroadcastersPerConnection;
+    hubOptions.maxBroadcastersPerUser = m_config.maxBroadcastersPerUser;
+    hubOptions.maxQueuedBytes = std::size_t(m_config.maxQueuedKiB) * 1024;
+    m_hub = std::make_unique<Hub>(*m_pool, *this, m_metrics, *m_replay, m_store->epoch(), hubOptions);
+
+    net::HttpLimits limits;
+    limits.headTimeout = std::chrono::seconds(m_config.requestTimeoutSeconds);
+    limits.bodyTimeout = limits.headTimeout;
+    limits.idleTimeout = std::max<std::chrono::milliseconds>(limits.headTimeout, std::chrono::seconds(30));
+    limits.maxConnections = m_config.maxConnections;
+    net::TrustedProxies trusted;
+    std::vector<std::string> proxies;
+    for (const QString &proxy : m_config.trustedProxies)
+        proxies.push_back(proxy.toStdString());
+    std::string bad;
+    if (!trusted.parse(proxies, &bad)) {
+        *error = QStringLiteral("STREAMS_RELAY_TRUSTED_PROXIES: '%1' is not an address or CIDR range")
+                     .arg(QString::fromStdString(bad));
+        return 0;
+    }
+    m_http = std::make_unique<net::HttpServer>(
+        *m_pool, limits, std::move(trusted),
+        [this](net::Request &&request, const net::Peer &peer, net::Responder respond) {
+            handleRequest(std::move(request), peer, std::move(respond));
+        },
+        [this](net::beast::tcp_stream &stream, net::Request &request, const net::Peer &peer,
+               std::size_t thread,
+               net::ConnectionSlot &slot) { return m_hub->upgrade(stream, request, peer, thread, slot); });
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(m_config.listenAddress.toString().toStdString(), ec);
+    std::string why;
+    if (ec || !m_http->listen(address, m_config.listenPort, &why)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(m_config.listenAddress.toString())
                      .arg(m_config.listenPort)
-                     .arg(m_acceptor->errorString());
+                     .arg(QString::fromStdString(ec ? ec.message() : why));
         return 0;
     }
-    bind(m_acceptor);
-    const quint16 port = m_acceptor->serverPort();
+    const quint16 port = m_http->port();
 
     m_api = std::make_unique<TwitchApi>(TwitchEndpoints{m_config.authUrl, m_config.helixUrl},
                                         m_config.clientId, m_config.clientSecret);
@@ -132,28 +155,31 @@ quint16 RelayService::start(QString *error) {
             m_subscriptions->reconcile();
     });
     m_api->start();
+    m_pool->start();
     qCInfo(lcRelay).noquote() << "event log" << dbPath << "epoch" << m_store->epoch() << "last seq"
-                              << m_store->lastSeq() << "; callback" << m_config.callbackUrl(port).toString();
+                              << m_store->lastSeq() << "; callback" << m_config.callbackUrl(port).toString()
+                              << ";" << m_pool->size() << "I/O threads";
     return port;
 }
 
 void RelayService::stop() {
-    if (m_stopping || !m_store)
+    if (!m_started || m_stopping.exchange(true))
         return;
-    m_stopping = true;
-    if (m_acceptor) {
-        m_acceptor->setAccepting(false);
-        m_acceptor->pauseAccepting();
-    }
-    // Commit what is queued, then answer those webhooks before the sockets go.
+    if (m_http)
+        m_http->stopAccepting();
+    // Commit what is queued; its webhooks are answered on their I/O threads before the sockets go.
     m_store->shutdown();
-    QCoreApplication::sendPostedEvents(this);
-    for (auto &[ticket, ack] : m_pending)
-        if (ack.socket)
-            respond(ack.socket, ack.responder, 503, "text/plain", "relay is shutting down\n");
-    m_pending.clear();
-    if (m_hub)
-        m_hub->shutdown();
+    if (m_hub && m_pool)
+        m_hub->closeAll(std::chrono::milliseconds(500));
+    // No answer from Twitch may reach a connection from here on.
+    m_subscriptions.reset();
+    m_api.reset();
+    m_validating.clear();
+    if (m_pool)
+        m_pool->stop();
+    m_replay.reset(); // pages still queued for sessions are dropped
+    m_http.reset();
+    m_pool.reset(); // every connection goes with its context
     m_storeThread.quit();
     m_storeThread.wait();
     QMetaObject::invokeMethod(
@@ -167,173 +193,133 @@ void RelayService::stop() {
     m_checkpointThread.wait();
 }
 
-#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
-// Since Qt 6.5 the request no longer comes with its socket (and since 6.8 the responder does not
-// tell it either): the acceptor finds the connection by the peer's address and port.
-bool RelayService::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) {
-    route(request, m_acceptor->httpConnection(request.remoteAddress(), request.remotePort()), responder);
-    return true;
-}
-
-#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
-void RelayService::missingHandler(const QHttpServerRequest &request, QHttpServerResponder &responder) {
-#else
-void RelayService::missingHandler(const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-#endif
-    respond(m_acceptor->httpConnection(request.remoteAddress(), request.remotePort()), responder, 404,
-            "text/plain", "not found\n");
-}
-#else
-bool RelayService::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) {
-    QHttpServerResponder responder = makeResponder(request, socket);
-    route(request, socket, responder);
-    return true;
-}
-
-void RelayService::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) {
-    QHttpServerResponder responder = makeResponder(request, socket);
-    respond(socket, responder, 404, "text/plain", "not found\n");
-}
-#endif
-
-void RelayService::route(const QHttpServerRequest &request, QTcpSocket *socket,
-                         QHttpServerResponder &responder) {
-    Acceptor::requestHandled(socket);
-    const QByteArray path = pathOf(request);
+void RelayService::handleRequest(net::Request &&request, const net::Peer &peer, net::Responder respond) {
+    const std::string_view target = request.target();
+    const std::string_view path = target.substr(0, target.find('?'));
     const auto method = request.method();
-    auto reply = [&](int status, const QByteArray &type, const QByteArray &body) {
-        respond(socket, responder, status, type, body);
-    };
     if (path == "/eventsub") {
-        if (method != QHttpServerRequest::Method::Post)
-            reply(405, "text/plain", "POST only\n");
+        if (method != net::http::verb::post)
+            respond(text(405, "POST only\n"));
         else
-            handleWebhook(request, socket, responder);
+            handleWebhook(request, peer, std::move(respond));
         return;
     }
     const bool known =
         path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/api/v1/config";
     if (!known) {
-        reply(404, "text/plain", "not found\n");
-    } else if (method != QHttpServerRequest::Method::Get) {
-        reply(405, "text/plain", "GET only\n");
+        respond(text(404, "not found\n"));
+    } else if (method != net::http::verb::get) {
+        respond(text(405, "GET only\n"));
     } else if (path == "/healthz") {
-        reply(200, "text/plain", "ok\n");
+        respond(text(200, "ok\n"));
     } else if (path == "/readyz") {
-        const bool storage = m_store != nullptr && !m_stopping;
-        const bool token = m_api && m_api->hasAppToken();
-        const bool reconciled = m_subscriptions && m_subscriptions->reconciled();
-        const QByteArray body = QByteArray("storage: ") + (storage ? "ok" : "unavailable") +
-                                "\ntwitch app token: " + (token ? "ok" : "missing") +
-                                "\nsubscriptions reconciled: " + (reconciled ? "yes" : "not yet") + '\n';
-        reply(storage && token && reconciled ? 200 : 503, "text/plain", body);
+        // The control plane's state lives on its thread: ask it there.
+        QMetaObject::invokeMethod(this, [this, respond = std::move(respond)] {
+            bool ready = false;
+            const QByteArray body = readiness(&ready);
+            respond(text(ready ? 200 : 503, body.toStdString()));
+        });
     } else if (path == "/metrics") {
-        reply(200, "text/plain; version=0.0.4", m_metrics.prometheus());
+        const QByteArray body = m_metrics.prometheus();
+        respond({200, "text/plain; version=0.0.4", body.toStdString()});
     } else {
-        reply(200, "application/json", configJson());
+        respond({200, "application/json", m_configJson});
     }
 }
 
-QByteArray RelayService::configJson() const {
-    QJsonArray scopes;
-    for (const char *s : kScopes)
-        scopes.append(QLatin1String(s));
-    return QJsonDocument(QJsonObject{{"client_id", m_config.clientId},
-                                     {"scopes", scopes},
-                                     {"redirect_uri", m_config.redirectUri.toString()},
-                                     {"protocol", 1}})
-        .toJson(QJsonDocument::Compact);
+QByteArray RelayService::readiness(bool *ready) const {
+    const bool storage = m_store != nullptr && !m_stopping;
+    const bool token = m_api && m_api->hasAppToken();
+    const bool reconciled = m_subscriptions && m_subscriptions->reconciled();
+    *ready = storage && token && reconciled;
+    return QByteArray("storage: ") + (storage ? "ok" : "unavailable") +
+           "\ntwitch app token: " + (token ? "ok" : "missing") +
+           "\nsubscriptions reconciled: " + (reconciled ? "yes" : "not yet") + '\n';
 }
 
-void RelayService::respond(QTcpSocket *socket, QHttpServerResponder &responder, int status,
-                           const QByteArray &contentType, const QByteArray &body) {
-    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
-        return;
-    responder.write(body, contentType, QHttpServerResponder::StatusCode(status));
-}
-
-void RelayService::handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket,
-                                 QHttpServerResponder &responder) {
+void RelayService::handleWebhook(const net::Request &request, const net::Peer &peer, net::Responder respond) {
     const qint64 receivedNs = monotonicNs();
-    const QByteArray body = request.body();
-    const WebhookCheck check =
-        checkWebhook(headersOf(request), body, m_webhookSecret, QDateTime::currentDateTimeUtc());
+    HeaderList headers;
+    for (const char *name : {"Twitch-Eventsub-Message-Id", "Twitch-Eventsub-Message-Timestamp",
+                             "Twitch-Eventsub-Message-Signature", "Twitch-Eventsub-Message-Type"})
+        headers.append({QByteArray(name), headerOf(request, name)});
+    const QByteArray body(request.body().data(), qsizetype(request.body().size()));
+    const WebhookCheck check = checkWebhook(headers, body, m_webhookSecret, QDateTime::currentDateTimeUtc());
     if (check.rejection) {
         const auto &r = *check.rejection;
         if (r.status == 403)
             m_metrics.signatureFailure();
         m_metrics.webhook(Metrics::Webhook::Unknown, Metrics::Outcome::Rejected);
-        qCInfo(lcWebhook).noquote() << "refused webhook from" << request.remoteAddress().toString() << ":"
+        qCInfo(lcWebhook).noquote() << "refused webhook from" << QString::fromStdString(peer.text) << ":"
                                     << r.status << r.reason;
-        respond(socket, responder, r.status, "text/plain", r.reason + '\n');
+        respond(text(unsigned(r.status), (r.reason + '\n').toStdString()));
         return;
     }
     const WebhookMessage &message = *check.message;
     switch (message.type) {
     case WebhookType::Verification:
         m_metrics.webhook(Metrics::Webhook::Verification, Metrics::Outcome::Accepted);
-        m_subscriptions->markVerified(message.subscription.id);
-        qCInfo(lcWebhook).noquote() << "verified subscription" << message.subscription.type
-                                    << message.subscription.id;
-        respond(socket, responder, 200, "text/plain", message.challenge.toUtf8());
+        QMetaObject::invokeMethod(this,
+                                  [this, id = message.subscription.id, type = message.subscription.type] {
+                                      if (!m_subscriptions)
+                                          return;
+                                      m_subscriptions->markVerified(id);
+                                      qCInfo(lcWebhook).noquote() << "verified subscription" << type << id;
+                                  });
+        respond(text(200, message.challenge.toStdString()));
         return;
     case WebhookType::Revocation:
         m_metrics.webhook(Metrics::Webhook::Revocation, Metrics::Outcome::Accepted);
-        m_subscriptions->markRevoked(message.subscription.id, message.subscription.status);
-        respond(socket, responder, 204, "text/plain", {});
+        QMetaObject::invokeMethod(this,
+                                  [this, id = message.subscription.id, status = message.subscription.status] {
+                                      if (m_subscriptions)
+                                          m_subscriptions->markRevoked(id, status);
+                                  });
+        respond(text(204, {}));
         return;
     case WebhookType::Notification:
         break;
     }
     if (m_stopping) {
-        respond(socket, responder, 503, "text/plain", "relay is shutting down\n");
+        respond(text(503, "relay is shutting down\n"));
         return;
     }
-    const quint64 ticket = m_nextTicket++;
-    m_pending.emplace(ticket, PendingAck{std::move(responder), socket});
-    m_store->submit(IncomingEvent{ticket, message.messageId, normalize(message), receivedNs});
-}
-
-void RelayService::onCommitted(const CommittedBatch &batch) {
-    for (const StoreResult &r : batch.results) {
-        auto it = m_pending.find(r.ticket);
-        if (it == m_pending.end())
-            continue;
-        PendingAck ack = std::move(it->second);
-        m_pending.erase(it);
-        switch (r.outcome) {
+    IncomingEvent incoming{message.messageId, normalize(message), receivedNs, {}};
+    incoming.done = [this, respond = std::move(respond)](StoreOutcome outcome) {
+        switch (outcome) {
         case StoreOutcome::Stored:
             m_metrics.webhook(Metrics::Webhook::Notification, Metrics::Outcome::Accepted);
-            respond(ack.socket, ack.responder, 204, "text/plain", {});
+            respond(text(204, {}));
             break;
         case StoreOutcome::Duplicate:
             m_metrics.webhook(Metrics::Webhook::Notification, Metrics::Outcome::Duplicate);
-            respond(ack.socket, ack.responder, 204, "text/plain", {});
+            respond(text(204, {}));
             break;
         case StoreOutcome::Failed:
             // Not stored: Twitch retries later with the same message id.
             m_metrics.webhook(Metrics::Webhook::Notification, Metrics::Outcome::Failed);
-            respond(ack.socket, ack.responder, 503, "text/plain", "storage unavailable, retry later\n");
+            respond(text(503, "storage unavailable, retry later\n"));
             break;
         }
-    }
+    };
+    m_store->submit(std::move(incoming));
 }
 
-void RelayService::authenticate(const QString &token, QObject *context,
-                                std::function<void(AuthResult)> done) {
-    auto deliver = [context, done = std::move(done)](AuthResult r) {
-        QMetaObject::invokeMethod(
-            context, [done, r] { done(r); }, Qt::QueuedConnection);
-    };
-    QMetaObject::invokeMethod(this, [this, token, deliver] {
+void RelayService::authenticate(const QString &token, std::function<void(AuthResult)> done) {
+    QMetaObject::invokeMethod(this, [this, token, done = std::move(done)] {
+        if (!m_api) {
+            done(
+                {std::nullopt, {protocol::ErrorCode::Unavailable, QStringLiteral("relay is shutting down")}});
+            return;
+        }
         const QByteArray key = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
         auto cached = m_tokenCache.find(key);
         if (cached != m_tokenCache.end() && cached->age.elapsed() < kTokenCacheMs) {
-            deliver(cached->result);
+            done(cached->result);
             return;
         }
         auto &waiting = m_validating[key];
-        waiting.append(deliver);
+        waiting.append(done);
         if (waiting.size() > 1)
             return;
         m_api->validateUserToken(token, [this, key](HttpOutcome out, TokenInfo info) {
@@ -369,18 +355,22 @@ void RelayService::authenticate(const QString &token, QObject *context,
     });
 }
 
-void RelayService::subscribe(const QString &broadcasterId, const QString &userId, QObject *context,
+void RelayService::subscribe(const QString &broadcasterId, const QString &userId,
                              std::function<void(EnsureResult)> done) {
-    QMetaObject::invokeMethod(this, [=, this] {
-        m_subscriptions->ensure(broadcasterId, userId, [context, done](EnsureResult r) {
-            QMetaObject::invokeMethod(
-                context, [done, r] { done(r); }, Qt::QueuedConnection);
-        });
+    QMetaObject::invokeMethod(this, [this, broadcasterId, userId, done = std::move(done)] {
+        if (!m_subscriptions) {
+            EnsureResult r;
+            r.error =
+                protocol::Error{protocol::ErrorCode::Unavailable, QStringLiteral("relay is shutting down")};
+            done(r);
+            return;
+        }
+        m_subscriptions->ensure(broadcasterId, userId, done);
     });
 }
 
 void RelayService::release(const QString &broadcasterId, const QString &userId) {
-    QMetaObject::invokeMethod(this, [=, this] {
+    QMetaObject::invokeMethod(this, [this, broadcasterId, userId] {
         if (m_subscriptions)
             m_subscriptions->release(broadcasterId, userId);
     });

@@ -1,30 +1,31 @@
 #pragma once
 
-// The relay's control plane on the intake thread: webhook intake, the HTTP API, token validation
-// for hub threads, and subscriptions with Twitch.
+// The relay: the I/O threads (HTTP and WebSocket, Boost.Asio), the storage writer, and the control plane
+// on the thread that owns this object (Twitch calls, token validation, subscriptions).
 
 #include "eventsub/subscriptionmanager.h"
 #include "eventsub/twitchapi.h"
 #include "hub/gatekeeper.h"
 #include "hub/hub.h"
+#include "hub/replayreader.h"
+#include "net/httpserver.h"
+#include "net/iopool.h"
 #include "server/config.h"
 #include "server/metrics.h"
 #include "storage/eventstore.h"
 
-#include <QAbstractHttpServer>
 #include <QElapsedTimer>
 #include <QHash>
-#include <QHttpServerResponder>
-#include <QPointer>
+#include <QObject>
 #include <QThread>
+#include <QTimer>
 
+#include <atomic>
 #include <memory>
 
 namespace streams::relay {
 
-class Acceptor;
-
-class RelayService : public QAbstractHttpServer, public Gatekeeper {
+class RelayService : public QObject, public Gatekeeper {
     Q_OBJECT
 public:
     RelayService(RelayConfig config, QByteArray webhookSecret, QObject *parent = nullptr);
@@ -35,46 +36,29 @@ public:
     // Stops accepting, answers what is in flight, closes clients with 1001.
     void stop();
 
-    // Gatekeeper (called from hub threads).
-    void authenticate(const QString &token, QObject *context, std::function<void(AuthResult)> done) override;
-    void subscribe(const QString &broadcasterId, const QString &userId, QObject *context,
+    // Gatekeeper (called from I/O threads; answers from this object's thread).
+    void authenticate(const QString &token, std::function<void(AuthResult)> done) override;
+    void subscribe(const QString &broadcasterId, const QString &userId,
                    std::function<void(EnsureResult)> done) override;
     void release(const QString &broadcasterId, const QString &userId) override;
 
-protected:
-#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
-    bool handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
-    void missingHandler(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
-#elif QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
-    bool handleRequest(const QHttpServerRequest &request, QHttpServerResponder &responder) override;
-    void missingHandler(const QHttpServerRequest &request, QHttpServerResponder &&responder) override;
-#else
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
-#endif
-
 private:
-    struct PendingAck {
-        QHttpServerResponder responder;
-        QPointer<QTcpSocket> socket;
-    };
     struct CachedToken {
         AuthResult result;
         QElapsedTimer age;
     };
 
-    // Answers every request (404 for unknown paths); a webhook's responder is kept until its commit.
-    void route(const QHttpServerRequest &request, QTcpSocket *socket, QHttpServerResponder &responder);
-    void handleWebhook(const QHttpServerRequest &request, QTcpSocket *socket,
-                       QHttpServerResponder &responder);
-    void onCommitted(const CommittedBatch &batch);
-    void respond(QTcpSocket *socket, QHttpServerResponder &responder, int status,
-                 const QByteArray &contentType, const QByteArray &body);
-    QByteArray configJson() const;
+    // On I/O threads: every route but the WebSocket upgrade.
+    void handleRequest(net::Request &&request, const net::Peer &peer, net::Responder respond);
+    void handleWebhook(const net::Request &request, const net::Peer &peer, net::Responder respond);
+    QByteArray readiness(bool *ready) const; // on this object's thread
 
     RelayConfig m_config;
     QByteArray m_webhookSecret;
+    std::string m_configJson;
     Metrics m_metrics;
+    std::atomic<bool> m_stopping{false};
+    bool m_started = false;
     std::unique_ptr<EventStore> m_store;
     QThread m_storeThread;
     std::unique_ptr<Checkpointer> m_checkpointer;
@@ -82,14 +66,15 @@ private:
     QTimer *m_checkpointTimer = nullptr;
     std::unique_ptr<TwitchApi> m_api;
     std::unique_ptr<SubscriptionManager> m_subscriptions;
-    std::unique_ptr<Hub> m_hub;
-    Acceptor *m_acceptor = nullptr;
-    quint64 m_nextTicket = 1;
-    std::unordered_map<quint64, PendingAck> m_pending;
     QHash<QByteArray, CachedToken> m_tokenCache; // key: SHA-256 of the token, never the token
     QHash<QByteArray, QList<std::function<void(AuthResult)>>> m_validating;
     QTimer m_retention;
-    bool m_stopping = false;
+    // Destroyed in reverse: the listener, then the I/O threads' contexts (and with them every connection,
+    // which still reach the hub and the replay reader), then the hub.
+    std::unique_ptr<ReplayReader> m_replay;
+    std::unique_ptr<Hub> m_hub;
+    std::unique_ptr<net::IoPool> m_pool;
+    std::unique_ptr<net::HttpServer> m_http;
 };
 
 } // namespace streams::relay

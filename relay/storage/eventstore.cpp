@@ -71,8 +71,8 @@ void EventStore::submit(IncomingEvent event) {
     QMutexLocker lock(&m_mutex);
     if (m_closed) {
         lock.unlock();
-        if (m_handler)
-            m_handler(CommittedBatch{{StoreResult{event.ticket, StoreOutcome::Failed}}, {}});
+        if (event.done)
+            event.done(StoreOutcome::Failed);
         return;
     }
     m_queue.push_back(std::move(event));
@@ -105,15 +105,17 @@ void EventStore::flush() {
     if (batch.empty() && writes.empty())
         return;
     CommittedBatch out;
-    out.results.reserve(batch.size());
-    if (!storeBatch(batch, writes, out)) {
+    std::vector<StoreOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    if (!storeBatch(batch, writes, outcomes, out)) {
         out.events.clear();
-        out.results.clear();
-        for (const IncomingEvent &e : batch)
-            out.results.push_back({e.ticket, StoreOutcome::Failed});
+        outcomes.assign(batch.size(), StoreOutcome::Failed);
     }
-    if (m_handler && !out.results.empty())
+    if (m_handler && !out.events.empty())
         m_handler(out);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        if (batch[i].done)
+            batch[i].done(outcomes[i]);
     boundWal(); // after the acknowledgements went out
 }
 
@@ -159,7 +161,8 @@ bool EventStore::ensureOpen() {
 }
 
 bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
-                            std::vector<std::pair<QString, QVariantList>> &writes, CommittedBatch &out) {
+                            std::vector<std::pair<QString, QVariantList>> &writes,
+                            std::vector<StoreOutcome> &outcomes, CommittedBatch &out) {
     if (!ensureOpen())
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
@@ -193,8 +196,7 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
             return false;
         }
         if (seen.numRowsAffected() == 0 || !in.event) {
-            out.results.push_back(
-                {in.ticket, seen.numRowsAffected() == 0 ? StoreOutcome::Duplicate : StoreOutcome::Stored});
+            outcomes.push_back(seen.numRowsAffected() == 0 ? StoreOutcome::Duplicate : StoreOutcome::Stored);
             continue;
         }
         protocol::Event &ev = in.event->event;
@@ -214,18 +216,18 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
             return false;
         }
         if (insert.numRowsAffected() == 0) { // the same follow through another subscription
-            out.results.push_back({in.ticket, StoreOutcome::Duplicate});
+            outcomes.push_back(StoreOutcome::Duplicate);
             continue;
         }
         ++nextSeq;
         auto e = std::make_shared<StoredEvent>();
         e->seq = ev.seq;
-        e->broadcasterId = ev.broadcasterId;
-        e->kind = ev.kind;
-        e->frame = QString::fromUtf8(frame);
+        e->broadcasterId = ev.broadcasterId.toStdString();
+        e->follow = ev.kind == u"follow";
+        e->frame = frame.toStdString();
         e->receivedNs = in.receivedNs;
         stored.push_back(std::move(e));
-        out.results.push_back({in.ticket, StoreOutcome::Stored});
+        outcomes.push_back(StoreOutcome::Stored);
     }
     if (!db.commit()) {
         qCWarning(lcStore) << "commit failed:" << db.lastError().text();
@@ -384,9 +386,9 @@ std::optional<std::vector<StoredEventPtr>> EventReader::eventsAfter(const QStrin
     while (q.next()) {
         auto e = std::make_shared<StoredEvent>();
         e->seq = q.value(0).toLongLong();
-        e->broadcasterId = broadcasterId;
-        e->kind = q.value(1).toString();
-        e->frame = QString::fromUtf8(q.value(2).toByteArray());
+        e->broadcasterId = broadcasterId.toStdString();
+        e->follow = q.value(1).toString() == u"follow";
+        e->frame = q.value(2).toByteArray().toStdString();
         out.push_back(std::move(e));
     }
     return out;

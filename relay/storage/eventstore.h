@@ -11,6 +11,8 @@
 #include <QString>
 #include <QVariantList>
 
+#include <string>
+
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -21,32 +23,28 @@ class QSqlDatabase;
 
 namespace streams::relay {
 
+enum class StoreOutcome { Stored, Duplicate, Failed };
+
 // One notification waiting to be stored.
 struct IncomingEvent {
-    quint64 ticket = 0;                   // the caller's handle for the answer
     QByteArray messageId;                 // Twitch-Eventsub-Message-Id
     std::optional<NormalizedEvent> event; // nullopt: remember the id only (types the relay does not relay)
     qint64 receivedNs = 0;                // monotonic clock, for delivery latency
+    // Called once on the store's thread after the commit (or its failure), before the next batch.
+    std::function<void(StoreOutcome)> done;
 };
 
-// An event as stored and delivered: serialised once.
+// An event as stored and delivered: serialised once, to UTF-8, and shared by every recipient.
 struct StoredEvent {
     qint64 seq = 0;
-    QString broadcasterId;
-    QString kind;
-    QString frame; // the protocol's event frame (JSON text)
+    std::string broadcasterId;
+    bool follow = false; // follows go only to the broadcaster and accepted moderators
+    std::string frame;   // the protocol's event frame (JSON text)
     qint64 receivedNs = 0;
 };
 using StoredEventPtr = std::shared_ptr<const StoredEvent>;
 
-enum class StoreOutcome { Stored, Duplicate, Failed };
-struct StoreResult {
-    quint64 ticket = 0;
-    StoreOutcome outcome = StoreOutcome::Failed;
-};
-
 struct CommittedBatch {
-    std::vector<StoreResult> results;
     std::vector<StoredEventPtr> events; // newly stored, in seq order
 };
 
@@ -72,7 +70,7 @@ public:
     QString epoch() const { return m_epoch; }
     QString path() const { return m_path; }
 
-    // Thread-safe. The handler runs on the store's thread after each commit.
+    // Thread-safe. The handler runs on the store's thread after each commit, before the events' `done`.
     void setCommitHandler(std::function<void(const CommittedBatch &)> handler);
     void submit(IncomingEvent event);
     // Thread-safe: a small write (e.g. subscription bookkeeping) committed with the next group, so no
@@ -95,7 +93,7 @@ private:
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
     bool storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
-                    CommittedBatch &out);
+                    std::vector<StoreOutcome> &outcomes, CommittedBatch &out);
 
     const QString m_path;
     const QString m_connectionName;

@@ -1,0 +1,501 @@
+#include "hub/clientsession.h"
+
+#include "protocol/codec.h"
+#include "server/metrics.h"
+
+#include <QLoggingCategory>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/error.hpp>
+
+Q_LOGGING_CATEGORY(lcHub, "streams.relay.hub")
+
+namespace streams::relay {
+
+namespace websocket = net::beast::websocket;
+using boost::system::error_code;
+using protocol::ErrorCode;
+
+namespace {
+constexpr int kReplayPage = 500;
+// A replay reads its next page only while less than this is waiting to be written.
+constexpr std::size_t kReplayHighWater = 256 * 1024;
+// Live events held back while a replay catches up; past this the replay reads them from the log instead.
+constexpr std::size_t kMaxHeld = 10000;
+constexpr double kFramesPerSecond = 20;
+constexpr double kFrameBurst = 40;
+constexpr auto kCloseGrace = std::chrono::seconds(5);
+} // namespace
+
+ClientSession::ClientSession(net::beast::tcp_stream &&stream, HubShard &shard, net::Peer peer,
+                             net::ConnectionSlot slot)
+    : m_ws(std::move(stream))
+    , m_shard(shard)
+    , m_hub(shard.hub())
+    , m_peer(std::move(peer))
+    , m_slot(std::move(slot)) {}
+
+ClientSession::~ClientSession() {
+    if (m_counted)
+        m_hub.released(m_peer.text);
+}
+
+void ClientSession::start(net::Request request) {
+    const HubOptions &options = m_hub.options();
+    // The WebSocket layer keeps its own deadlines: the handshake, and a ping after half the idle time
+    // with the connection dropped when nothing at all was heard for the whole of it.
+    net::beast::get_lowest_layer(m_ws).expires_never();
+    websocket::stream_base::timeout timeouts;
+    timeouts.handshake_timeout = options.handshakeTimeout;
+    timeouts.idle_timeout = options.deadPeer;
+    timeouts.keep_alive_pings = true;
+    m_ws.set_option(timeouts);
+    m_ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type &response) { response.set(net::http::field::server, "streams-relay"); }));
+    m_ws.read_message_max(std::size_t(protocol::kMaxFrameBytes));
+    m_ws.auto_fragment(false);
+    m_counted = true;
+    m_connectedAt = Clock::now();
+    m_tokenClock = m_connectedAt;
+    m_ws.async_accept(request, [self = shared_from_this()](error_code ec) { self->onAccepted(ec); });
+}
+
+void ClientSession::onAccepted(error_code ec) {
+    if (ec) {
+        qCDebug(lcHub) << "WebSocket handshake failed:" << QString::fromStdString(ec.message());
+        return;
+    }
+    m_state = State::AwaitingHello;
+    m_connectedAt = Clock::now();
+    m_shard.add(this);
+    m_hub.metrics().clientConnected();
+    readNext();
+}
+
+void ClientSession::readNext() {
+    m_ws.async_read(m_in, [self = shared_from_this()](error_code ec, std::size_t) { self->onRead(ec); });
+}
+
+void ClientSession::onRead(error_code ec) {
+    if (ec) {
+        if (ec == websocket::error::message_too_big)
+            m_hub.metrics().clientError();
+        finish();
+        return;
+    }
+    if (m_state == State::Closing || m_state == State::Gone) {
+        m_in.clear();
+        readNext(); // until the peer's close frame ends the read
+        return;
+    }
+    if (!m_ws.got_text()) {
+        m_in.clear();
+        strike(ErrorCode::BadRequest, QStringLiteral("binary frames are not part of protocol 1"));
+    } else {
+        const std::string text(static_cast<const char *>(m_in.data().data()), m_in.size());
+        m_in.clear();
+        onText(text);
+    }
+    // An idle client keeps no read buffer (thousands of them wait here).
+    m_in.shrink_to_fit();
+    readNext();
+}
+
+void ClientSession::onText(std::string_view text) {
+    // Token bucket against floods.
+    const auto now = Clock::now();
+    const double elapsedMs = std::chrono::duration<double, std::milli>(now - m_tokenClock).count();
+    m_tokenClock = now;
+    m_tokens = std::min(kFrameBurst, m_tokens + elapsedMs * kFramesPerSecond / 1000.0);
+    if (m_tokens < 1) {
+        strike(ErrorCode::RateLimited, QStringLiteral("too many frames; at most 20 per second"));
+        return;
+    }
+    m_tokens -= 1;
+
+    const protocol::Decoded decoded = protocol::decode(QByteArrayView(text.data(), qsizetype(text.size())));
+    if (!decoded.ok()) {
+        const auto &e = decoded.error();
+        strike(e.kind == protocol::DecodeErrorKind::UnsupportedProtocol ? ErrorCode::UnsupportedProtocol
+                                                                        : ErrorCode::BadRequest,
+               e.detail);
+        return;
+    }
+    const protocol::Message &message = decoded.message();
+    if (m_state != State::Ready) {
+        const auto *hello = std::get_if<protocol::Hello>(&message);
+        if (!hello || m_state == State::Authenticating) {
+            strike(ErrorCode::Unauthorized, QStringLiteral("the first frame must be hello, and only one"));
+            return;
+        }
+        m_state = State::Authenticating;
+        // The answer comes on the control thread: only a weak reference waits there, and the answer is
+        // moved to this session's own thread before it touches the session.
+        m_hub.gatekeeper().authenticate(
+            hello->token, [weak = weak_from_this(), executor = m_ws.get_executor()](AuthResult result) {
+                boost::asio::post(executor, [weak, result = std::move(result)] {
+                    if (auto self = weak.lock())
+                        self->onAuthenticated(result);
+                });
+            });
+        return;
+    }
+    if (const auto *sub = std::get_if<protocol::Subscribe>(&message)) {
+        subscribe(*sub);
+    } else if (const auto *unsub = std::get_if<protocol::Unsubscribe>(&message)) {
+        unsubscribe(unsub->broadcasterId.toStdString());
+    } else {
+        strike(ErrorCode::BadRequest,
+               QStringLiteral("%1 is not a message a client sends").arg(protocol::messageTypeName(message)));
+    }
+}
+
+void ClientSession::onAuthenticated(const AuthResult &result) {
+    if (m_state != State::Authenticating)
+        return;
+    if (!result.user) {
+        send(result.error);
+        m_hub.metrics().clientError();
+        close(std::uint16_t(websocket::close_code::policy_error),
+              result.error.message.left(120).toStdString(), true);
+        return;
+    }
+    m_user = *result.user;
+    m_userId = m_user.id.toStdString();
+    m_state = State::Ready;
+    send(protocol::Welcome{protocol::kVersion, m_hub.epoch(), {m_user.id, m_user.login, {}}});
+}
+
+void ClientSession::subscribe(const protocol::Subscribe &subscribe) {
+    const std::string broadcaster = subscribe.broadcasterId.toStdString();
+    const bool known = m_rooms.count(broadcaster) > 0 || m_pending.count(broadcaster) > 0;
+    if (!known) {
+        const HubOptions &options = m_hub.options();
+        if (int(m_rooms.size() + m_pending.size()) >= options.maxBroadcastersPerConnection) {
+            m_hub.metrics().clientError();
+            send(protocol::Error{ErrorCode::Limit,
+                                 QStringLiteral("at most %1 broadcasters on one connection; unsubscribe "
+                                                "from one first")
+                                     .arg(options.maxBroadcastersPerConnection)});
+            return;
+        }
+        if (!m_hub.takeBroadcaster(m_userId, broadcaster)) {
+            m_hub.metrics().clientError();
+            send(protocol::Error{ErrorCode::Limit,
+                                 QStringLiteral("at most %1 broadcasters for one user across all connections")
+                                     .arg(options.maxBroadcastersPerUser)});
+            return;
+        }
+        m_taken.insert(broadcaster);
+    }
+    ++m_pending[broadcaster];
+    // Each subscribe counts once at the gatekeeper until released: a session gone by the time the answer
+    // comes releases it here (its broadcaster slots were given back when it finished).
+    Hub *hub = &m_hub;
+    m_hub.gatekeeper().subscribe(
+        subscribe.broadcasterId, m_user.id,
+        [weak = weak_from_this(), executor = m_ws.get_executor(), subscribe, hub,
+         userId = m_user.id](EnsureResult result) {
+            boost::asio::post(executor, [weak, subscribe, result = std::move(result), hub, userId] {
+                if (auto self = weak.lock())
+                    self->onSubscribed(subscribe, result);
+                else
+                    hub->gatekeeper().release(subscribe.broadcasterId, userId);
+            });
+        });
+}
+
+void ClientSession::onSubscribed(const protocol::Subscribe &subscribe, const EnsureResult &result) {
+    const std::string broadcaster = subscribe.broadcasterId.toStdString();
+    auto pending = m_pending.find(broadcaster);
+    const bool lastPending = pending != m_pending.end() && --pending->second <= 0;
+    if (lastPending)
+        m_pending.erase(pending);
+    const bool inRoom = m_rooms.count(broadcaster) > 0;
+    const bool usable = m_state == State::Ready && !(result.error && result.kinds.isEmpty());
+    if (!usable || inRoom) {
+        // One gatekeeper subscription per room: a failed or repeated subscribe gives its count back.
+        m_hub.gatekeeper().release(subscribe.broadcasterId, m_user.id);
+        if (lastPending)
+            giveBackIfUnused(broadcaster);
+    }
+    if (m_state != State::Ready)
+        return;
+    if (result.error && result.kinds.isEmpty()) {
+        send(*result.error);
+        m_hub.metrics().clientError();
+        return;
+    }
+    if (result.warning) {
+        send(*result.warning);
+        m_hub.metrics().clientError();
+    }
+    Room &room = m_rooms[broadcaster];
+    room.followsAllowed = result.kinds.contains(QLatin1String("follow"));
+    if (!inRoom)
+        m_shard.join(this, broadcaster);
+    send(protocol::Subscribed{subscribe.broadcasterId, result.kinds});
+    if (subscribe.after && !room.replaying) {
+        room.replaying = true;
+        readReplayPage(broadcaster, subscribe.after);
+    }
+}
+
+void ClientSession::unsubscribe(const std::string &broadcasterId) {
+    if (m_rooms.count(broadcasterId) == 0)
+        return;
+    leaveRoom(broadcasterId);
+}
+
+void ClientSession::leaveRoom(const std::string &broadcasterId) {
+    m_rooms.erase(broadcasterId);
+    m_shard.leave(this, broadcasterId);
+    m_hub.gatekeeper().release(QString::fromStdString(broadcasterId), m_user.id);
+    giveBackIfUnused(broadcasterId);
+}
+
+void ClientSession::giveBackIfUnused(const std::string &broadcasterId) {
+    if (m_rooms.count(broadcasterId) == 0 && m_pending.count(broadcasterId) == 0 &&
+        m_taken.erase(broadcasterId) > 0)
+        m_hub.giveBackBroadcaster(m_userId, broadcasterId);
+}
+
+// With a cursor: the first page (checked against the log's epoch and retention); without: the next one.
+void ClientSession::readReplayPage(const std::string &broadcasterId,
+                                   const std::optional<protocol::Cursor> &cursor) {
+    const Room &room = m_rooms.at(broadcasterId);
+    ReplayReader::Query query;
+    query.broadcasterId = broadcasterId;
+    query.afterSeq = cursor ? cursor->seq : room.lastSeq;
+    query.checkCursor = cursor.has_value();
+    query.otherEpoch = cursor && cursor->epoch != m_hub.epoch();
+    query.notBefore = room.lastSeq;
+    query.limit = kReplayPage;
+    const bool first = cursor.has_value();
+    m_hub.replay().read(std::move(query), m_ws.get_executor(),
+                        [self = shared_from_this(), broadcasterId, first](ReplayReader::Page page) {
+                            self->onReplayPage(broadcasterId, std::move(page), first);
+                        });
+}
+
+void ClientSession::onReplayPage(const std::string &broadcasterId, ReplayReader::Page page, bool first) {
+    auto it = m_rooms.find(broadcasterId);
+    if (m_state != State::Ready || it == m_rooms.end() || !it->second.replaying)
+        return; // gone, or unsubscribed meanwhile
+    Room &room = it->second;
+    if (!page.ok) {
+        // Live events after a gap would move the client's cursor past it: stop this subscription instead.
+        send(protocol::Error{ErrorCode::Unavailable,
+                             QStringLiteral("history cannot be read right now; subscribe again with your "
+                                            "cursor in a moment")});
+        leaveRoom(broadcasterId);
+        return;
+    }
+    if (first && page.reset)
+        send(protocol::Reset{QString::fromStdString(broadcasterId)});
+    qint64 sent = 0;
+    for (const StoredEventPtr &e : page.events) {
+        if (e->follow && !room.followsAllowed) {
+            room.lastSeq = std::max(room.lastSeq, e->seq);
+            continue;
+        }
+        sendEvent(room, e);
+        ++sent;
+    }
+    m_hub.metrics().replayed(sent);
+    if (m_state != State::Ready)
+        return; // the queue overflowed
+    if (int(page.events.size()) >= kReplayPage || room.heldOverflow) {
+        room.heldOverflow = false;
+        room.held.clear();
+        if (m_outBytes < kReplayHighWater)
+            readReplayPage(broadcasterId, std::nullopt);
+        else
+            m_replayWaiting.push_back(broadcasterId); // resumed as the queue drains
+        return;
+    }
+    // Caught up with the log: what arrived live meanwhile follows, each once.
+    room.replaying = false;
+    std::vector<StoredEventPtr> held;
+    held.swap(room.held);
+    for (const StoredEventPtr &e : held)
+        deliver(e);
+}
+
+void ClientSession::deliver(const StoredEventPtr &event) {
+    auto it = m_rooms.find(event->broadcasterId);
+    if (it == m_rooms.end() || m_state != State::Ready)
+        return;
+    Room &room = it->second;
+    if (event->follow && !room.followsAllowed)
+        return;
+    if (room.replaying) {
+        if (room.held.size() >= kMaxHeld) {
+            room.heldOverflow = true; // the replay reads them from the log instead
+            room.held.clear();
+        } else if (!room.heldOverflow) {
+            room.held.push_back(event);
+        }
+        return;
+    }
+    sendEvent(room, event);
+}
+
+void ClientSession::sendEvent(Room &room, const StoredEventPtr &event) {
+    if (event->seq <= room.lastSeq)
+        return;
+    room.lastSeq = event->seq;
+    // The frame stays inside the shared event: every recipient writes the same bytes.
+    enqueue(std::shared_ptr<const std::string>(event, &event->frame));
+    m_hub.metrics().delivered(event->receivedNs > 0 ? monotonicNs() - event->receivedNs : 0);
+}
+
+void ClientSession::revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
+                           const QString &reason) {
+    auto it = m_rooms.find(broadcasterId);
+    if (it == m_rooms.end() || m_state != State::Ready)
+        return;
+    if (follow) {
+        if (m_user.id != moderatorId)
+            return;
+        it->second.followsAllowed = false;
+    }
+    send(protocol::Revoked{QString::fromStdString(broadcasterId), reason});
+}
+
+void ClientSession::send(const protocol::Message &message) {
+    const QByteArray bytes = protocol::encode(message);
+    enqueue(std::make_shared<const std::string>(bytes.constData(), std::size_t(bytes.size())));
+}
+
+void ClientSession::enqueue(std::shared_ptr<const std::string> frame) {
+    if (m_state == State::Closing || m_state == State::Gone || m_state == State::Handshake)
+        return;
+    if (m_outBytes + frame->size() > m_hub.options().maxQueuedBytes) {
+        qCInfo(lcHub).noquote() << "closing" << QString::fromStdString(m_peer.text) << "(user" << m_user.login
+                                << "): it stopped reading, over" << m_hub.options().maxQueuedBytes / 1024
+                                << "KiB unsent";
+        m_hub.metrics().clientError();
+        close(std::uint16_t(websocket::close_code::policy_error), "too much unread; reconnect and resume",
+              false);
+        return;
+    }
+    m_outBytes += frame->size();
+    m_out.push_back(std::move(frame));
+    if (!m_writing)
+        writeNext();
+}
+
+void ClientSession::writeNext() {
+    m_writing = true;
+    m_ws.text(true);
+    m_ws.async_write(boost::asio::buffer(*m_out.front()),
+                     [self = shared_from_this()](error_code ec, std::size_t) { self->onWritten(ec); });
+}
+
+void ClientSession::onWritten(error_code ec) {
+    m_outBytes -= m_out.front()->size();
+    m_out.pop_front();
+    m_writing = false;
+    if (ec) {
+        m_out.clear(); // the read side sees the connection go and finishes
+        m_outBytes = 0;
+        return;
+    }
+    if (!m_out.empty()) {
+        writeNext();
+        return;
+    }
+    if (m_closeAfterQueue) {
+        startClose();
+        return;
+    }
+    if (!m_replayWaiting.empty() && m_state == State::Ready) {
+        std::vector<std::string> waiting;
+        waiting.swap(m_replayWaiting);
+        for (const std::string &broadcasterId : waiting)
+            if (m_rooms.count(broadcasterId) > 0)
+                readReplayPage(broadcasterId, std::nullopt);
+    }
+}
+
+void ClientSession::close(std::uint16_t code, std::string reason, bool flush) {
+    if (m_state == State::Closing || m_state == State::Gone)
+        return;
+    if (m_state == State::Handshake) {
+        error_code ignored;
+        net::beast::get_lowest_layer(m_ws).socket().close(ignored);
+        return;
+    }
+    m_state = State::Closing;
+    m_closingSince = Clock::now();
+    m_replayWaiting.clear();
+    if (reason.size() > 120)
+        reason.resize(120);
+    m_closeAfterQueue.emplace(code, std::move(reason));
+    if (!flush) {
+        // Keep only the frame being written: Beast finishes it before the close frame.
+        while (m_out.size() > (m_writing ? 1u : 0u)) {
+            m_outBytes -= m_out.back()->size();
+            m_out.pop_back();
+        }
+        startClose();
+    } else if (!m_writing) {
+        startClose();
+    }
+}
+
+void ClientSession::startClose() {
+    if (m_closeStarted || !m_closeAfterQueue)
+        return;
+    m_closeStarted = true;
+    const auto &[code, reason] = *m_closeAfterQueue;
+    m_ws.async_close(websocket::close_reason(websocket::close_code(code), reason),
+                     [self = shared_from_this()](error_code) {
+                         // The read loop ends when the close handshake does (or the connection drops).
+                     });
+}
+
+void ClientSession::tick(Clock::time_point now) {
+    if (m_state == State::AwaitingHello && now - m_connectedAt > m_hub.options().helloTimeout) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(m_hub.options().helloTimeout);
+        close(4001, "hello not received within " + std::to_string(seconds.count()) + " s", true);
+    } else if (m_state == State::Closing && now - m_closingSince > kCloseGrace) {
+        // The peer neither reads our close frame nor answers it: drop the connection.
+        error_code ignored;
+        net::beast::get_lowest_layer(m_ws).socket().close(ignored);
+    }
+}
+
+void ClientSession::strike(ErrorCode code, const QString &message) {
+    m_hub.metrics().clientError();
+    send(protocol::Error{code, message});
+    if (++m_strikes >= m_hub.options().maxStrikes) {
+        qCInfo(lcHub).noquote() << "closing" << QString::fromStdString(m_peer.text) << "after" << m_strikes
+                                << "bad frames";
+        close(std::uint16_t(websocket::close_code::policy_error), "too many bad frames", true);
+    }
+}
+
+void ClientSession::finish() {
+    if (m_state == State::Gone)
+        return;
+    const bool accepted = m_state != State::Handshake;
+    m_state = State::Gone;
+    std::vector<std::string> rooms;
+    rooms.reserve(m_rooms.size());
+    for (const auto &[broadcasterId, room] : m_rooms)
+        rooms.push_back(broadcasterId);
+    for (const std::string &broadcasterId : rooms)
+        leaveRoom(broadcasterId);
+    for (const std::string &broadcasterId : m_taken) // subscribes still waiting for the gatekeeper
+        m_hub.giveBackBroadcaster(m_userId, broadcasterId);
+    m_taken.clear();
+    m_replayWaiting.clear();
+    if (accepted) {
+        m_shard.remove(this);
+        m_hub.metrics().clientDisconnected();
+    }
+}
+
+} // namespace streams::relay
