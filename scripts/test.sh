@@ -11,4 +11,5 @@ jobs=${JOBS:-2}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSTREAMS_SANITIZE="${STREAMS_SANITIZE:-}"
 cmake --build "$build_dir" -j"$jobs"
+scripts/fuzz.sh --build-only # clang build of tests/fuzz in build-fuzz; ctest runs the fuzzers (label fuzz)
 exec scripts/test-session.sh ctest --test-dir "$build_dir" --output-on-failure -j"$jobs" "$@"
