@@ -1,5 +1,7 @@
 #include "wsfleet.h"
 
+#include "benchsupport.h"
+
 #include <QByteArray>
 #include <QList>
 
@@ -8,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <mutex>
 #include <netinet/in.h>
@@ -22,12 +23,6 @@
 
 namespace streams::bench {
 namespace {
-
-qint64 monotonicNs() {
-    timespec ts = {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return qint64(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
 
 constexpr int kMaxHandshakes = 500;
 constexpr unsigned char kMask[4] = {0x5a, 0x13, 0xc4, 0x7e};
@@ -55,6 +50,7 @@ QByteArray clientFrame(unsigned char opcode, const QByteArray &payload) {
 struct WsFleet::Client {
     enum class State { Connecting, Handshake, Open };
     int fd = -1;
+    int index = 0;
     State state = State::Connecting;
     QByteArray in;
     QByteArray out;
@@ -75,6 +71,7 @@ struct WsFleet::Shared {
     // Fleet thread only:
     std::unordered_map<int, std::unique_ptr<Client>> clients;
     struct Pending {
+        int index = 0;
         QString token, broadcaster;
     };
     std::deque<Pending> toOpen;
@@ -119,6 +116,8 @@ void WsFleet::run() {
     auto dropClient = [&](Client &c) {
         if (c.state != Client::State::Open || !c.subscribed)
             --s.handshaking;
+        else
+            ++m_lost;
         ::epoll_ctl(s.epoll, EPOLL_CTL_DEL, c.fd, nullptr);
         ::close(c.fd);
         s.clients.erase(c.fd); // destroys c
@@ -152,6 +151,7 @@ void WsFleet::run() {
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             auto c = std::make_unique<Client>();
             c->fd = fd;
+            c->index = p.index;
             c->token = p.token;
             c->broadcaster = p.broadcaster;
             if (::connect(fd, reinterpret_cast<const sockaddr *>(&s.relay), sizeof(s.relay)) != 0 &&
@@ -169,19 +169,23 @@ void WsFleet::run() {
         }
     };
     auto onText = [&](Client &c, const QByteArray &text, qint64 at) {
-        if (text.startsWith(R"({"broadcaster_id")") && text.contains(R"("type":"event")")) {
+        const QByteArrayView type = topLevelMember(text, "type").value_or(QByteArrayView());
+        if (type == "event") {
             if (s.onEvent)
-                s.onEvent(text, at);
-        } else if (text.contains(R"("type":"welcome")")) {
+                s.onEvent(c.index, text, at);
+        } else if (type == "welcome") {
             sendText(c, QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(c.broadcaster));
-        } else if (text.contains(R"("type":"subscribed")")) {
+        } else if (type == "subscribed") {
             if (!c.subscribed) {
                 c.subscribed = true;
                 --s.handshaking;
                 ++m_ready;
             }
-        } else if (text.contains(R"("type":"error")") && !text.contains("forbidden")) {
-            std::fprintf(stderr, "client error: %s\n", text.constData());
+        } else if (type == "error") {
+            if (topLevelMember(text, "code").value_or(QByteArrayView()) == "forbidden")
+                ++m_forbidden;
+            else
+                std::fprintf(stderr, "wsfleet: client %d: %s\n", c.index, text.constData());
         }
     };
     // Parses what is complete in c.in; false when the client is gone.
@@ -328,9 +332,9 @@ bool WsFleet::open(int n, const std::function<QString(int)> &tokenFor,
                    const std::function<QString(int)> &broadcasterFor, int timeoutMs) {
     const int target = m_ready.load() + n;
     std::deque<Shared::Pending> batch;
-    const int first = m_ready.load();
-    for (int i = first; i < first + n; ++i)
-        batch.push_back({tokenFor(i), broadcasterFor(i)});
+    for (int i = m_opened; i < m_opened + n; ++i)
+        batch.push_back({i, tokenFor(i), broadcasterFor(i)});
+    m_opened += n;
     {
         std::lock_guard lock(m_shared->mutex);
         m_shared->commands.push_back([this, batch = std::move(batch)] {
@@ -362,6 +366,9 @@ void WsFleet::closeAll() {
             s.toOpen.clear();
             s.handshaking = 0;
             m_ready = 0;
+            m_forbidden = 0;
+            m_lost = 0;
+            m_opened = 0;
             done = true;
         });
     }

@@ -4,8 +4,9 @@
 // (epoll, non-blocking, the RFC 6455 framing a client needs): a fleet of 10,000 QWebSocket objects spent
 // ~20 µs of this 2-core machine per received frame, so the clients, not the relay, set the fan-out figure.
 // Each client says hello, subscribes, answers pings and timestamps every event frame the moment it is
-// complete.
+// complete. Frames are read by their top-level "type", whatever the order of members or the spacing.
 
+#include <QByteArrayView>
 #include <QString>
 #include <QUrl>
 
@@ -18,21 +19,27 @@ namespace streams::bench {
 
 class WsFleet {
 public:
-    // frame: the event's JSON text; receivedNs: CLOCK_MONOTONIC when its last byte was read.
-    using OnEvent = std::function<void(const QByteArray &frame, qint64 receivedNs)>;
+    // client: the index given to open()'s functions; frame: the event's JSON text; receivedNs:
+    // CLOCK_MONOTONIC (monotonicNs()) when its last byte was read.
+    using OnEvent = std::function<void(int client, QByteArrayView frame, qint64 receivedNs)>;
 
     explicit WsFleet(const QUrl &relay);
     ~WsFleet();
     WsFleet(const WsFleet &) = delete;
     WsFleet &operator=(const WsFleet &) = delete;
 
-    // Opens n more clients, at most 500 handshakes at a time; true once all are subscribed.
+    // Opens n more clients (indices counting on from the last open), at most 500 handshakes at a time;
+    // true once all are subscribed.
     bool open(int n, const std::function<QString(int)> &tokenFor,
               const std::function<QString(int)> &broadcasterFor, int timeoutMs = 120000);
     void closeAll();
     // Set while no events flow; called on the fleet's thread.
     void onEvent(OnEvent f);
     int ready() const { return m_ready.load(); }
+    // Subscriptions answered `forbidden` (follows refused for this user; online/offline still come).
+    int forbidden() const { return m_forbidden.load(); }
+    // Subscribed clients the relay closed or reset.
+    int lost() const { return m_lost.load(); }
 
 private:
     struct Client;
@@ -41,6 +48,9 @@ private:
 
     std::unique_ptr<Shared> m_shared;
     std::atomic<int> m_ready{0};
+    std::atomic<int> m_forbidden{0};
+    std::atomic<int> m_lost{0};
+    int m_opened = 0; // indices handed out since the last closeAll()
     std::thread m_thread;
 };
 

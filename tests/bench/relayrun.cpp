@@ -1,0 +1,510 @@
+#include "relayrun.h"
+
+#include "serverprocess.h"
+#include "wsfleet.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <thread>
+#include <unordered_map>
+
+namespace streams::bench {
+namespace {
+
+const QByteArray kSecret = "bench-webhook-secret-0123456789";
+const QString kClientId = QStringLiteral("simclient0000000000000000000001");
+const QString kFanoutBroadcaster = QString::number(kFirstBroadcaster); // the room of every idle client
+const QString kIntakeBroadcaster =
+    QString::number(kFirstBroadcaster + 1); // intake follows; own clients subscribed
+constexpr int kPerBroadcaster = 10;         // delivery: clients per broadcaster
+constexpr int kIntakeConnections = 32;
+constexpr int kDeliveryConnections = 8;
+constexpr qint64 kPreparedPerSecond = 25000; // intake requests signed before the clock starts
+
+bool spinUntil(const std::function<bool()> &done, int timeoutMs, int checkMs = 2) {
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer check;
+    check.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    check.start(checkMs);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return done();
+}
+
+// Waits in the event loop (blocking in poll, not spinning: the relay needs the CPU).
+void spinFor(int ms) {
+    spinUntil([] { return false; }, ms, ms);
+}
+
+// Runs `work` on a thread of its own while this one keeps serving Qt's events (the servers' output).
+void offThread(const std::function<void()> &work) {
+    std::atomic<bool> done{false};
+    std::thread worker([&] {
+        work();
+        done = true;
+    });
+    spinUntil([&] { return done.load(); }, INT_MAX, 10);
+    worker.join();
+}
+
+// Waits until `expected` deliveries are recorded, or none came for stallMs.
+void awaitDeliveries(const DeliveryLedger &ledger, qint64 expected, int stallMs = 5000) {
+    qint64 seen = -1;
+    qint64 changedAt = monotonicNs();
+    spinUntil(
+        [&] {
+            const qint64 now = ledger.recorded();
+            if (now != seen) {
+                seen = now;
+                changedAt = monotonicNs();
+            }
+            return now >= expected || monotonicNs() - changedAt > qint64(stallMs) * 1000000;
+        },
+        INT_MAX);
+}
+
+} // namespace
+
+// The idle clients, all in the fan-out room, in segments so that their number can step between levels.
+class IdleClients {
+public:
+    IdleClients(const QUrl &relay, std::vector<int> bounds, std::function<QString(int)> tokenFor)
+        : m_bounds(std::move(bounds))
+        , m_open(m_bounds.size(), false)
+        , m_tokenFor(std::move(tokenFor)) {
+        for (std::size_t i = 0; i < m_bounds.size(); ++i)
+            m_fleets.push_back(std::make_unique<WsFleet>(relay));
+    }
+    // n: 0 or one of the bounds.
+    bool setCount(int n) {
+        for (std::size_t i = m_bounds.size(); i-- > 0;)
+            if (m_bounds[i] > n && m_open[i]) {
+                m_fleets[i]->closeAll();
+                m_open[i] = false;
+            }
+        for (std::size_t i = 0; i < m_bounds.size(); ++i) {
+            if (m_bounds[i] > n || m_open[i])
+                continue;
+            const int base = i == 0 ? 0 : m_bounds[i - 1];
+            if (!m_fleets[i]->open(
+                    m_bounds[i] - base, [&](int k) { return m_tokenFor(base + k); },
+                    [](int) { return kFanoutBroadcaster; })) {
+                std::fprintf(stderr, "relay-bench: only %d of %d idle clients got subscribed\n",
+                             base + m_fleets[i]->ready(), m_bounds[i]);
+                return false;
+            }
+            m_open[i] = true;
+        }
+        return true;
+    }
+    void onEvent(const WsFleet::OnEvent &f) {
+        for (auto &fleet : m_fleets)
+            fleet->onEvent(f);
+    }
+    int lost() const {
+        int n = 0;
+        for (const auto &fleet : m_fleets)
+            n += fleet->lost();
+        return n;
+    }
+
+private:
+    std::vector<int> m_bounds;
+    std::vector<bool> m_open;
+    std::function<QString(int)> m_tokenFor;
+    std::vector<std::unique_ptr<WsFleet>> m_fleets;
+};
+
+RelayRun::RelayRun(const RunOptions &options, test::ServerProcess &sim, const std::vector<QString> &tokens,
+                   const QString &dataDir, Figures &figures)
+    : m_o(options)
+    , m_sim(sim)
+    , m_tokens(tokens)
+    , m_dataDir(dataDir)
+    , m_figures(figures) {}
+
+RelayRun::~RelayRun() = default;
+
+bool RelayRun::startRelay() {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_AUTH_URL", m_sim.url().toString() + "/oauth2");
+    env.insert("TWITCH_HELIX_URL", m_sim.url().toString() + "/helix");
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kSecret));
+    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir);
+    env.insert("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "100000");
+    env.insert("STREAMS_RELAY_DURABILITY", m_o.durability);
+    env.insert("QT_LOGGING_RULES", "streams.relay.hub.info=false;streams.relay.webhook.info=false");
+    for (const QString &setting : m_o.relayEnv)
+        env.insert(setting.section('=', 0, 0), setting.section('=', 1));
+    m_relay =
+        std::make_unique<test::ServerProcess>(m_o.relayPath, QStringList{"--listen", "127.0.0.1:0"}, env);
+    if (!m_relay->start() ||
+        !spinUntil([&] { return test::httpGet(m_relay->url().resolved(QUrl("/readyz"))).status == 200; },
+                   15000, 50)) {
+        std::fprintf(stderr, "relay-bench: the relay did not become ready: %s\n",
+                     m_relay->errors().constData());
+        return false;
+    }
+    m_pid = m_relay->process().processId();
+    std::printf("  relay pid %lld on %s\n", m_pid, qPrintable(m_relay->url().toString()));
+    return true;
+}
+
+bool RelayRun::exec() {
+    if (!startRelay())
+        return false;
+    const bool idlePhases = m_o.wants("fanout") || m_o.wants("intake");
+    if (idlePhases) {
+        // The intake broadcaster's own clients: every intake webhook is a follow they must receive.
+        m_subscribers = std::make_unique<WsFleet>(m_relay->url());
+        const QString token = m_tokens[std::size_t(kIntakeBroadcaster.toInt() - kFirstBroadcaster)];
+        if (!m_subscribers->open(
+                m_o.subscribers, [&](int) { return token; }, [](int) { return kIntakeBroadcaster; })) {
+            std::fprintf(stderr, "relay-bench: the intake subscribers did not get subscribed\n");
+            return false;
+        }
+        if (m_subscribers->forbidden() > 0) {
+            std::fprintf(stderr, "relay-bench: the relay refused follows to the broadcaster's own client\n");
+            return false;
+        }
+        std::vector<int> bounds = m_o.idleLevels;
+        bounds.push_back(m_o.clients);
+        bounds.erase(std::remove(bounds.begin(), bounds.end(), 0), bounds.end());
+        std::sort(bounds.begin(), bounds.end());
+        bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+        m_idle = std::make_unique<IdleClients>(
+            m_relay->url(), bounds, [this](int i) { return m_tokens[std::size_t(i) % m_tokens.size()]; });
+        if (!memory())
+            return false;
+    }
+    if (m_o.wants("fanout") && !fanout())
+        return false;
+    if (m_o.wants("intake")) {
+        for (const int idle : m_o.idleLevels)
+            if (!intake(idle))
+                return false;
+        if (m_cpuPerWebhook.size() >= 2) {
+            const auto low = m_cpuPerWebhook.begin();
+            const auto high = std::prev(m_cpuPerWebhook.end());
+            m_figures.add(QStringLiteral("relay CPU per delivered webhook, %1 vs %2 idle clients")
+                              .arg(grouped(high->first), grouped(low->first)),
+                          (high->second / low->second - 1) * 100, QStringLiteral(" %"), 1,
+                          Figures::withinPercent(20, QStringLiteral("within 20 %")));
+        }
+        if (!ackLatency())
+            return false;
+    }
+    if (m_idle) {
+        if (m_idle->lost() > 0 || m_subscribers->lost() > 0)
+            std::printf("  THE RELAY CLOSED %d idle clients and %d intake subscribers during the run\n",
+                        m_idle->lost(), m_subscribers->lost());
+        m_idle->setCount(0);
+        m_subscribers->onEvent({});
+    }
+    if (m_o.wants("delivery") && !delivery())
+        return false;
+    m_relay->terminate();
+    return true;
+}
+
+bool RelayRun::memory() {
+    spinFor(500);
+    const qint64 before = residentKiB(m_pid);
+    QElapsedTimer timer;
+    timer.start();
+    if (!m_idle->setCount(m_o.clients))
+        return false;
+    const double connectS = timer.elapsed() / 1000.0;
+    spinFor(1000);
+    const qint64 after = residentKiB(m_pid);
+    std::printf("  %s idle clients connected and subscribed in %.1f s\n", qPrintable(grouped(m_o.clients)),
+                connectS);
+    m_figures.add(QStringLiteral("memory per idle authenticated client (relay RSS growth)"),
+                  double(after - before) / m_o.clients, QStringLiteral(" KiB"), 1,
+                  Figures::atMost(8, QStringLiteral("≤ 8 KiB")));
+    return true;
+}
+
+bool RelayRun::fanout() {
+    // A fresh online event each time; the median hides one stray stall, the worst run shows it.
+    std::atomic<quint64> expected{0};
+    std::atomic<int> received{0};
+    std::atomic<qint64> first{LLONG_MAX};
+    std::atomic<qint64> last{0};
+    m_idle->onEvent([&](int, QByteArrayView frame, qint64 at) {
+        if (webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())) != expected.load())
+            return;
+        ++received;
+        for (qint64 f = first.load(); at < f && !first.compare_exchange_weak(f, at);) {
+        }
+        for (qint64 l = last.load(); at > l && !last.compare_exchange_weak(l, at);) {
+        }
+    });
+    WebhookLoad one(m_relay->url(), 1);
+    std::vector<qint64> lastTimes;
+    std::vector<qint64> firstTimes;
+    bool complete = true;
+    for (int run = 0; run < m_o.fanoutRuns; ++run) {
+        received = 0;
+        first = LLONG_MAX;
+        last = 0;
+        const quint64 n = ++m_unique;
+        expected = n;
+        WebhookLoad::Result sent;
+        offThread([&] {
+            sent = one.paced(
+                1, 1, [&] { return signedWebhook(kSecret, kFanoutBroadcaster, WebhookKind::Online, n); });
+        });
+        if (sent.answered != 1) {
+            std::fprintf(stderr, "relay-bench: the fan-out webhook was not acknowledged\n");
+            return false;
+        }
+        if (!spinUntil([&] { return received >= m_o.clients; }, 30000)) {
+            std::printf("  fan-out run %d: only %d of %s clients received the event\n", run + 1,
+                        received.load(), qPrintable(grouped(m_o.clients)));
+            m_undelivered += m_o.clients - received;
+            complete = false;
+            if (received == 0)
+                break;
+        }
+        lastTimes.push_back(last - sent.startNs);
+        firstTimes.push_back(first - sent.startNs);
+        spinFor(300);
+    }
+    m_idle->onEvent({});
+    if (lastTimes.empty()) {
+        std::fprintf(stderr, "relay-bench: the fan-out event reached no client\n");
+        return false;
+    }
+    m_figures.add(QStringLiteral("fan-out: one event to %1 clients, last receives (median of %2)")
+                      .arg(grouped(m_o.clients))
+                      .arg(lastTimes.size()),
+                  percentileMs(lastTimes, 0.5), QStringLiteral(" ms"), 1,
+                  Figures::atMost(50, QStringLiteral("≤ 50 ms")));
+    std::printf("  worst run %.1f ms; the first client had it after %.1f ms (median)%s\n",
+                percentileMs(lastTimes, 1.0), percentileMs(firstTimes, 0.5),
+                complete ? "" : "; SOME CLIENTS NEVER RECEIVED IT");
+    return true;
+}
+
+WebhookLoad::Source RelayRun::prepared(qint64 count, WebhookKind kind,
+                                       std::function<QString(quint64)> broadcasterFor) {
+    auto pool = std::make_shared<std::vector<Webhook>>();
+    pool->reserve(std::size_t(count));
+    for (qint64 i = 0; i < count; ++i) {
+        const quint64 n = ++m_unique;
+        pool->push_back(signedWebhook(kSecret, broadcasterFor(n), kind, n));
+    }
+    // Past the prepared ones they are signed as they go (on the load generator's clock).
+    return [this, pool, kind, broadcasterFor, at = std::size_t(0)]() mutable {
+        if (at < pool->size())
+            return std::move((*pool)[at++]);
+        const quint64 n = ++m_unique;
+        return signedWebhook(kSecret, broadcasterFor(n), kind, n);
+    };
+}
+
+WebhookLoad::Source RelayRun::follows(qint64 count) {
+    return prepared(count, WebhookKind::Follow, [](quint64) { return kIntakeBroadcaster; });
+}
+
+void RelayRun::watchSubscribers() {
+    m_subscribers->onEvent([this](int client, QByteArrayView frame, qint64 at) {
+        if (const quint64 n = webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())))
+            m_ledger.record(n, client, at);
+    });
+}
+
+void RelayRun::noteUndelivered(const DeliveryLedger::Tally &t, qint64 acknowledged, const char *phase) {
+    if (t.missing > 0) {
+        std::printf("  NOT DELIVERED (%s): %s of %s acknowledged webhooks never reached every client they "
+                    "should (%s copies missing)\n",
+                    phase, qPrintable(grouped(t.missing)), qPrintable(grouped(acknowledged)),
+                    qPrintable(grouped(t.missingCopies)));
+        m_undelivered += t.missingCopies;
+    }
+    if (t.duplicates > 0)
+        std::printf("  DUPLICATES (%s): %s events received twice by one client\n", phase,
+                    qPrintable(grouped(t.duplicates)));
+}
+
+bool RelayRun::intake(int idle) {
+    if (!m_idle->setCount(idle))
+        return false;
+    spinFor(1000); // closes and handshakes settle
+    const QString at = QStringLiteral("%1 idle clients").arg(grouped(idle));
+    {
+        const qint64 cpu = processCpuUs(m_pid).value_or(0);
+        const qint64 t = monotonicNs();
+        spinFor(1000);
+        std::printf("  relay at rest with %s: %.1f %% of a core\n", qPrintable(at),
+                    double(processCpuUs(m_pid).value_or(0) - cpu) * 1e5 / double(monotonicNs() - t));
+    }
+    const WebhookLoad::Source next = follows(m_o.seconds * kPreparedPerSecond);
+    m_ledger.clear();
+    watchSubscribers();
+
+    // A side thread watches the write-ahead log: under a steady stream of commits it must stay bounded.
+    std::atomic<bool> stop{false};
+    std::atomic<qint64> largestWal{0};
+    std::thread walWatch([&] {
+        const QString wal = m_dataDir + QStringLiteral("/relay.sqlite3-wal");
+        while (!stop) {
+            largestWal = std::max(largestWal.load(), QFileInfo(wal).size());
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
+    const auto threadsBefore = threadCpuUs(m_pid);
+    const qint64 relayBefore = processCpuUs(m_pid).value_or(0);
+    const qint64 simBefore = processCpuUs(m_sim.process().processId()).value_or(0);
+    const qint64 ownBefore = ownCpuUs();
+    const qint64 machineBefore = machineBusyUs();
+    const qint64 start = monotonicNs();
+    WebhookLoad::Result r;
+    WebhookLoad load(m_relay->url(), kIntakeConnections);
+    offThread([&] { r = load.closedLoop(qint64(m_o.seconds) * 1000000000LL, next); });
+    awaitDeliveries(m_ledger, r.answered * m_o.subscribers);
+    const qint64 wallUs = (monotonicNs() - start) / 1000;
+    const qint64 relayUs = processCpuUs(m_pid).value_or(0) - relayBefore;
+    const qint64 simUs = processCpuUs(m_sim.process().processId()).value_or(0) - simBefore;
+    const qint64 ownUs = ownCpuUs() - ownBefore;
+    const qint64 othersUs = machineBusyUs() - machineBefore - relayUs - simUs - ownUs;
+    const auto threadsAfter = threadCpuUs(m_pid);
+    stop = true;
+    walWatch.join();
+    m_subscribers->onEvent({});
+
+    const DeliveryLedger::Tally t = m_ledger.tally(r.acknowledged, m_o.subscribers);
+    if (t.complete == 0) {
+        std::fprintf(stderr,
+                     "relay-bench: none of %lld acknowledged intake webhooks was delivered to the "
+                     "subscribed client\n",
+                     r.answered);
+        return false;
+    }
+    const double seconds = double(std::max(r.lastAnswerNs, t.lastNs) - r.startNs) / 1e9;
+    const int cores = QThread::idealThreadCount();
+    const double perWebhook = double(relayUs) / double(t.complete);
+    m_cpuPerWebhook[idle] = perWebhook;
+    m_figures.add(QStringLiteral("intake, %1: stored + acknowledged + delivered").arg(at),
+                  double(t.complete) / seconds, QStringLiteral(" /s"), 0,
+                  Figures::atLeast(15000, QStringLiteral("≥ 15,000 /s")));
+    m_figures.add(QStringLiteral("relay CPU per delivered webhook, %1").arg(at), perWebhook,
+                  QStringLiteral(" µs"), 1, Figures::atMost(60, QStringLiteral("≤ 60 µs")));
+    m_figures.add(QStringLiteral("load generator (this process) CPU per webhook, %1").arg(at),
+                  double(ownUs) / double(t.complete), QStringLiteral(" µs"), 1, Figures::report());
+    m_figures.add(QStringLiteral("load generator share of the %1 cores, %2").arg(cores).arg(at),
+                  double(ownUs) * 100 / (double(wallUs) * cores), QStringLiteral(" %"), 1, Figures::report());
+    QStringList where;
+    for (auto it = threadsAfter.cbegin(); it != threadsAfter.cend(); ++it) {
+        const double us = double(it.value() - threadsBefore.value(it.key())) / double(t.complete);
+        if (us >= 0.5)
+            where << QStringLiteral("%1 %2").arg(it.key()).arg(us, 0, 'f', 0);
+    }
+    auto share = [&](qint64 us) { return double(us) * 100 / (double(wallUs) * cores); };
+    std::printf("  %s of %s acknowledged delivered in %.2f s to %d subscriber(s); share of the cores: relay "
+                "%.0f %% (µs per webhook by live thread: %s), twitch-sim %.1f %%, other processes %.0f %%\n",
+                qPrintable(grouped(t.complete)), qPrintable(grouped(r.answered)), seconds, m_o.subscribers,
+                share(relayUs), qPrintable(where.join(QStringLiteral(", "))), share(simUs),
+                std::max(0.0, share(othersUs)));
+    if (r.failed > 0)
+        std::printf("  %s requests were not answered 2xx\n", qPrintable(grouped(r.failed)));
+    noteUndelivered(t, r.answered, "intake");
+    if (largestWal > 0)
+        m_figures.add(QStringLiteral("largest write-ahead log during intake, %1").arg(at),
+                      double(largestWal.load()) / (1024 * 1024), QStringLiteral(" MiB"), 0,
+                      Figures::report(QStringLiteral("bounded (~64 MiB + a burst)")));
+    return true;
+}
+
+bool RelayRun::ackLatency() {
+    const int rate = m_o.quick ? 500 : 5000;
+    const qint64 total = qint64(rate) * m_o.seconds;
+    const WebhookLoad::Source next = follows(total);
+    m_ledger.clear();
+    watchSubscribers();
+    std::unordered_map<quint64, qint64> scheduled;
+    scheduled.reserve(std::size_t(total));
+    WebhookLoad::Result r;
+    WebhookLoad load(m_relay->url(), kIntakeConnections);
+    offThread([&] { r = load.paced(rate, total, next, [&](quint64 n, qint64 at) { scheduled[n] = at; }); });
+    awaitDeliveries(m_ledger, r.answered * m_o.subscribers);
+    m_subscribers->onEvent({});
+    const QString name = QStringLiteral("ack latency at %1/s, ").arg(grouped(rate));
+    m_figures.add(name + QStringLiteral("p50"), percentileMs(r.latenciesNs, 0.5), QStringLiteral(" ms"), 2,
+                  Figures::report());
+    m_figures.add(name + QStringLiteral("p99"), percentileMs(r.latenciesNs, 0.99), QStringLiteral(" ms"), 2,
+                  Figures::atMost(10, QStringLiteral("≤ 10 ms")));
+    const auto t = m_ledger.tally(r.acknowledged, m_o.subscribers, [&](quint64 n) { return scheduled[n]; });
+    std::printf("  %s of %s answered 2xx; the subscriber had them after p50 %.2f / p99 %.2f ms\n",
+                qPrintable(grouped(r.answered)), qPrintable(grouped(total)), percentileMs(t.latenciesNs, 0.5),
+                percentileMs(t.latenciesNs, 0.99));
+    noteUndelivered(t, r.answered, "ack latency");
+    return true;
+}
+
+bool RelayRun::delivery() {
+    const int clients = m_o.broadcasters * kPerBroadcaster;
+    WsFleet fleet(m_relay->url());
+    if (!fleet.open(
+            clients, [&](int i) { return m_tokens[std::size_t(i / kPerBroadcaster)]; },
+            [&](int i) { return QString::number(kFirstBroadcaster + i / kPerBroadcaster); })) {
+        std::fprintf(stderr, "relay-bench: only %d of %d delivery clients got subscribed\n", fleet.ready(),
+                     clients);
+        return false;
+    }
+    const int rate = m_o.quick ? 200 : 1000;
+    const qint64 total = qint64(rate) * m_o.seconds;
+    std::unordered_map<quint64, qint64> scheduled;
+    scheduled.reserve(std::size_t(total));
+    m_ledger.clear();
+    fleet.onEvent([this](int client, QByteArrayView frame, qint64 at) {
+        if (const quint64 n = webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())))
+            m_ledger.record(n, client, at);
+    });
+    WebhookLoad load(m_relay->url(), kDeliveryConnections);
+    const WebhookLoad::Source next = prepared(total, WebhookKind::Online, [this](quint64 n) {
+        return QString::number(kFirstBroadcaster + int(n % quint64(m_o.broadcasters)));
+    });
+    WebhookLoad::Result r;
+    offThread([&] { r = load.paced(rate, total, next, [&](quint64 n, qint64 at) { scheduled[n] = at; }); });
+    awaitDeliveries(m_ledger, r.answered * kPerBroadcaster);
+    fleet.onEvent({});
+    const auto t = m_ledger.tally(r.acknowledged, kPerBroadcaster, [&](quint64 n) { return scheduled[n]; });
+    if (t.latenciesNs.empty()) {
+        std::fprintf(stderr, "relay-bench: no delivery-phase event reached its clients\n");
+        return false;
+    }
+    const QString name = QStringLiteral("delivery at %1/s over %2 x %3 clients, ")
+                             .arg(grouped(rate))
+                             .arg(m_o.broadcasters)
+                             .arg(kPerBroadcaster);
+    m_figures.add(name + QStringLiteral("p50"), percentileMs(t.latenciesNs, 0.5), QStringLiteral(" ms"), 2,
+                  Figures::report());
+    m_figures.add(name + QStringLiteral("p99"), percentileMs(t.latenciesNs, 0.99), QStringLiteral(" ms"), 2,
+                  Figures::atMost(5, QStringLiteral("≤ 5 ms")));
+    std::printf("  %s of %s deliveries received (%s webhooks answered 2xx)\n",
+                qPrintable(grouped(qint64(t.latenciesNs.size()))),
+                qPrintable(grouped(r.answered * kPerBroadcaster)), qPrintable(grouped(r.answered)));
+    noteUndelivered(t, r.answered, "delivery");
+    fleet.closeAll();
+    return true;
+}
+
+} // namespace streams::bench
