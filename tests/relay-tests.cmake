@@ -7,3 +7,4 @@ add_dependencies(streams_relayharness streams-relay)
 
 streams_add_test(tst_relay SOURCES relay/tst_relay.cpp LIBS streams_relayharness Qt6::Sql TIMEOUT 300)
 streams_add_test(tst_relay_limits SOURCES relay/tst_relay_limits.cpp LIBS streams_relayharness TIMEOUT 300)
+streams_add_test(tst_relay_hostile SOURCES relay/tst_relay_hostile.cpp LIBS streams_relayharness TIMEOUT 300)

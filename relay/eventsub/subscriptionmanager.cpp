@@ -161,6 +161,13 @@ void SubscriptionManager::release(const QString &broadcasterId, const QString &u
 void SubscriptionManager::ensureOne(const QString &type, const QString &version, const QJsonObject &condition,
                                     Callback done) {
     const QString key = keyFor(type, condition);
+    if (auto refused = m_refused.find(key); refused != m_refused.end()) {
+        if (refused->age.elapsed() < kRefusalMemoryMs) {
+            done(refused->error);
+            return;
+        }
+        m_refused.erase(refused);
+    }
     auto known = m_known.find(key);
     if (known != m_known.end() && isLive(known->sub.status)) {
         touch(*known);
@@ -197,7 +204,15 @@ void SubscriptionManager::create(const QString &key, const QString &type, const 
         qCWarning(lcSubs).noquote() << "Twitch refused" << type << "for"
                                     << condition.value(QLatin1String("broadcaster_user_id")).toString() << ":"
                                     << out.status << out.describe();
-        finish(key, errorFor(type, out));
+        const auto error = errorFor(type, out);
+        if (out.status == 403 && type == kFollow && error) { // not this user's to see: Twitch says so again
+            if (m_refused.size() > 100000)
+                m_refused.clear();
+            Refusal &refusal = m_refused[key];
+            refusal.error = *error;
+            refusal.age.start();
+        }
+        finish(key, error);
     });
 }
 

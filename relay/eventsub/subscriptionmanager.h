@@ -8,6 +8,7 @@
 #include "protocol/messages.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QSet>
@@ -87,6 +88,14 @@ private:
     QHash<QString, QString> m_keyById;          // Twitch id -> key
     QHash<QString, QList<Callback>> m_inflight; // key -> waiting callers
     QHash<QString, int> m_activeUsers;          // key -> clients wanting it now
+    struct Refusal {
+        protocol::Error error;
+        QElapsedTimer age;
+    };
+    // key -> Twitch's 403 for it, remembered for 10 minutes: 10,000 fans of one channel ask once, not
+    // 10,000 times (the map holds refused follow subscriptions only).
+    QHash<QString, Refusal> m_refused;
+    static constexpr qint64 kRefusalMemoryMs = 10 * 60 * 1000;
     QTimer m_unusedTimer;
     qint64 m_unusedAfterSeconds = 7 * 86400;
 };

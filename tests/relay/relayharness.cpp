@@ -21,8 +21,10 @@ std::unique_ptr<ServerProcess> RelayHarness::launchRelay(const QString &dataDir,
     env.insert("STREAMS_RELAY_DATA_DIR", dataDir);
     for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
         env.insert(it.key(), it.value());
+    // STREAMS_TEST_RELAY runs the suites against another build of the relay (e.g. an older one, to see a
+    // test fail without the change it covers).
     auto relay = std::make_unique<ServerProcess>(
-        QStringLiteral(STREAMS_RELAY_PATH),
+        qEnvironmentVariable("STREAMS_TEST_RELAY", QStringLiteral(STREAMS_RELAY_PATH)),
         QStringList{"--listen", QStringLiteral("127.0.0.1:%1").arg(port)} + extraArgs, env);
     if (!relay->start())
         return nullptr;

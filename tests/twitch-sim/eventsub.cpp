@@ -85,7 +85,8 @@ void EventSubApi::registerRoutes(QHttpServer &server) {
         QJsonArray data;
         for (const Subscription &s : std::as_const(m_subscriptions))
             data.append(s.json());
-        return QHttpServerResponse(QJsonObject{{"data", data}});
+        // create_requests: every POST /helix/eventsub/subscriptions, answered or refused.
+        return QHttpServerResponse(QJsonObject{{"data", data}, {"create_requests", m_createRequests}});
     });
 }
 
@@ -119,6 +120,7 @@ std::optional<QHttpServerResponse> EventSubApi::injectedFailure(const char *meth
 }
 
 QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request) {
+    ++m_createRequests;
     if (auto denied = checkApp(request))
         return std::move(*denied);
     if (auto failure = injectedFailure("POST"))

@@ -50,6 +50,7 @@ private:
     QList<Subscription> m_subscriptions;
     // POST /sim/fail: the next `count` calls of a method on /helix/eventsub/subscriptions answer `status`.
     QHash<QString, QPair<int, int>> m_failures; // method -> (status, remaining)
+    int m_createRequests = 0;
     QNetworkAccessManager m_network;
 };
 
