@@ -17,6 +17,7 @@ add_library(streams_relay_lib STATIC
     server/config.h server/config.cpp
     server/logging.h server/logging.cpp
     server/metrics.h server/metrics.cpp
+    server/routes.h server/routes.cpp
     server/relayservice.h server/relayservice.cpp)
 target_include_directories(streams_relay_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(streams_relay_lib PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)

@@ -1,5 +1,7 @@
 #include "server/relayservice.h"
 
+#include "server/routes.h"
+
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
@@ -194,36 +196,36 @@ void RelayService::stop() {
 }
 
 void RelayService::handleRequest(net::Request &&request, const net::Peer &peer, net::Responder respond) {
-    const std::string_view target = request.target();
-    const std::string_view path = target.substr(0, target.find('?'));
-    const auto method = request.method();
-    if (path == "/eventsub") {
-        if (method != net::http::verb::post)
-            respond(text(405, "POST only\n"));
-        else
-            handleWebhook(request, peer, std::move(respond));
+    switch (routeOf(request.method(), request.target())) {
+    case Route::Webhook:
+        handleWebhook(request, peer, std::move(respond));
         return;
-    }
-    const bool known =
-        path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/api/v1/config";
-    if (!known) {
-        respond(text(404, "not found\n"));
-    } else if (method != net::http::verb::get) {
-        respond(text(405, "GET only\n"));
-    } else if (path == "/healthz") {
+    case Route::Health:
         respond(text(200, "ok\n"));
-    } else if (path == "/readyz") {
+        return;
+    case Route::Ready:
         // The control plane's state lives on its thread: ask it there.
         QMetaObject::invokeMethod(this, [this, respond = std::move(respond)] {
             bool ready = false;
             const QByteArray body = readiness(&ready);
             respond(text(ready ? 200 : 503, body.toStdString()));
         });
-    } else if (path == "/metrics") {
-        const QByteArray body = m_metrics.prometheus();
-        respond({200, "text/plain; version=0.0.4", body.toStdString()});
-    } else {
+        return;
+    case Route::Metrics:
+        respond({200, "text/plain; version=0.0.4", m_metrics.prometheus().toStdString()});
+        return;
+    case Route::Config:
         respond({200, "application/json", m_configJson});
+        return;
+    case Route::NotFound:
+        respond(text(404, "not found\n"));
+        return;
+    case Route::PostOnly:
+        respond(text(405, "POST only\n"));
+        return;
+    case Route::GetOnly:
+        respond(text(405, "GET only\n"));
+        return;
     }
 }
 
