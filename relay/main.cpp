@@ -14,6 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #ifdef Q_OS_UNIX
 #include <sys/resource.h>
 #endif
@@ -34,6 +38,13 @@ void raiseDescriptorLimit() {
 } // namespace
 
 int main(int argc, char *argv[]) {
+#ifdef __GLIBC__
+    // A fan-out queues one completion per recipient and frees them all moments later: without this glibc
+    // hands the top of the heap back to the kernel after each one and faults it in again for the next
+    // (sysmalloc and page faults were a tenth of a 10,000-client fan-out).
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
     raiseDescriptorLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("streams-relay"));

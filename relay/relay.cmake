@@ -2,12 +2,14 @@
 find_package(Boost 1.74 REQUIRED) # Asio and Beast are header-only
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
+find_package(SQLite3 REQUIRED) # the event log's writer uses SQLite's API directly
 add_library(streams_relay_lib STATIC
     eventsub/webhook.h eventsub/webhook.cpp
     eventsub/twitchapi.h eventsub/twitchapi.cpp
     eventsub/subscriptionmanager.h eventsub/subscriptionmanager.cpp
     storage/database.h storage/database.cpp
     storage/eventstore.h storage/eventstore.cpp
+    storage/sqlitewriter.h storage/sqlitewriter.cpp
     net/iopool.h net/iopool.cpp
     net/httpserver.h net/httpserver.cpp
     hub/gatekeeper.h
@@ -22,7 +24,7 @@ add_library(streams_relay_lib STATIC
 target_include_directories(streams_relay_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(streams_relay_lib PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
 target_link_libraries(streams_relay_lib PUBLIC streams_protocol streams_platform
-    Qt6::Core Qt6::Network Qt6::Sql Boost::headers OpenSSL::Crypto Threads::Threads)
+    Qt6::Core Qt6::Network Qt6::Sql Boost::headers OpenSSL::Crypto SQLite::SQLite3 Threads::Threads)
 
 add_executable(streams-relay main.cpp)
 target_link_libraries(streams-relay PRIVATE streams_relay_lib)

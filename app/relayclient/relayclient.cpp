@@ -185,7 +185,7 @@ void RelayClient::onFrame(const QString &text) {
             setState(State::Failed, tr("this relay speaks another protocol version; update the app"));
             m_socket.close();
             break;
-        default: // unavailable, rate_limited, bad_request: try again later
+        default: // unavailable, rate_limited, limit, bad_request: shown in the status, then try again later
             qCInfo(lcRelayClient).noquote() << "relay error:" << error->message;
             m_reason = error->message;
             m_socket.close();

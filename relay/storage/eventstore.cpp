@@ -2,6 +2,7 @@
 
 #include "protocol/codec.h"
 #include "storage/database.h"
+#include "storage/sqlitewriter.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -17,6 +18,10 @@ Q_LOGGING_CATEGORY(lcStore, "streams.relay.storage")
 
 namespace streams::relay {
 namespace {
+
+std::string_view view(const QByteArray &bytes) {
+    return {bytes.constData(), std::size_t(bytes.size())};
+}
 
 QString uniqueConnectionName(const char *role) {
     static std::atomic<int> counter{0};
@@ -129,35 +134,21 @@ void EventStore::boundWal() {
     constexpr qint64 kWalLimit = 64 * 1024 * 1024;
     if (m_walBytes.load(std::memory_order_relaxed) < kWalLimit)
         return;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     // Wait at most 50 ms for readers or the checkpointer: acknowledgements are waiting behind this.
-    q.exec(QStringLiteral("PRAGMA busy_timeout=50"));
-    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(RESTART)")) || !q.next())
-        qCWarning(lcStore) << "WAL restart failed:" << q.lastError().text();
-    else if (q.value(0).toInt() != 0) // busy: a reader or the checkpointer; the next commit tries again
-        qCDebug(lcStore) << "WAL restart postponed: database busy";
-    else
+    if (m_writer->restartWal(50))
         m_walBytes.store(0, std::memory_order_relaxed); // the next checkpoint counts afresh
-    q.finish();
-    q.exec(QStringLiteral("PRAGMA busy_timeout=5000"));
+    else // busy: a reader or the checkpointer; the next commit tries again
+        qCDebug(lcStore).noquote() << "WAL restart postponed:" << m_writer->lastError();
 }
 
 bool EventStore::ensureOpen() {
-    if (QSqlDatabase::database(m_connectionName, false).isOpen())
+    if (m_writer)
         return true;
     QString error;
-    auto db = openDatabase(m_path, m_connectionName, false, &error);
-    if (!db) {
+    m_writer = SqliteWriter::open(m_path, m_durability == Durability::Fsync, &error);
+    if (!m_writer)
         qCWarning(lcStore).noquote() << error;
-        closeDatabase(m_connectionName);
-        return false;
-    }
-    QSqlQuery q(*db);
-    // Checkpoints run on the Checkpointer's thread, not in the commit path.
-    q.exec(QStringLiteral("PRAGMA wal_autocheckpoint=0"));
-    if (m_durability == Durability::OsBuffers)
-        q.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    return true;
+    return m_writer != nullptr;
 }
 
 bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
@@ -165,75 +156,60 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
                             std::vector<StoreOutcome> &outcomes, CommittedBatch &out) {
     if (!ensureOpen())
         return false;
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    if (!db.transaction()) {
-        qCWarning(lcStore) << "cannot begin transaction:" << db.lastError().text();
+    if (!m_writer->begin()) {
+        qCWarning(lcStore).noquote() << "cannot begin transaction:" << m_writer->lastError();
         return false;
     }
-    for (const auto &[sql, bindings] : writes) {
-        QSqlQuery w(db);
-        w.prepare(sql);
-        for (const QVariant &b : bindings)
-            w.addBindValue(b);
-        if (!w.exec()) // bookkeeping only: log it, keep the events
-            qCWarning(lcStore) << "write failed:" << w.lastError().text();
-    }
+    for (const auto &[sql, bindings] : writes)
+        if (!m_writer->exec(sql, bindings)) // bookkeeping only: log it, keep the events
+            qCWarning(lcStore).noquote() << "write failed:" << m_writer->lastError();
     const qint64 now = QDateTime::currentSecsSinceEpoch();
-    QSqlQuery seen(db);
-    seen.prepare(QStringLiteral("INSERT OR IGNORE INTO seen_messages(message_id, received_at) VALUES(?, ?)"));
-    QSqlQuery insert(db);
-    insert.prepare(
-        QStringLiteral("INSERT OR IGNORE INTO events(seq, message_id, broadcaster_id, kind, dedup_key, "
-                       "received_at, frame) VALUES(?, ?, ?, ?, ?, ?, ?)"));
     qint64 nextSeq = m_nextSeq;
     std::vector<StoredEventPtr> stored;
+    auto fail = [this](const char *what) {
+        qCWarning(lcStore).noquote() << what << m_writer->lastError();
+        m_writer->rollback();
+        return false;
+    };
     for (IncomingEvent &in : batch) {
-        seen.bindValue(0, QString::fromLatin1(in.messageId));
-        seen.bindValue(1, now);
-        if (!seen.exec()) {
-            qCWarning(lcStore) << "cannot record message id:" << seen.lastError().text();
-            db.rollback();
-            return false;
-        }
-        if (seen.numRowsAffected() == 0 || !in.event) {
-            outcomes.push_back(seen.numRowsAffected() == 0 ? StoreOutcome::Duplicate : StoreOutcome::Stored);
+        const auto fresh = m_writer->recordMessage(view(in.messageId), now);
+        if (!fresh)
+            return fail("cannot record message id:");
+        if (!*fresh || !in.event) {
+            outcomes.push_back(*fresh ? StoreOutcome::Stored : StoreOutcome::Duplicate);
             continue;
         }
         protocol::Event &ev = in.event->event;
         ev.seq = nextSeq;
-        const QByteArray frame = protocol::encode(ev);
-        insert.bindValue(0, ev.seq);
-        insert.bindValue(1, ev.id);
-        insert.bindValue(2, ev.broadcasterId);
-        insert.bindValue(3, ev.kind);
-        insert.bindValue(4, in.event->dedupKey.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
-                                                         : QVariant(in.event->dedupKey));
-        insert.bindValue(5, now);
-        insert.bindValue(6, frame);
-        if (!insert.exec()) {
-            qCWarning(lcStore) << "cannot store event:" << insert.lastError().text();
-            db.rollback();
-            return false;
+        QByteArray frame = protocol::encode(ev);
+        if (frame.size() > protocol::kMaxFrameBytes) {
+            // Clients refuse frames over 64 KiB (JSON re-encoding can grow a 20 KB body past that): keep the
+            // event, without Twitch's raw object.
+            ev.data = QJsonObject{{QStringLiteral("truncated"), true}};
+            frame = protocol::encode(ev);
         }
-        if (insert.numRowsAffected() == 0) { // the same follow through another subscription
+        const QByteArray id = ev.id.toUtf8(), broadcaster = ev.broadcasterId.toUtf8(),
+                         kind = ev.kind.toUtf8(), dedup = in.event->dedupKey.toUtf8();
+        const auto inserted = m_writer->insertEvent(ev.seq, view(id), view(broadcaster), view(kind),
+                                                    view(dedup), now, view(frame));
+        if (!inserted)
+            return fail("cannot store event:");
+        if (!*inserted) { // the same follow through another subscription
             outcomes.push_back(StoreOutcome::Duplicate);
             continue;
         }
         ++nextSeq;
         auto e = std::make_shared<StoredEvent>();
         e->seq = ev.seq;
-        e->broadcasterId = ev.broadcasterId.toStdString();
+        e->broadcasterId = broadcaster.toStdString();
         e->follow = ev.kind == u"follow";
         e->frame = frame.toStdString();
         e->receivedNs = in.receivedNs;
         stored.push_back(std::move(e));
         outcomes.push_back(StoreOutcome::Stored);
     }
-    if (!db.commit()) {
-        qCWarning(lcStore) << "commit failed:" << db.lastError().text();
-        db.rollback();
-        return false;
-    }
+    if (!m_writer->commit())
+        return fail("commit failed:");
     m_nextSeq = nextSeq;
     out.events = std::move(stored);
     return true;
@@ -249,12 +225,20 @@ void EventStore::shutdown() {
         QMutexLocker lock(&m_mutex);
         m_closed = true;
     }
+    m_writer.reset();
     closeDatabase(m_connectionName);
 }
 
 void EventStore::prune() {
-    if (!ensureOpen())
-        return;
+    // Rare and not in the commit path: Qt SQL on a connection of its own, on this thread.
+    if (!QSqlDatabase::database(m_connectionName, false).isOpen()) {
+        QString error;
+        if (!openDatabase(m_path, m_connectionName, false, &error)) {
+            qCWarning(lcStore).noquote() << "retention pass cannot open the database:" << error;
+            closeDatabase(m_connectionName);
+            return;
+        }
+    }
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (!db.transaction())

@@ -22,6 +22,10 @@
 class QSqlDatabase;
 
 namespace streams::relay {
+class SqliteWriter;
+}
+
+namespace streams::relay {
 
 enum class StoreOutcome { Stored, Duplicate, Failed };
 
@@ -96,7 +100,8 @@ private:
                     std::vector<StoreOutcome> &outcomes, CommittedBatch &out);
 
     const QString m_path;
-    const QString m_connectionName;
+    const QString m_connectionName;         // Qt SQL, for retention passes
+    std::unique_ptr<SqliteWriter> m_writer; // opened on the store's thread
     const QString m_epoch;
     qint64 m_nextSeq = 1;
     RetentionPolicy m_retention;

@@ -164,6 +164,7 @@ private Q_SLOTS:
     void stalledReaderIsClosedOthersGetEveryEvent();
     void resetsDuringFanOutLoseNothingForTheOthers();
     void broadcasterLimits();
+    void forwardedAddressesOnlyFromTrustedProxies();
     void refusedFollowIsRemembered();
     void killDuringIntakeLosesNoAcknowledgedEvent();
     void fullDiskAnswers503AndRecovers();
@@ -427,6 +428,48 @@ void TestRelayHostile::broadcasterLimits() {
     a->socket.close();
     QTRY_COMPARE_WITH_TIMEOUT(clientsOf(*relay), 2, 5000);
     QCOMPARE(subscribe(*c, "1002"), QStringLiteral("subscribed"));
+}
+
+void TestRelayHostile::forwardedAddressesOnlyFromTrustedProxies() {
+    // One WebSocket client per address; the test connects from 127.0.0.1 and claims other addresses.
+    auto upgradeFrom = [](ServerProcess &relay, QTcpSocket &s, const QByteArray &prefix,
+                          const QByteArray &headers) {
+        s.connectToHost(relay.url().host(), quint16(relay.url().port()));
+        if (!s.waitForConnected(5000))
+            return QByteArray("no connection");
+        const QByteArray extra = headers.isEmpty() ? QByteArray() : headers + "\r\n";
+        s.write(prefix + QByteArray(upgradeRequest()).replace("\r\n\r\n", "\r\n" + extra + "\r\n"));
+        QByteArray got;
+        QElapsedTimer t;
+        t.start();
+        while (!got.contains("\r\n") && t.elapsed() < 5000)
+            if (s.waitForReadyRead(100) || s.bytesAvailable())
+                got += s.readAll();
+        return got.left(12);
+    };
+    QTemporaryDir trustingDir, plainDir;
+    auto trusting = launchRelay(trustingDir.path(), 0,
+                                {{"STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "1"},
+                                 {"STREAMS_RELAY_TRUSTED_PROXIES", "10.9.0.0/16, 127.0.0.1"}});
+    auto plain = launchRelay(plainDir.path(), 0, {{"STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "1"}});
+    QVERIFY(trusting && plain);
+    QTcpSocket a, b, c, d, e, f, g;
+    // Behind a trusted proxy each client counts as itself (the right-most address not of a trusted proxy) ...
+    QCOMPARE(upgradeFrom(*trusting, a, {}, "X-Forwarded-For: 203.0.113.7"), QByteArray("HTTP/1.1 101"));
+    QCOMPARE(upgradeFrom(*trusting, b, {}, "X-Forwarded-For: 198.51.100.1, 203.0.113.8, 10.9.1.1"),
+             QByteArray("HTTP/1.1 101"));
+    QCOMPARE(upgradeFrom(*trusting, c, {}, "X-Forwarded-For: 198.51.100.2, 203.0.113.7"),
+             QByteArray("HTTP/1.1 429")); // 203.0.113.7 already has its one
+    QCOMPARE(upgradeFrom(*trusting, d, "PROXY TCP4 192.0.2.44 127.0.0.1 40000 8080\r\n", {}),
+             QByteArray("HTTP/1.1 101"));
+    QCOMPARE(upgradeFrom(*trusting, e, "PROXY TCP4 192.0.2.44 127.0.0.1 40001 8080\r\n", {}),
+             QByteArray("HTTP/1.1 429"));
+    // ... and from anyone else the header means nothing: all of these are 127.0.0.1.
+    QCOMPARE(upgradeFrom(*plain, f, {}, "X-Forwarded-For: 203.0.113.9"), QByteArray("HTTP/1.1 101"));
+    QCOMPARE(upgradeFrom(*plain, g, {}, "X-Forwarded-For: 203.0.113.10"), QByteArray("HTTP/1.1 429"));
+    QTcpSocket h;
+    QCOMPARE(upgradeFrom(*plain, h, "PROXY TCP4 192.0.2.45 127.0.0.1 40002 8080\r\n", {}),
+             QByteArray("HTTP/1.1 400"));
 }
 
 void TestRelayHostile::refusedFollowIsRemembered() {
