@@ -161,6 +161,7 @@ private Q_SLOTS:
     void pipelinedRequestsAnsweredInOrder();
     void oversizedAndMalformedRequests();
     void garbageAfterUpgradeClosesOnlyThatClient();
+    void eventTooBigForClientsIsTrimmed();
     void stalledReaderIsClosedOthersGetEveryEvent();
     void resetsDuringFanOutLoseNothingForTheOthers();
     void broadcasterLimits();
@@ -293,6 +294,28 @@ void TestRelayHostile::garbageAfterUpgradeClosesOnlyThatClient() {
     const int before = int(c->ofType("event").size());
     QCOMPARE(postWebhook(streamBody("1004", true, "garbage-live"), "notification", "garbage-1").status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(int(c->ofType("event").size()), before + 1, 5000);
+}
+
+void TestRelayHostile::eventTooBigForClientsIsTrimmed() {
+    auto c = subscribed(kViewer, QStringLiteral("1004"));
+    QVERIFY(c);
+    // 60 KB of body whose event re-encodes to ~100 KB (1e15 is written back as 1000000000000000): past the 64
+    // KiB a client accepts. The event still arrives, without Twitch's raw object.
+    QByteArray numbers = "[1e15";
+    while (numbers.size() < 30000) // twice in the body: the event and the subscription condition
+        numbers += ",1e15";
+    numbers += "]";
+    QByteArray body = streamBody("1004", false, {});
+    body.replace("\"broadcaster_user_id\":\"1004\"",
+                 "\"broadcaster_user_id\":\"1004\",\"numbers\":" + numbers);
+    QVERIFY(body.size() < 64 * 1024);
+    const int before = int(c->ofType("event").size());
+    QCOMPARE(postWebhook(body, "notification", "too-big-1").status, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(int(c->ofType("event").size()), before + 1, 5000);
+    const QJsonObject event = c->ofType("event").last();
+    QCOMPARE(event.value("id").toString(), QStringLiteral("too-big-1"));
+    QCOMPARE(event.value("kind").toString(), QStringLiteral("offline"));
+    QCOMPARE(event.value("data").toObject(), (QJsonObject{{"truncated", true}}));
 }
 
 void TestRelayHostile::stalledReaderIsClosedOthersGetEveryEvent() {
