@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-fuzzers=(fuzz_webhook fuzz_protocol fuzz_irc)
+fuzzers=(fuzz_webhook fuzz_protocol fuzz_irc fuzz_http)
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${JOBS:-2}
 mode=all
@@ -73,6 +73,7 @@ seed_dirs() {
     fuzz_webhook) echo tests/fuzz/corpus/webhook ;;
     fuzz_protocol) echo tests/protocol/golden tests/fuzz/corpus/protocol ;;
     fuzz_irc) echo tests/app/golden tests/fuzz/corpus/irc ;;
+    fuzz_http) echo tests/fuzz/corpus/http ;;
     *) die "no fuzzer named '$1': ${fuzzers[*]}" ;;
   esac
 }
