@@ -18,6 +18,7 @@ using protocol::ErrorCode;
 
 namespace {
 constexpr int kReplayPage = 500;
+constexpr std::size_t kReadPiece = 256;
 // A replay reads its next page only while less than this is waiting to be written.
 constexpr std::size_t kReplayHighWater = 256 * 1024;
 // Live events held back while a replay catches up; past this the replay reads them from the log instead.
@@ -73,7 +74,10 @@ void ClientSession::onAccepted(error_code ec) {
 }
 
 void ClientSession::readNext() {
-    m_ws.async_read(m_in, [self = shared_from_this()](error_code ec, std::size_t) { self->onRead(ec); });
+    // In small pieces: a pending read keeps its buffer prepared, and ten thousand idle clients wait here
+    // (Beast's whole-message read prepares 1.5 KiB each). A message is put together in m_in.
+    m_ws.async_read_some(m_in, kReadPiece,
+                         [self = shared_from_this()](error_code ec, std::size_t) { self->onRead(ec); });
 }
 
 void ClientSession::onRead(error_code ec) {
@@ -81,6 +85,10 @@ void ClientSession::onRead(error_code ec) {
         if (ec == websocket::error::message_too_big)
             m_hub.metrics().clientError();
         finish();
+        return;
+    }
+    if (!m_ws.is_message_done()) {
+        readNext(); // the rest of this message (read_message_max bounds it)
         return;
     }
     if (m_state == State::Closing || m_state == State::Gone) {
@@ -96,8 +104,7 @@ void ClientSession::onRead(error_code ec) {
         m_in.clear();
         onText(text);
     }
-    // An idle client keeps no read buffer (thousands of them wait here).
-    m_in.shrink_to_fit();
+    m_in.shrink_to_fit(); // an idle client keeps no read buffer
     readNext();
 }
 
