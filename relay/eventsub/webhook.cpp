@@ -1,7 +1,8 @@
 #include "eventsub/webhook.h"
 
+#include "protocol/timestamp.h"
+
 #include <QJsonDocument>
-#include <QRegularExpression>
 #include <QTimeZone>
 
 #include <openssl/crypto.h>
@@ -50,20 +51,7 @@ bool constantTimeEquals(QByteArrayView a, QByteArrayView b) {
 }
 
 std::optional<QDateTime> parseTwitchTimestamp(QByteArrayView text) {
-    // Qt parses at most milliseconds: cut the fraction to three digits, keep the zone.
-    static const QRegularExpression re(QStringLiteral(
-        "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})(?:\\.(\\d{1,9}))?(Z|[+-]\\d{2}:\\d{2})$"));
-    const auto m = re.match(QString::fromLatin1(text));
-    if (!m.hasMatch())
-        return std::nullopt;
-    QString normalized = m.captured(1);
-    if (m.hasCaptured(2))
-        normalized += QLatin1Char('.') + (m.captured(2) + QStringLiteral("00")).left(3);
-    normalized += m.captured(3);
-    QDateTime dt = QDateTime::fromString(normalized, Qt::ISODateWithMs);
-    if (!dt.isValid())
-        return std::nullopt;
-    return dt.toUTC();
+    return protocol::parseRfc3339(text);
 }
 
 WebhookCheck checkWebhook(const HeaderList &headers, const QByteArray &body, const QByteArray &secret,

@@ -1,4 +1,5 @@
 #include "protocol/codec.h"
+#include "protocol/timestamp.h"
 
 #include <QDir>
 #include <QFile>
@@ -41,6 +42,8 @@ private Q_SLOTS:
     void frameLimit();
     void largeSeqSurvives();
     void hostileInputNeverCrashes();
+    void timestamps_data();
+    void timestamps();
 };
 
 void TestProtocol::goldenRoundTrip_data() {
@@ -76,6 +79,9 @@ void TestProtocol::goldenRoundTrip_data() {
     row("revoked.json", Revoked{QStringLiteral("1337"), QStringLiteral("authorization_revoked")});
     row("error.json", Error{ErrorCode::Forbidden,
                             QStringLiteral("Twitch shows follows only to the broadcaster and moderators.")});
+    row("error-limit.json",
+        Error{ErrorCode::Limit,
+              QStringLiteral("at most 10 broadcasters on one connection; unsubscribe from one first")});
 }
 
 void TestProtocol::goldenRoundTrip() {
@@ -94,7 +100,7 @@ void TestProtocol::goldenRoundTrip() {
 void TestProtocol::everyGoldenFileIsTested() {
     goldenRoundTrip_data();
     const QStringList files = QDir(QStringLiteral(GOLDEN_DIR)).entryList({"*.json"}, QDir::Files);
-    QCOMPARE(files.size(), 11);
+    QCOMPARE(files.size(), 12);
 }
 
 void TestProtocol::unknownFieldsAreIgnored() {
@@ -225,6 +231,40 @@ void TestProtocol::hostileInputNeverCrashes() {
 }
 
 Q_DECLARE_METATYPE(streams::protocol::Message)
+
+void TestProtocol::timestamps_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<qint64>("ms"); // -1: refused
+    // Twitch's own examples (EventSub payloads, the message timestamp header) and RFC 3339's forms.
+    QTest::newRow("nanoseconds") << QByteArray("2021-02-19T23:47:00.8091512Z") << qint64(1613778420809);
+    QTest::newRow("followed_at") << QByteArray("2020-07-15T18:16:11.17106713Z") << qint64(1594836971171);
+    QTest::newRow("no fraction") << QByteArray("2023-01-01T00:00:00Z") << qint64(1672531200000);
+    QTest::newRow("one digit") << QByteArray("2020-10-11T10:11:12.1Z") << qint64(1602411072100);
+    QTest::newRow("offset") << QByteArray("2020-10-11T12:11:12.123+02:00") << qint64(1602411072123);
+    QTest::newRow("negative offset") << QByteArray("2020-10-11T05:41:12-04:30") << qint64(1602411072000);
+    QTest::newRow("lowercase") << QByteArray("2023-01-01t00:00:00z") << qint64(1672531200000);
+    QTest::newRow("leap day") << QByteArray("2024-02-29T12:00:00Z") << qint64(1709208000000);
+    QTest::newRow("before 1970") << QByteArray("1969-12-31T23:59:59.5Z") << qint64(-500);
+    QTest::newRow("no leap day") << QByteArray("2023-02-29T12:00:00Z") << qint64(-1);
+    QTest::newRow("month 13") << QByteArray("2023-13-01T00:00:00Z") << qint64(-1);
+    QTest::newRow("second 60") << QByteArray("2023-01-01T00:00:60Z") << qint64(-1);
+    QTest::newRow("space") << QByteArray("2023-01-01 00:00:00Z") << qint64(-1);
+    QTest::newRow("no zone") << QByteArray("2023-01-01T00:00:00") << qint64(-1);
+    QTest::newRow("empty fraction") << QByteArray("2023-01-01T00:00:00.Z") << qint64(-1);
+    QTest::newRow("ten fraction digits") << QByteArray("2023-01-01T00:00:00.1234567890Z") << qint64(-1);
+    QTest::newRow("trailing") << QByteArray("2023-01-01T00:00:00Zx") << qint64(-1);
+    QTest::newRow("short") << QByteArray("2023-01-01") << qint64(-1);
+    QTest::newRow("empty") << QByteArray() << qint64(-1);
+}
+
+void TestProtocol::timestamps() {
+    QFETCH(QByteArray, text);
+    QFETCH(qint64, ms);
+    const auto parsed = streams::protocol::parseRfc3339Ms(text);
+    QCOMPARE(parsed.value_or(-1), ms);
+    if (ms != -1) // the same instant as Qt reads it (to the millisecond)
+        QCOMPARE(streams::protocol::parseRfc3339(text)->toMSecsSinceEpoch(), ms);
+}
 
 QTEST_GUILESS_MAIN(TestProtocol)
 #include "tst_protocol.moc"
