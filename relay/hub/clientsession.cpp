@@ -19,8 +19,11 @@ using protocol::ErrorCode;
 namespace {
 constexpr int kReplayPage = 500;
 constexpr std::size_t kReadPiece = 256;
-// A replay reads its next page only while less than this is waiting to be written.
-constexpr std::size_t kReplayHighWater = 256 * 1024;
+// A replay page holds at most this much, and the next one is read only once less than this is waiting
+// to be written: a replay never fills the queue that a client which stops reading is closed for.
+std::size_t replayBudget(std::size_t maxQueuedBytes) {
+    return std::min<std::size_t>(256 * 1024, maxQueuedBytes / 4);
+}
 // Live events held back while a replay catches up; past this the replay reads them from the log instead.
 constexpr std::size_t kMaxHeld = 10000;
 constexpr double kFramesPerSecond = 20;
@@ -278,6 +281,7 @@ void ClientSession::readReplayPage(const std::string &broadcasterId,
     query.otherEpoch = cursor && cursor->epoch != m_hub.epoch();
     query.notBefore = room.lastSeq;
     query.limit = kReplayPage;
+    query.maxBytes = replayBudget(m_hub.options().maxQueuedBytes);
     const bool first = cursor.has_value();
     m_hub.replay().read(std::move(query), m_ws.get_executor(),
                         [self = shared_from_this(), broadcasterId, first](ReplayReader::Page page) {
@@ -312,10 +316,10 @@ void ClientSession::onReplayPage(const std::string &broadcasterId, ReplayReader:
     m_hub.metrics().replayed(sent);
     if (m_state != State::Ready)
         return; // the queue overflowed
-    if (int(page.events.size()) >= kReplayPage || room.heldOverflow) {
+    if (page.more || room.heldOverflow) {
         room.heldOverflow = false;
         room.held.clear();
-        if (m_outBytes < kReplayHighWater)
+        if (m_outBytes < replayBudget(m_hub.options().maxQueuedBytes))
             readReplayPage(broadcasterId, std::nullopt);
         else
             m_replayWaiting.push_back(broadcasterId); // resumed as the queue drains
@@ -417,7 +421,8 @@ void ClientSession::onWritten(error_code ec) {
         startClose();
         return;
     }
-    if (!m_replayWaiting.empty() && m_state == State::Ready) {
+    if (!m_replayWaiting.empty() && m_state == State::Ready &&
+        m_outBytes < replayBudget(m_hub.options().maxQueuedBytes)) {
         std::vector<std::string> waiting;
         waiting.swap(m_replayWaiting);
         for (const std::string &broadcasterId : waiting)

@@ -44,8 +44,18 @@ void ReplayReader::read(Query query, boost::asio::any_io_executor executor, std:
             }
             auto events = m_reader->eventsAfter(broadcaster, std::max(from, query.notBefore), query.limit);
             page.ok = events.has_value();
-            if (events)
+            if (events) {
+                page.more = int(events->size()) >= query.limit;
+                std::size_t bytes = 0, keep = 0;
+                while (keep < events->size() &&
+                       (keep == 0 || bytes + (*events)[keep]->frame.size() <= query.maxBytes))
+                    bytes += (*events)[keep++]->frame.size();
+                if (keep < events->size()) {
+                    events->resize(keep);
+                    page.more = true;
+                }
                 page.events = std::move(*events);
+            }
             boost::asio::post(executor, [done = std::move(done), page = std::move(page)]() mutable {
                 done(std::move(page));
             });

@@ -22,6 +22,7 @@ public:
         bool ok = false;    // false: the database could not answer
         bool reset = false; // the history after the cursor is gone: this page starts from the oldest kept
         std::vector<StoredEventPtr> events;
+        bool more = false; // the page was cut (by count or bytes): read on after its last event
     };
     struct Query {
         std::string broadcasterId;
@@ -32,6 +33,7 @@ public:
         bool otherEpoch = false;
         qint64 notBefore = 0; // never return events at or below this seq (already sent)
         int limit = 500;
+        std::size_t maxBytes = 256 * 1024; // frames in one page, at least one event
     };
 
     // Opens the database on the reader's own thread; nullptr with *error when it cannot.

@@ -168,6 +168,7 @@ private Q_SLOTS:
     void forwardedAddressesOnlyFromTrustedProxies();
     void refusedFollowIsRemembered();
     void killDuringIntakeLosesNoAcknowledgedEvent();
+    void longReplayInPagesWithLiveEventsMeanwhile();
     void fullDiskAnswers503AndRecovers();
 
 private:
@@ -586,6 +587,41 @@ void TestRelayHostile::killDuringIntakeLosesNoAcknowledgedEvent() {
                                 .arg(seen.value(QString::fromLatin1(id)))));
     for (auto it = seen.cbegin(); it != seen.cend(); ++it)
         QCOMPARE(it.value(), 1);
+}
+
+void TestRelayHostile::longReplayInPagesWithLiveEventsMeanwhile() {
+    QTemporaryDir data;
+    auto relay = launchRelay(data.path(), 0, {{"STREAMS_RELAY_DURABILITY", "os"}});
+    QVERIFY(relay);
+    QString epoch;
+    {
+        auto c = subscribedAt(relay->url(), kViewer, QStringLiteral("1004"));
+        QVERIFY(c);
+        epoch = c->ofType("welcome").first().value("epoch").toString();
+    }
+    // 1,600 events of ~2 KiB stored while nobody listens: more than three replay pages, 3 MiB in all.
+    constexpr int kStored = 1600, kLive = 200;
+    QTcpSocket intake;
+    connectRaw(intake, relay->url());
+    for (int i = 0; i < kStored; ++i)
+        intake.write(webhookRequest(streamBody("1004", false, {}, 2000), "stored-" + QByteArray::number(i)));
+    QCOMPARE(readStatuses(intake, kStored, 60000).size(), kStored);
+
+    // A client resumes from the start while new events keep arriving.
+    auto c = subscribedAt(relay->url(), kViewer, QStringLiteral("1004"), {{"epoch", epoch}, {"seq", 0}});
+    QVERIFY(c);
+    for (int i = 0; i < kLive; ++i)
+        intake.write(webhookRequest(streamBody("1004", true, "live-" + QByteArray::number(i)),
+                                    "live-" + QByteArray::number(i)));
+    QCOMPARE(readStatuses(intake, kLive, 30000).size(), kLive);
+    QTRY_COMPARE_WITH_TIMEOUT(int(c->ofType("event").size()), kStored + kLive, 30000);
+    const QList<QJsonObject> events = c->ofType("event");
+    for (int i = 0; i < events.size(); ++i) {
+        QCOMPARE(events[i].value("seq").toInteger(), qint64(i + 1)); // every one, once, in order
+        QCOMPARE(events[i].value("id").toString(), i < kStored ? QStringLiteral("stored-%1").arg(i)
+                                                               : QStringLiteral("live-%1").arg(i - kStored));
+    }
+    QCOMPARE(c->ofType("reset").size(), 0);
 }
 
 void TestRelayHostile::fullDiskAnswers503AndRecovers() {
