@@ -1,6 +1,7 @@
 #include "relayclient/relayclient.h"
 
 #include "protocol/codec.h"
+#include "relayclient/relayconfig.h"
 #include "store/localstore.h"
 
 #include <QLoggingCategory>
@@ -12,11 +13,10 @@ namespace streams::app {
 
 RelayClient::RelayClient(QUrl relayUrl, LocalStore &store, Timing timing, QObject *parent)
     : QObject(parent)
-    , m_url(std::move(relayUrl))
+    , m_url(relayRoute(relayUrl, QStringLiteral("/ws"))) // under the relay's path, if it has one
     , m_store(store)
     , m_timing(timing) {
     m_url.setScheme(m_url.scheme() == u"https" ? QStringLiteral("wss") : QStringLiteral("ws"));
-    m_url.setPath(QStringLiteral("/ws"));
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &RelayClient::open);
     m_handshake.setSingleShot(true);

@@ -11,6 +11,15 @@
 
 namespace streams::app {
 
+QUrl relayRoute(const QUrl &relay, const QString &route) {
+    QUrl url = relay;
+    QString base = url.path();
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    url.setPath(base + route);
+    return url;
+}
+
 std::optional<RelayConfig> parseRelayConfig(const QByteArray &json, QString *error) {
     auto fail = [error](const QString &why) {
         if (error)
@@ -51,12 +60,7 @@ void fetchRelayConfig(QNetworkAccessManager &network, const QUrl &relay,
                  .arg(relay.toString()));
         return;
     }
-    QUrl url = relay;
-    QString base = url.path();
-    while (base.endsWith(QLatin1Char('/')))
-        base.chop(1);
-    url.setPath(base + QStringLiteral("/api/v1/config"));
-    QNetworkRequest request(url);
+    QNetworkRequest request(relayRoute(relay, QStringLiteral("/api/v1/config")));
     request.setTransferTimeout(10000);
     QNetworkReply *reply = network.get(request);
     QPointer<QObject> guard(context);

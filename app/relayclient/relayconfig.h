@@ -20,6 +20,10 @@ struct RelayConfig {
     int protocol = 0;
 };
 
+// A route of the relay at `relay`, which may be served under a path prefix behind a reverse proxy:
+// `https://host/relay/` and "/ws" give `https://host/relay/ws`.
+QUrl relayRoute(const QUrl &relay, const QString &route);
+
 // Parses the config JSON; nullopt (and why) when it is not a usable relay config.
 std::optional<RelayConfig> parseRelayConfig(const QByteArray &json, QString *error);
 

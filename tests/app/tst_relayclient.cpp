@@ -1,6 +1,8 @@
 // The app's relay client against a real relay and twitch-sim.
 
+#include "forwarder.h"
 #include "relayclient/relayclient.h"
+#include "relayclient/relayconfig.h"
 #include "relayharness.h"
 #include "store/localstore.h"
 
@@ -21,6 +23,7 @@ private Q_SLOTS:
     void badTokenFailsOnceWithoutRetrying();
     void aRenewedTokenReconnectsAtOnce();
     void aRevokedFollowSubscriptionEndsFollows();
+    void aRelayUnderAPathPrefix();
 
 private:
     std::unique_ptr<RelayClient> client(LocalStore &store) {
@@ -152,6 +155,42 @@ void TestRelayClient::aRevokedFollowSubscriptionEndsFollows() {
     QCOMPARE(availability.at(0).at(0).toBool(), false);
     QVERIFY(availability.at(0).at(1).toString().contains("moderator_removed"));
     QVERIFY(!c->followsAllowed());
+}
+
+void TestRelayClient::aRelayUnderAPathPrefix() {
+    // The relay behind a reverse proxy that serves it under /relay/ (and nothing else).
+    Forwarder proxy(m_relay->url());
+    proxy.setPathPrefix("/relay");
+    QVERIFY(proxy.listen());
+    for (const QString &path : {QStringLiteral("/relay/"), QStringLiteral("/relay")}) {
+        const QUrl relay = proxy.url().resolved(QUrl(path));
+        QNetworkAccessManager network;
+        std::optional<RelayConfig> config;
+        QString error = "no answer";
+        fetchRelayConfig(
+            network, relay,
+            [&](std::optional<RelayConfig> c, const QString &e) {
+                config = c;
+                error = e;
+            },
+            this);
+        QTRY_VERIFY2_WITH_TIMEOUT(config.has_value(), qPrintable(error), 10000); // the settings' check
+        QVERIFY(proxy.requests().contains("GET /relay/api/v1/config HTTP/1.1"));
+
+        QTemporaryDir profile;
+        auto store = LocalStore::open(profile.path()).store;
+        RelayClient::Timing timing;
+        timing.firstRetryMs = 200;
+        RelayClient c(relay, *store, timing);
+        QList<FeedEvent> stored;
+        connect(&c, &RelayClient::eventsStored, this, [&](const QList<FeedEvent> &e) { stored += e; });
+        c.start(userToken(kBroadcaster), kBroadcaster);
+        QTRY_COMPARE_WITH_TIMEOUT(c.state(), RelayClient::State::Connected, 10000);
+        QCOMPARE(proxy.requests().last(), QByteArray("GET /relay/ws HTTP/1.1"));
+        trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+        QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 1, 10000);
+        QCOMPARE(stored[0].kind, QStringLiteral("online"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRelayClient)
