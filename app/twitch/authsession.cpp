@@ -47,6 +47,11 @@ AuthSession::AuthSession(QNetworkAccessManager &network, QUrl authBase, QString 
         if (m_state == State::LoggedIn)
             validate(m_token, false);
     });
+    m_retry.setSingleShot(true);
+    connect(&m_retry, &QTimer::timeout, this, [this] {
+        if (m_state == State::Validating)
+            validate(m_token, true);
+    });
 }
 
 void AuthSession::restore() {
@@ -116,6 +121,8 @@ void AuthSession::renew(std::function<void(QString)> done) {
             self->endSession(tr("Your Twitch login has expired or was revoked. Please log in again."));
         } else {
             qCInfo(lcAuth) << "token renewal unreachable";
+            if (self->m_state == State::Validating)
+                self->validateAgainLater();
             Q_EMIT self->validationFailed(
                 tr("Twitch cannot be reached to renew your login; retrying later."));
         }
@@ -130,8 +137,11 @@ void AuthSession::keep() {
 }
 
 void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
-    if (fresh)
+    if (fresh) {
         m_state = State::Validating;
+        m_token = token; // kept to check again while Twitch cannot be reached
+        m_retry.stop();
+    }
     QUrl url = m_authBase;
     url.setPath(url.path() + QStringLiteral("/validate"));
     QNetworkRequest request(url);
@@ -140,6 +150,8 @@ void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
     QNetworkReply *reply = m_network.get(request);
     connect(reply, &QNetworkReply::finished, this, [this, reply, token, fresh, mayRenew] {
         reply->deleteLater();
+        if (token != m_token)
+            return; // a logout or another login came since: this answer is about a token we let go
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
         if (status == 200 && body.value(QLatin1String("client_id")).toString() == m_clientId &&
@@ -153,6 +165,8 @@ void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
             m_token = token;
             m_account = account;
             m_state = State::LoggedIn;
+            m_retry.stop();
+            m_retryDelayMs = 0;
             m_hourly.start();
             const qint64 left = body.value(QLatin1String("expires_in")).toInteger();
             if (left > 0 && !m_refreshToken.isEmpty())
@@ -174,21 +188,26 @@ void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
                            : tr("Your Twitch login has expired or was revoked. Please log in again."));
             return;
         }
-        // Twitch unreachable: keep the session, try again at the next interval.
+        // Twitch unreachable: a session keeps going and is checked at the next interval; a login not yet
+        // validated stays so (nobody knows whose it is) and is checked again soon.
         qCInfo(lcAuth) << "token validation unreachable, status" << status;
-        if (m_state == State::Validating) {
-            m_state = State::LoggedIn;
-            m_token = token;
-            m_hourly.start();
-        }
+        if (m_state == State::Validating)
+            validateAgainLater();
         Q_EMIT validationFailed(tr("Twitch cannot be reached to check your login; retrying later."));
     });
+}
+
+void AuthSession::validateAgainLater() {
+    m_retryDelayMs = m_retryDelayMs == 0 ? 5000 : qMin(5 * 60 * 1000, m_retryDelayMs * 2);
+    m_retry.start(qMin(m_retryDelayMs, m_hourly.interval()));
 }
 
 void AuthSession::endSession(const QString &reason) {
     const bool wasActive = m_state != State::LoggedOut;
     m_state = State::LoggedOut;
     m_hourly.stop();
+    m_retry.stop();
+    m_retryDelayMs = 0;
     m_token.clear();
     m_refreshToken.clear();
     m_expiresAt = 0;

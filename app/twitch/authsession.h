@@ -2,6 +2,9 @@
 
 // The login's life: a token is validated (Authorization: OAuth) at start and every hour, as Twitch
 // requires; an invalid one moves the session to logged-out once, with one reason; logout revokes it.
+// Nobody is logged in before Twitch has said who the token belongs to: when Twitch cannot be reached at
+// start, the session keeps validating (5 s, doubling to 5 min, never longer than the hourly interval) and
+// logs in when Twitch answers.
 // A device-code login also has a refresh token: the access token is renewed shortly before it expires
 // (when someone asks for it) and whenever Twitch answers 401. Where the tokens live is the TokenStore's
 // business; it keeps them as one opaque string (see encodeLogin).
@@ -73,6 +76,7 @@ Q_SIGNALS:
 
 private:
     void validate(const QString &token, bool fresh, bool mayRenew = true);
+    void validateAgainLater(); // validating, and Twitch could not be reached
     void renew(std::function<void(QString)> done);
     void keep();
     void endSession(const QString &reason);
@@ -87,6 +91,8 @@ private:
     qint64 m_expiresAt = 0;
     Account m_account;
     QTimer m_hourly;
+    QTimer m_retry;
+    int m_retryDelayMs = 0;
     std::function<qint64()> m_now;
     QList<std::function<void(QString)>> m_waiting; // callers of a renewal in flight
 };

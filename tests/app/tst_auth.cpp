@@ -2,6 +2,7 @@
 // on a (shortened) hourly clock, logout revoking the token, and a device-code login's refresh token renewing
 // the access token before it expires, after a 401 from Helix, and when the app starts with an expired one.
 
+#include "forwarder.h"
 #include "serverprocess.h"
 #include "twitch/authsession.h"
 #include "twitch/deviceflow.h"
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void cancelIsADenial();
     void unregisteredRedirectIsRefused();
     void revokedTokenLogsOutOnceAtTheNextCheck();
+    void unreachableAtStartLogsInOnceTwitchAnswers();
     void logoutRevokesTheToken();
     void renewedShortlyBeforeExpiryOnce();
     void helix401RenewsAndRetries();
@@ -164,6 +166,46 @@ void TestAuth::revokedTokenLogsOutOnceAtTheNextCheck() {
     QString kept = "x";
     store.load([&](const QString &t) { kept = t; });
     QVERIFY(kept.isEmpty());
+}
+
+void TestAuth::unreachableAtStartLogsInOnceTwitchAnswers() {
+    const QString token = loginToken("lumenwave");
+    MemoryTokenStore store;
+    store.save(token, [](bool) {});
+    Forwarder twitch(m_sim->url()); // Twitch, as the app reaches it: down when the app starts
+    QVERIFY(twitch.listen());
+    twitch.setReachable(false);
+    AuthSession session(m_network, twitch.url().resolved(QUrl("/oauth2")), kClientId, store);
+    session.setValidationInterval(200); // the hourly check, shortened
+    QSignalSpy in(&session, &AuthSession::loggedIn);
+    QSignalSpy out(&session, &AuthSession::loggedOut);
+    QSignalSpy unreachable(&session, &AuthSession::validationFailed);
+    session.restore();
+    QVERIFY(unreachable.wait(10000));
+    QCOMPARE(in.count(), 0); // nobody is logged in before Twitch says who
+    QVERIFY(session.state() != AuthSession::State::LoggedIn);
+    QString none = "x";
+    session.withToken(false, [&](const QString &t) { none = t; });
+    QVERIFY(none.isEmpty());
+
+    QVERIFY(twitch.setReachable(true));
+    QVERIFY(in.wait(10000));
+    QCOMPARE(in.at(0).at(0).value<Account>().login, QStringLiteral("lumenwave"));
+    QCOMPARE(session.state(), AuthSession::State::LoggedIn);
+    QCOMPARE(session.token(), token);
+    // Later checks pass quietly: one login, not one per check.
+    auto checks = [&] {
+        const auto requests = twitch.requests();
+        return std::count_if(requests.begin(), requests.end(),
+                             [](const QByteArray &r) { return r.contains("/oauth2/validate"); });
+    };
+    const auto before = checks();
+    QTRY_VERIFY_WITH_TIMEOUT(checks() >= before + 3, 10000);
+    QCOMPARE(in.count(), 1);
+    QCOMPARE(out.count(), 0);
+    QString kept;
+    store.load([&](const QString &t) { kept = t; });
+    QCOMPARE(kept, token);
 }
 
 void TestAuth::logoutRevokesTheToken() {
