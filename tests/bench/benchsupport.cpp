@@ -169,6 +169,17 @@ qint64 residentKiB(qint64 pid) {
     return -1;
 }
 
+QByteArray sanitizerReport(const QByteArray &stderrText) {
+    const QList<QByteArray> lines = stderrText.split('\n');
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QByteArray &line = lines[i];
+        if ((line.startsWith("==") && line.contains("Sanitizer")) || line.contains("runtime error: ") ||
+            (line.startsWith("SUMMARY: ") && line.contains("Sanitizer")))
+            return lines.mid(i, 300).join('\n');
+    }
+    return {};
+}
+
 QString grouped(qint64 n) {
     return QLocale(QLocale::English).toString(n);
 }

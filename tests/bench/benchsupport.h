@@ -4,6 +4,7 @@
 // process has spent (from /proc, for the whole process), a reader for the top-level members of a JSON frame
 // that does not care about member order or spacing, and the table of figures with their targets.
 
+#include <QByteArray>
 #include <QByteArrayView>
 #include <QMap>
 #include <QString>
@@ -33,6 +34,10 @@ QMap<QString, qint64> threadCpuUs(qint64 pid);
 qint64 machineBusyUs();
 // Resident memory of a process in KiB, or -1.
 qint64 residentKiB(qint64 pid);
+
+// A sanitizer's report (ASan, LSan, UBSan...) in what a process wrote to stderr, from its first line on and
+// at most 300 lines; empty if there is none.
+QByteArray sanitizerReport(const QByteArray &stderrText);
 
 // 10000 -> "10,000".
 QString grouped(qint64 n);

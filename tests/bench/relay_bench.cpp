@@ -5,8 +5,11 @@
 // relay process's. A measurement, not a test: it fails only when it cannot measure.
 //
 //   relay-bench [--clients N] [--idle-clients N[,M...]] [--seconds S] [--runs N] [--subscribers N]
-//               [--fanout-runs N] [--only fanout|intake|delivery] [--durability fsync|os]
+//               [--fanout-runs N] [--fanout-resets] [--only fanout|intake|delivery] [--durability fsync|os]
 //               [--relay PATH] [--relay-env NAME=VALUE]... [--quick]
+//
+// It exits 1 when the relay crashed, did not exit cleanly on SIGTERM or wrote a sanitizer's report to its
+// stderr, and with --fanout-resets when a client that stayed connected missed a fan-out event.
 
 #include "benchsupport.h"
 #include "relayrun.h"
@@ -58,6 +61,11 @@ int main(int argc, char *argv[]) {
                                            "MODE", "fsync");
     const QCommandLineOption fanoutRunsOpt("fanout-runs", "How many times the fan-out is measured.", "N",
                                            "5");
+    const QCommandLineOption fanoutResetsOpt(
+        "fanout-resets",
+        "In each fan-out run, reset (RST) half of the idle clients as the event starts to arrive, while the "
+        "relay is still writing it; every client that stays connected must receive it (exit status 1 if one "
+        "does not).");
     const QCommandLineOption onlyOpt("only", "Run one phase (for profiling it): fanout, intake or delivery.",
                                      "PHASE");
     const QCommandLineOption relayOpt("relay", "The relay program to measure.", "PATH",
@@ -65,7 +73,7 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption relayEnvOpt("relay-env", "An environment setting for the relay (repeatable).",
                                          "NAME=VALUE");
     parser.addOptions({clientsOpt, idleOpt, secondsOpt, runsOpt, subscribersOpt, quickOpt, durabilityOpt,
-                       fanoutRunsOpt, onlyOpt, relayOpt, relayEnvOpt});
+                       fanoutRunsOpt, fanoutResetsOpt, onlyOpt, relayOpt, relayEnvOpt});
     parser.process(app);
 
     RunOptions o;
@@ -75,6 +83,7 @@ int main(int argc, char *argv[]) {
     const int runs = o.quick ? 1 : qMax(1, parser.value(runsOpt).toInt());
     o.subscribers = qBound(1, parser.value(subscribersOpt).toInt(), 50);
     o.fanoutRuns = o.quick ? 1 : qMax(1, parser.value(fanoutRunsOpt).toInt());
+    o.fanoutResets = parser.isSet(fanoutResetsOpt);
     o.broadcasters = o.quick ? 10 : 100;
     o.only = parser.value(onlyOpt);
     o.durability = parser.value(durabilityOpt);
@@ -157,11 +166,15 @@ int main(int argc, char *argv[]) {
 
     Figures figures;
     qint64 undelivered = 0;
+    qint64 missedAfterResets = 0;
+    bool relayFaulted = false;
     for (int i = 0; i < runs; ++i) {
         std::printf("\nRun %d of %d\n", i + 1, runs);
         RelayRun run(o, sim, tokens, dir.filePath(QStringLiteral("relay-%1").arg(i)), figures);
         const bool ok = run.exec();
         undelivered += run.undelivered();
+        missedAfterResets += run.missedAfterResets();
+        relayFaulted = relayFaulted || run.relayFaulted();
         if (!ok) {
             std::fprintf(stderr, "relay-bench: run %d could not measure; stopping\n", i + 1);
             return 1;
@@ -174,6 +187,16 @@ int main(int argc, char *argv[]) {
                     qPrintable(grouped(undelivered)));
     else
         std::printf("\nrelay-bench: every acknowledged webhook reached every client subscribed to it\n");
+    if (o.fanoutResets && missedAfterResets > 0)
+        std::printf("relay-bench: %s FAN-OUT EVENTS NEVER REACHED CLIENTS THAT STAYED CONNECTED WHILE OTHERS "
+                    "WERE RESET\n",
+                    qPrintable(grouped(missedAfterResets)));
+    else if (o.fanoutResets && o.wants("fanout"))
+        std::printf("relay-bench: every client that stayed connected while others were reset received every "
+                    "fan-out event\n");
+    if (relayFaulted)
+        std::printf("relay-bench: THE RELAY CRASHED, DID NOT EXIT CLEANLY OR REPORTED A SANITIZER FINDING "
+                    "(see above)\n");
     sim.terminate();
-    return 0;
+    return (o.fanoutResets && missedAfterResets > 0) || relayFaulted ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 #include "relayrun.h"
 
+#include "idleclients.h"
 #include "serverprocess.h"
 #include "wsfleet.h"
 
@@ -79,56 +80,6 @@ void awaitDeliveries(const DeliveryLedger &ledger, qint64 expected, int stallMs 
 
 } // namespace
 
-// The idle clients, all in the fan-out room, in segments so that their number can step between levels.
-class IdleClients {
-public:
-    IdleClients(const QUrl &relay, std::vector<int> bounds, std::function<QString(int)> tokenFor)
-        : m_bounds(std::move(bounds))
-        , m_open(m_bounds.size(), false)
-        , m_tokenFor(std::move(tokenFor)) {
-        for (std::size_t i = 0; i < m_bounds.size(); ++i)
-            m_fleets.push_back(std::make_unique<WsFleet>(relay));
-    }
-    // n: 0 or one of the bounds.
-    bool setCount(int n) {
-        for (std::size_t i = m_bounds.size(); i-- > 0;)
-            if (m_bounds[i] > n && m_open[i]) {
-                m_fleets[i]->closeAll();
-                m_open[i] = false;
-            }
-        for (std::size_t i = 0; i < m_bounds.size(); ++i) {
-            if (m_bounds[i] > n || m_open[i])
-                continue;
-            const int base = i == 0 ? 0 : m_bounds[i - 1];
-            if (!m_fleets[i]->open(
-                    m_bounds[i] - base, [&](int k) { return m_tokenFor(base + k); },
-                    [](int) { return kFanoutBroadcaster; })) {
-                std::fprintf(stderr, "relay-bench: only %d of %d idle clients got subscribed\n",
-                             base + m_fleets[i]->ready(), m_bounds[i]);
-                return false;
-            }
-            m_open[i] = true;
-        }
-        return true;
-    }
-    void onEvent(const WsFleet::OnEvent &f) {
-        for (auto &fleet : m_fleets)
-            fleet->onEvent(f);
-    }
-    int lost() const {
-        int n = 0;
-        for (const auto &fleet : m_fleets)
-            n += fleet->lost();
-        return n;
-    }
-
-private:
-    std::vector<int> m_bounds;
-    std::vector<bool> m_open;
-    std::function<QString(int)> m_tokenFor;
-    std::vector<std::unique_ptr<WsFleet>> m_fleets;
-};
-
 RelayRun::RelayRun(const RunOptions &options, test::ServerProcess &sim, const std::vector<QString> &tokens,
                    const QString &dataDir, Figures &figures)
     : m_o(options)
@@ -169,6 +120,40 @@ bool RelayRun::startRelay() {
 bool RelayRun::exec() {
     if (!startRelay())
         return false;
+    const bool measured = phases();
+    stopRelay();
+    return measured;
+}
+
+void RelayRun::stopRelay() {
+    QProcess &process = m_relay->process();
+    if (process.state() == QProcess::NotRunning) {
+        std::printf("  THE RELAY EXITED DURING THE RUN (%s, code %d)\n",
+                    process.exitStatus() == QProcess::CrashExit ? "crashed" : "exited", process.exitCode());
+        m_relayFaulted = true;
+    } else if (m_relay->terminate(60000) != 0) { // a sanitized relay checks for leaks on its way out
+        if (process.state() != QProcess::NotRunning) {
+            std::printf("  THE RELAY DID NOT EXIT within 60 s of SIGTERM\n");
+            m_relay->kill();
+        } else {
+            std::printf("  THE RELAY DID NOT EXIT CLEANLY on SIGTERM (%s, code %d)\n",
+                        process.exitStatus() == QProcess::CrashExit ? "crashed" : "exited",
+                        process.exitCode());
+        }
+        m_relayFaulted = true;
+    }
+    const QByteArray errors = m_relay->errors();
+    const QByteArray report = sanitizerReport(errors);
+    if (!report.isEmpty()) {
+        std::printf("  THE RELAY'S STDERR HAS A SANITIZER REPORT:\n%s\n", report.constData());
+        m_relayFaulted = true;
+    } else {
+        std::printf("  relay stopped; its stderr (%s lines) has no sanitizer report\n",
+                    qPrintable(grouped(errors.count('\n'))));
+    }
+}
+
+bool RelayRun::phases() {
     const bool idlePhases = m_o.wants("fanout") || m_o.wants("intake");
     if (idlePhases) {
         // The intake broadcaster's own clients: every intake webhook is a follow they must receive.
@@ -189,11 +174,12 @@ bool RelayRun::exec() {
         std::sort(bounds.begin(), bounds.end());
         bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
         m_idle = std::make_unique<IdleClients>(
-            m_relay->url(), bounds, [this](int i) { return m_tokens[std::size_t(i) % m_tokens.size()]; });
+            m_relay->url(), bounds, [this](int i) { return m_tokens[std::size_t(i) % m_tokens.size()]; },
+            kFanoutBroadcaster);
         if (!memory())
             return false;
     }
-    if (m_o.wants("fanout") && !fanout())
+    if (m_o.wants("fanout") && !(m_o.fanoutResets ? fanoutWithResets() : fanout()))
         return false;
     if (m_o.wants("intake")) {
         for (const int idle : m_o.idleLevels)
@@ -219,7 +205,6 @@ bool RelayRun::exec() {
     }
     if (m_o.wants("delivery") && !delivery())
         return false;
-    m_relay->terminate();
     return true;
 }
 
@@ -300,6 +285,123 @@ bool RelayRun::fanout() {
     std::printf("  worst run %.1f ms; the first client had it after %.1f ms (median)%s\n",
                 percentileMs(lastTimes, 1.0), percentileMs(firstTimes, 0.5),
                 complete ? "" : "; SOME CLIENTS NEVER RECEIVED IT");
+    return true;
+}
+
+// --fanout-resets: in each run, the odd half of the idle clients is reset (RST) as soon as the event starts
+// to arrive (each client fleet resets its odd clients once it has read the event's first frame), so the
+// relay meets dead sockets while it is still writing the event; every client of the even half stayed
+// connected and must receive it exactly once. The reset half is connected again between runs.
+bool RelayRun::fanoutWithResets() {
+    const int n = m_o.clients;
+    const int staying = (n + 1) / 2;
+    // The last event number each client had.
+    std::vector<std::atomic<quint64>> got(static_cast<std::size_t>(n));
+    std::atomic<quint64> expected{0};
+    std::atomic<int> stayingGot{0};
+    std::atomic<int> duplicates{0};
+    std::atomic<qint64> first{LLONG_MAX};
+    std::atomic<qint64> last{0};
+    m_idle->onEvent([&](int client, QByteArrayView frame, qint64 at) {
+        const quint64 number = webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView()));
+        if (number != expected.load() || client < 0 || client >= n)
+            return;
+        if (got[std::size_t(client)].exchange(number) == number) {
+            ++duplicates;
+            return;
+        }
+        for (qint64 f = first.load(); at < f && !first.compare_exchange_weak(f, at);) {
+        }
+        if (client % 2 != 0)
+            return; // being reset: it may or may not have it
+        ++stayingGot;
+        for (qint64 l = last.load(); at > l && !last.compare_exchange_weak(l, at);) {
+        }
+    });
+    WebhookLoad one(m_relay->url(), 1);
+    std::vector<qint64> lastTimes;
+    for (int run = 0; run < m_o.fanoutRuns; ++run) {
+        if (run > 0 && !(m_idle->setCount(0) && m_idle->setCount(n)))
+            return false;
+        spinFor(300);
+        stayingGot = 0;
+        duplicates = 0;
+        first = LLONG_MAX;
+        last = 0;
+        const quint64 number = ++m_unique;
+        expected = number;
+        m_idle->resetOddOnNextEvent();
+        WebhookLoad::Result sent;
+        offThread([&] {
+            sent = one.paced(1, 1, [&] {
+                return signedWebhook(kSecret, kFanoutBroadcaster, WebhookKind::Online, number);
+            });
+        });
+        if (sent.answered != 1) {
+            std::fprintf(stderr, "relay-bench: the fan-out webhook was not acknowledged\n");
+            return false;
+        }
+        if (!spinUntil([&] { return m_idle->resets().done; }, 30000))
+            std::printf("  FAN-OUT RUN %d: THE EVENT NEVER REACHED SOME CLIENT FLEETS (their half was not "
+                        "reset)\n",
+                        run + 1);
+        // Done when every client that stayed has it, or when none has had it for 10 s.
+        int seen = -1;
+        qint64 changedAt = monotonicNs();
+        spinUntil(
+            [&] {
+                if (stayingGot.load() != seen) {
+                    seen = stayingGot.load();
+                    changedAt = monotonicNs();
+                }
+                return seen >= staying || monotonicNs() - changedAt > 10000000000LL;
+            },
+            INT_MAX, 5);
+        const WsFleet::Resets resets = m_idle->resets();
+        std::vector<int> missing;
+        for (int i = 0; i < n; i += 2)
+            if (got[std::size_t(i)].load() != number)
+                missing.push_back(i);
+        int closedStaying = 0;
+        for (const int i : m_idle->lostClients())
+            closedStaying += i % 2 == 0 ? 1 : 0;
+        auto afterSend = [&](qint64 ns) { return double(ns - sent.startNs) / 1e6; };
+        std::printf("  fan-out run %d: %s clients reset %.1f - %.1f ms after the webhook was sent; %s of %s "
+                    "that stayed received the event, the first client %.1f ms and the last that stayed "
+                    "%.1f ms after it was sent\n",
+                    run + 1, qPrintable(grouped(resets.count)), afterSend(resets.startNs),
+                    afterSend(resets.endNs), qPrintable(grouped(stayingGot.load())),
+                    qPrintable(grouped(staying)), first.load() == LLONG_MAX ? 0.0 : afterSend(first.load()),
+                    last.load() == 0 ? 0.0 : afterSend(last.load()));
+        if (!missing.empty()) {
+            QStringList some;
+            for (std::size_t k = 0; k < missing.size() && k < 10; ++k)
+                some << QString::number(missing[k]);
+            std::printf("  FAN-OUT RUN %d: %s OF %s CLIENTS THAT STAYED CONNECTED NEVER RECEIVED THE EVENT "
+                        "(clients %s%s)\n",
+                        run + 1, qPrintable(grouped(qint64(missing.size()))), qPrintable(grouped(staying)),
+                        qPrintable(some.join(QStringLiteral(", "))), missing.size() > 10 ? ", ..." : "");
+            m_missedAfterResets += qint64(missing.size());
+        }
+        if (closedStaying > 0)
+            std::printf("  FAN-OUT RUN %d: THE RELAY CLOSED %d CLIENTS THAT WERE NOT RESET\n", run + 1,
+                        closedStaying);
+        if (duplicates > 0)
+            std::printf("  FAN-OUT RUN %d: %d CLIENTS RECEIVED THE EVENT TWICE\n", run + 1,
+                        duplicates.load());
+        if (last.load() != 0)
+            lastTimes.push_back(last.load() - sent.startNs);
+    }
+    m_idle->onEvent({});
+    if (!lastTimes.empty())
+        m_figures.add(QStringLiteral("fan-out to %1 clients with half of them reset meanwhile, the last that "
+                                     "stayed receives (median of %2)")
+                          .arg(grouped(n))
+                          .arg(lastTimes.size()),
+                      percentileMs(lastTimes, 0.5), QStringLiteral(" ms"), 1, Figures::report());
+    if (m_missedAfterResets == 0)
+        std::printf("  every client that stayed connected received every fan-out event (%d runs)\n",
+                    m_o.fanoutRuns);
     return true;
 }
 

@@ -36,6 +36,7 @@ struct RunOptions {
     int seconds = 5;
     int subscribers = 1;
     int fanoutRuns = 5;
+    bool fanoutResets = false; // half of the idle clients reset during each fan-out
     int broadcasters = 100;
     QString only; // one phase, or all
     QString durability;
@@ -57,11 +58,19 @@ public:
     bool exec();
     // Copies of acknowledged webhooks that never reached a client subscribed to them.
     qint64 undelivered() const { return m_undelivered; }
+    // --fanout-resets: fan-out events that never reached a client that stayed connected.
+    qint64 missedAfterResets() const { return m_missedAfterResets; }
+    // The relay crashed, did not exit cleanly, or its stderr has a sanitizer's report.
+    bool relayFaulted() const { return m_relayFaulted; }
 
 private:
     bool startRelay();
+    bool phases();
+    // Stops the relay and looks at how it exited and at its stderr.
+    void stopRelay();
     bool memory();
     bool fanout();
+    bool fanoutWithResets();
     bool intake(int idle);
     bool ackLatency();
     bool delivery();
@@ -86,6 +95,8 @@ private:
     std::atomic<quint64> m_unique{0};
     std::map<int, double> m_cpuPerWebhook; // idle clients -> relay µs per delivered webhook
     qint64 m_undelivered = 0;
+    qint64 m_missedAfterResets = 0;
+    bool m_relayFaulted = false;
 };
 
 } // namespace streams::bench

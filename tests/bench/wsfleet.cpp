@@ -67,8 +67,11 @@ struct WsFleet::Shared {
     int wake = -1;
     std::mutex mutex;
     std::deque<std::function<void()>> commands; // run on the fleet's thread
+    std::vector<int> lost;                      // indices of the subscribed clients the relay closed
     std::atomic<bool> stop{false};
     // Fleet thread only:
+    std::function<bool(int)> resetWhich; // armed by resetOnNextEvent()
+    bool resetDue = false;               // an event came while armed
     std::unordered_map<int, std::unique_ptr<Client>> clients;
     struct Pending {
         int index = 0;
@@ -114,10 +117,13 @@ void WsFleet::run() {
     std::vector<char> buffer(256 * 1024);
 
     auto dropClient = [&](Client &c) {
-        if (c.state != Client::State::Open || !c.subscribed)
+        if (c.state != Client::State::Open || !c.subscribed) {
             --s.handshaking;
-        else
+        } else {
             ++m_lost;
+            std::lock_guard lock(s.mutex);
+            s.lost.push_back(c.index);
+        }
         ::epoll_ctl(s.epoll, EPOLL_CTL_DEL, c.fd, nullptr);
         ::close(c.fd);
         s.clients.erase(c.fd); // destroys c
@@ -173,6 +179,7 @@ void WsFleet::run() {
         if (type == "event") {
             if (s.onEvent)
                 s.onEvent(c.index, text, at);
+            s.resetDue = s.resetDue || bool(s.resetWhich);
         } else if (type == "welcome") {
             sendText(c, QStringLiteral(R"({"type":"subscribe","broadcaster_id":"%1"})").arg(c.broadcaster));
         } else if (type == "subscribed") {
@@ -260,9 +267,33 @@ void WsFleet::run() {
         return true;
     };
 
+    // Between two clients' events, so no client being parsed is destroyed under its parser.
+    auto resetNow = [&] {
+        const std::function<bool(int)> which = std::exchange(s.resetWhich, nullptr);
+        s.resetDue = false;
+        std::vector<int> fds;
+        for (const auto &[fd, c] : s.clients)
+            if (c->state == Client::State::Open && c->subscribed && which(c->index))
+                fds.push_back(fd);
+        m_resetStartNs = monotonicNs();
+        const linger hardClose = {1, 0};
+        for (const int fd : fds) {
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hardClose, sizeof(hardClose));
+            ::epoll_ctl(s.epoll, EPOLL_CTL_DEL, fd, nullptr);
+            ::close(fd);
+            s.clients.erase(fd);
+        }
+        m_resetEndNs = monotonicNs();
+        m_resetCount = int(fds.size());
+        m_ready -= int(fds.size());
+        m_resetDone = true;
+    };
+
     while (!s.stop) {
         const int n = ::epoll_wait(s.epoll, events.data(), int(events.size()), 50);
         for (int i = 0; i < n; ++i) {
+            if (s.resetDue)
+                resetNow(); // the events of the clients it reset are skipped below: their fds are gone
             const int fd = events[std::size_t(i)].data.fd;
             if (fd == s.wake) {
                 quint64 count = 0;
@@ -320,6 +351,8 @@ void WsFleet::run() {
                 }
             }
         }
+        if (s.resetDue)
+            resetNow();
         if (n == 0)
             startMore();
     }
@@ -368,6 +401,10 @@ void WsFleet::closeAll() {
             m_ready = 0;
             m_forbidden = 0;
             m_lost = 0;
+            {
+                std::lock_guard lock(s.mutex);
+                s.lost.clear();
+            }
             m_opened = 0;
             done = true;
         });
@@ -376,6 +413,38 @@ void WsFleet::closeAll() {
     [[maybe_unused]] const ssize_t w = ::write(m_shared->wake, &one, sizeof(one));
     while (!done && m_thread.joinable())
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+std::vector<int> WsFleet::lostClients() const {
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->lost;
+}
+
+void WsFleet::resetOnNextEvent(std::function<bool(int)> which) {
+    m_resetDone = false;
+    m_resetCount = 0;
+    std::atomic<bool> done{false};
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->commands.push_back([this, &done, which = std::move(which)]() mutable {
+            m_shared->resetWhich = std::move(which);
+            m_shared->resetDue = false;
+            done = true;
+        });
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t w = ::write(m_shared->wake, &one, sizeof(one));
+    while (!done)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+WsFleet::Resets WsFleet::resets() const {
+    Resets r;
+    r.done = m_resetDone.load();
+    r.count = m_resetCount.load();
+    r.startNs = m_resetStartNs.load();
+    r.endNs = m_resetEndNs.load();
+    return r;
 }
 
 void WsFleet::onEvent(OnEvent f) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace streams::bench {
 
@@ -40,6 +41,21 @@ public:
     int forbidden() const { return m_forbidden.load(); }
     // Subscribed clients the relay closed or reset.
     int lost() const { return m_lost.load(); }
+    // Their indices, since the last closeAll().
+    std::vector<int> lostClients() const;
+
+    // Arms a reset of every subscribed client for which which(index) holds (SO_LINGER 0, then close, so the
+    // relay gets an RST, not a close handshake). It happens on the fleet's thread the moment the fleet has
+    // read the next event frame, that is while the relay is still writing the event to the other clients.
+    void resetOnNextEvent(std::function<bool(int)> which);
+    struct Resets {
+        bool done = false;
+        int count = 0;
+        qint64 startNs = 0; // monotonicNs() when the first and the last socket were reset
+        qint64 endNs = 0;
+    };
+    // The last armed reset's progress.
+    Resets resets() const;
 
 private:
     struct Client;
@@ -50,6 +66,10 @@ private:
     std::atomic<int> m_ready{0};
     std::atomic<int> m_forbidden{0};
     std::atomic<int> m_lost{0};
+    std::atomic<bool> m_resetDone{false};
+    std::atomic<int> m_resetCount{0};
+    std::atomic<qint64> m_resetStartNs{0};
+    std::atomic<qint64> m_resetEndNs{0};
     int m_opened = 0; // indices handed out since the last closeAll()
     std::thread m_thread;
 };
