@@ -23,11 +23,7 @@ Services::Services(QNetworkAccessManager &network, app::LocalStore &store, app::
                 relay.setToken(token);
         });
     });
-    connect(&auth, &app::AuthSession::loggedOut, this, [this] {
-        relay.stop();
-        chat.stop();
-        model.setEvents({});
-    });
+    connect(&auth, &app::AuthSession::loggedOut, &feed, &app::FeedController::close);
 }
 
 } // namespace streams::ui

@@ -55,7 +55,9 @@ FeedEvent FeedController::fromChat(const ChatEvent &e) {
 }
 
 void FeedController::store(const QList<FeedEvent> &events) {
-    m_store.write(events, std::nullopt, this, [this](const QList<FeedEvent> &added) {
+    if (!m_feed)
+        return; // closed
+    m_store.write(events, std::nullopt, m_feed.get(), [this](const QList<FeedEvent> &added) {
         QList<FeedEvent> current; // only what was new, and only for the streamer still open
         for (const FeedEvent &e : added)
             if (e.broadcasterId == m_broadcasterId)
@@ -67,6 +69,8 @@ void FeedController::store(const QList<FeedEvent> &events) {
 void FeedController::open(const QString &token, const QString &broadcasterId,
                           const QString &broadcasterLogin) {
     m_broadcasterId = broadcasterId;
+    if (!m_feed)
+        m_feed = std::make_unique<QObject>();
     // At once, from the store: the 10 most recent follows and the latest of everything else.
     QList<FeedEvent> initial = m_store.recent(broadcasterId, 10, {QStringLiteral("follow")});
     initial += m_store.recent(broadcasterId, 200);
@@ -76,6 +80,14 @@ void FeedController::open(const QString &token, const QString &broadcasterId,
     fetchFollowers();
     m_relay.start(token, broadcasterId);
     m_chat.join(broadcasterLogin);
+}
+
+void FeedController::close() {
+    m_feed.reset();
+    m_broadcasterId.clear(); // answers and events for it are dropped when they come
+    m_relay.stop();
+    m_chat.stop();
+    m_model.setEvents({});
 }
 
 void FeedController::fetchFollowers() {

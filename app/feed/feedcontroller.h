@@ -8,6 +8,8 @@
 
 #include <QObject>
 
+#include <memory>
+
 namespace streams::app {
 
 class HelixClient;
@@ -23,6 +25,9 @@ public:
                    FeedModel &model, QObject *parent = nullptr);
 
     void open(const QString &token, const QString &broadcasterId, const QString &broadcasterLogin);
+    // Logging out: the relay and chat stop, the model empties, and nothing still on its way for this feed
+    // (Helix's answers, the store's results, events) reaches the store or the model any more.
+    void close();
     QString broadcasterId() const { return m_broadcasterId; }
 
     static FeedEvent fromChat(const ChatEvent &event);
@@ -41,6 +46,7 @@ private:
     IrcClient &m_chat;
     FeedModel &m_model;
     QString m_broadcasterId;
+    std::unique_ptr<QObject> m_feed; // context of the open feed's callbacks; gone at close()
 };
 
 } // namespace streams::app

@@ -85,6 +85,10 @@ void RelayClient::setToken(const QString &token) {
 void RelayClient::stop() {
     setState(State::Stopped);
     m_retry.stop();
+    m_storeTimer.stop();
+    m_pending.clear();
+    m_submitted = {};
+    m_writes = std::make_unique<QObject>();
     m_socket.close();
 }
 
@@ -130,6 +134,8 @@ void RelayClient::send(const protocol::Message &message) {
 }
 
 void RelayClient::onFrame(const QString &text) {
+    if (m_state == State::Stopped)
+        return; // what the relay sent before it saw the close is no longer wanted
     m_idle.start();
     const protocol::Decoded decoded = protocol::decode(text.toUtf8());
     if (!decoded.ok()) {
@@ -217,10 +223,11 @@ void RelayClient::storePending() {
         return;
     // The cursor moves in the same transaction as the events: never ahead of what is stored.
     m_submitted = {m_broadcasterId, RelayCursor{m_epoch, m_pendingSeq}};
-    m_store.write(std::exchange(m_pending, {}), m_submitted, this, [this](const QList<FeedEvent> &added) {
-        if (!added.isEmpty())
-            Q_EMIT eventsStored(added);
-    });
+    m_store.write(std::exchange(m_pending, {}), m_submitted, m_writes.get(),
+                  [this](const QList<FeedEvent> &added) {
+                      if (!added.isEmpty())
+                          Q_EMIT eventsStored(added);
+                  });
 }
 
 } // namespace streams::app

@@ -13,6 +13,8 @@
 #include <QUrl>
 #include <QWebSocket>
 
+#include <memory>
+
 namespace streams::app {
 
 class RelayClient : public QObject {
@@ -35,6 +37,8 @@ public:
     ~RelayClient() override;
 
     void start(const QString &token, const QString &broadcasterId);
+    // Logging out: the connection closes, and nothing of it is stored any more: events not yet stored are
+    // dropped (the next start resumes from the stored cursor) and stored ones are no longer announced.
     void stop();
     // A renewed token: used from the next hello on; reconnects at once when the relay refused the old one.
     void setToken(const QString &token);
@@ -84,6 +88,7 @@ private:
     LocalStore::CursorUpdate m_submitted;
     qint64 m_pendingSeq = 0;
     QTimer m_storeTimer;
+    std::unique_ptr<QObject> m_writes = std::make_unique<QObject>(); // context of the store's answers
 };
 
 } // namespace streams::app

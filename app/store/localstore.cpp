@@ -152,6 +152,23 @@ public:
         , m_connection(std::move(connection)) {}
     QList<FeedEvent> write(const QList<FeedEvent> &events,
                            const std::optional<LocalStore::CursorUpdate> &cursor) {
+        return insertInto(database(), events, cursor);
+    }
+    bool forgetEverything() {
+        QSqlDatabase db = database();
+        QSqlQuery q(db);
+        db.transaction();
+        if (!q.exec(QStringLiteral("DELETE FROM events")) || !q.exec(QStringLiteral("DELETE FROM cursors"))) {
+            qCWarning(lcStore) << "cannot clear the event history:" << q.lastError().text();
+            db.rollback();
+            return false;
+        }
+        return db.commit();
+    }
+    void finish() { close(m_connection); }
+
+private:
+    QSqlDatabase database() {
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         if (!db.isValid()) {
             db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
@@ -161,11 +178,9 @@ public:
                 qCWarning(lcStore) << "cannot open the event history for writing:" << db.lastError().text();
             QSqlQuery(db).exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
         }
-        return insertInto(db, events, cursor);
+        return db;
     }
-    void finish() { close(m_connection); }
 
-private:
     QString m_path;
     QString m_connection;
 };
@@ -286,15 +301,15 @@ std::optional<RelayCursor> LocalStore::cursor(const QString &broadcasterId) cons
 }
 
 bool LocalStore::forgetEverything() {
-    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
-    QSqlQuery q(db);
-    db.transaction();
-    if (!q.exec(QStringLiteral("DELETE FROM events")) || !q.exec(QStringLiteral("DELETE FROM cursors"))) {
-        qCWarning(lcStore) << "cannot clear the event history:" << q.lastError().text();
-        db.rollback();
-        return false;
-    }
-    return db.commit();
+    Q_ASSERT(QThread::currentThread() != m_thread.get());
+    // Queued behind every earlier write (the queue is in order): a write still waiting when the user logs
+    // out cannot land after the wipe.
+    bool forgotten = false;
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker, &forgotten] { forgotten = worker->forgetEverything(); },
+        Qt::BlockingQueuedConnection);
+    return forgotten;
 }
 
 bool LocalStore::setCursor(const QString &broadcasterId, const RelayCursor &cursor) {

@@ -52,7 +52,9 @@ public:
     QList<FeedEvent> recent(const QString &broadcasterId, int limit, const QStringList &kinds = {}) const;
     std::optional<RelayCursor> cursor(const QString &broadcasterId) const;
     bool setCursor(const QString &broadcasterId, const RelayCursor &cursor);
-    // Logging out: every event and cursor goes (some were visible only to that account).
+    // Logging out: every event and cursor goes (some were visible only to that account). Runs on the store's
+    // thread after every write handed to write() before it, so none of them brings anything back; the
+    // caller waits for it.
     bool forgetEverything();
     QString path() const { return m_path; }
 

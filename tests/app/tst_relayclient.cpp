@@ -24,6 +24,7 @@ private Q_SLOTS:
     void aRenewedTokenReconnectsAtOnce();
     void aRevokedFollowSubscriptionEndsFollows();
     void aRelayUnderAPathPrefix();
+    void aStoppedClientStoresNothingMore();
 
 private:
     std::unique_ptr<RelayClient> client(LocalStore &store) {
@@ -191,6 +192,48 @@ void TestRelayClient::aRelayUnderAPathPrefix() {
         QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 1, 10000);
         QCOMPARE(stored[0].kind, QStringLiteral("online"));
     }
+}
+
+void TestRelayClient::aStoppedClientStoresNothingMore() {
+    Forwarder relay(m_relay->url());
+    QVERIFY(relay.listen());
+    QTemporaryDir profile;
+    auto store = LocalStore::open(profile.path()).store;
+    RelayClient c(relay.url(), *store);
+    QList<FeedEvent> stored;
+    connect(&c, &RelayClient::eventsStored, this, [&](const QList<FeedEvent> &e) { stored += e; });
+    c.start(userToken(kModerator), kBroadcaster); // a moderator: Twitch can revoke its follows
+    QTRY_COMPARE_WITH_TIMEOUT(c.state(), RelayClient::State::Connected, 10000);
+    QString subscription;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QJsonValue v : simSubscriptions())
+                if (v["type"] == "channel.follow" && v["condition"]["moderator_user_id"] == kModerator &&
+                    v["status"] == "enabled")
+                    subscription = v["id"].toString();
+            return !subscription.isEmpty();
+        }(),
+        10000);
+
+    // A follow and then the revocation reach the client in one read: the follow is still waiting to be
+    // stored when the client stops on the revocation (as at a logout).
+    relay.hold(false, true);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    QTRY_VERIFY_WITH_TIMEOUT(relay.heldForClients().contains(R"("type":"event")"), 10000);
+    httpPost(m_sim->url().resolved(QUrl("/sim/revoke")),
+             QJsonDocument(QJsonObject{{"subscription_id", subscription}, {"status", "moderator_removed"}})
+                 .toJson());
+    QTRY_VERIFY_WITH_TIMEOUT(relay.heldForClients().contains(R"("type":"revoked")"), 10000);
+    connect(&c, &RelayClient::revoked, this, [&] { c.stop(); });
+    relay.release();
+    QTRY_COMPARE_WITH_TIMEOUT(relay.webSockets(), 0, 10000); // closed: the client read all the relay sent
+    bool drained = false; // every write handed to the store before this one is done when it is
+    store->write({}, std::nullopt, this, [&](const QList<FeedEvent> &) { drained = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(drained, 10000);
+    QCOMPARE(c.state(), RelayClient::State::Stopped);
+    QCOMPARE(stored.size(), 0);
+    QVERIFY(store->recent(kBroadcaster, 10).isEmpty());
+    QVERIFY(!store->cursor(kBroadcaster).has_value());
 }
 
 QTEST_GUILESS_MAIN(TestRelayClient)

@@ -3,6 +3,7 @@
 // stream page and its feed, the status bar across a relay restart, notifications, settings, the player.
 
 #include "feedpanel.h"
+#include "forwarder.h"
 #include "logindialog.h"
 #include "mainwindow.h"
 #include "notifier.h"
@@ -43,6 +44,7 @@ struct App {
     std::unique_ptr<app::LocalStore> store;
     app::MemoryTokenStore tokens;
     QNetworkAccessManager network;
+    QUrl helix; // set by `prepare` to reach Helix another way than straight to the sim
     std::unique_ptr<ui::MainWindow> window;
 
     App(const QUrl &sim, const QUrl &relay, const std::function<void(App &)> &prepare = {}) {
@@ -51,9 +53,9 @@ struct App {
         store = app::LocalStore::open(profile.path()).store;
         if (prepare)
             prepare(*this);
-        app::TwitchEndpoints endpoints{sim.resolved(QUrl("/oauth2")), sim.resolved(QUrl("/helix")),
-                                       QUrl(sim.toString().replace("http://", "ws://") + "/irc"),
-                                       sim.resolved(QUrl("/player"))};
+        app::TwitchEndpoints endpoints{
+            sim.resolved(QUrl("/oauth2")), helix.isEmpty() ? sim.resolved(QUrl("/helix")) : helix,
+            QUrl(sim.toString().replace("http://", "ws://") + "/irc"), sim.resolved(QUrl("/player"))};
         window = std::make_unique<ui::MainWindow>(
             ui::MainWindow::Context{network, *settings, *store, tokens, endpoints, QString()});
         window->resize(1100, 700);
@@ -121,6 +123,7 @@ private Q_SLOTS:
     void playerLiveAndOffline();
     void englishPluralForms();
     void logoutRevokesAndForgets();
+    void logoutLeavesNothingOfTheAccountBehind();
     void loginPageUnreachableSaysSo();
     void darkAndLightThemes();
     void unreachableRelayIsRetriedByItself();
@@ -524,6 +527,49 @@ void TestUi::logoutRevokesAndForgets() {
     QVERIFY(a->settings->favoriteStreamer().isEmpty());
     QVERIFY(a->store->recent(kBroadcaster, 10).isEmpty());
     QCOMPARE(a->window->services()->relay.state(), app::RelayClient::State::Stopped);
+}
+
+void TestUi::logoutLeavesNothingOfTheAccountBehind() {
+    // Helix's and the relay's answers are still on their way when the user logs out.
+    Forwarder helix(m_sim->url());
+    Forwarder relay(m_relay->url());
+    QVERIFY(helix.listen() && relay.listen());
+    helix.hold(false, true); // Helix's answers to the first calls (the latest followers among them) wait
+    auto a = loggedIn(kBroadcaster, kBroadcaster, [&](App &app) {
+        app.helix = helix.url().resolved(QUrl("/helix"));
+        app.settings->setRelayUrl(relay.url());
+    });
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->services()->relay.state(), app::RelayClient::State::Connected,
+                              10000);
+    auto asked = [&](const QByteArray &path) {
+        for (const QByteArray &r : helix.requests())
+            if (r.contains(path))
+                return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(asked("/helix/channels/followers"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(helix.heldForClients().count("HTTP/1.1 200 "), helix.requests().size(), 10000);
+    relay.hold(false, true);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    QTRY_VERIFY_WITH_TIMEOUT(relay.heldForClients().contains(R"("type":"event")"), 10000);
+
+    int followersAnswered = 0;
+    connect(&a->network, &QNetworkAccessManager::finished, this, [&](QNetworkReply *reply) {
+        followersAnswered += reply->url().path().endsWith("/channels/followers") ? 1 : 0;
+    });
+    a->window->logout();
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Welcome);
+    helix.release();
+    relay.release();
+    QTRY_COMPARE_WITH_TIMEOUT(followersAnswered, 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(relay.webSockets(), 0, 10000); // closed: the app read all the relay sent
+    bool drained = false; // every write handed to the store before this one is done when it is
+    a->store->write({}, std::nullopt, this, [&](const QList<app::FeedEvent> &) { drained = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(drained, 10000);
+    QCOMPARE(a->store->recent(kBroadcaster, 100).size(), 0);
+    QVERIFY(!a->store->cursor(kBroadcaster).has_value());
+    QCOMPARE(a->window->streamPage()->feed()->view()->model()->rowCount(), 0);
 }
 
 void TestUi::loginPageUnreachableSaysSo() {
