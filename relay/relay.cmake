@@ -18,7 +18,7 @@ add_library(streams_relay_lib STATIC
     hub/hub.h hub/hub.cpp
     server/config.h server/config.cpp
     server/logging.h server/logging.cpp
-    server/metrics.h server/metrics.cpp
+    metrics/metrics.h metrics/metrics.cpp
     server/routes.h server/routes.cpp
     server/relayservice.h server/relayservice.cpp)
 target_include_directories(streams_relay_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})

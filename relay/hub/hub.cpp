@@ -1,7 +1,7 @@
 #include "hub/hub.h"
 
 #include "hub/clientsession.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 
 #include <boost/asio/post.hpp>
 

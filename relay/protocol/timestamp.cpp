@@ -1,7 +1,5 @@
 #include "protocol/timestamp.h"
 
-#include <QTimeZone>
-
 namespace streams::protocol {
 namespace {
 
@@ -111,7 +109,8 @@ std::optional<QDateTime> parseRfc3339(QByteArrayView text) {
     const auto ms = parseRfc3339Ms(text);
     if (!ms)
         return std::nullopt;
-    return QDateTime::fromMSecsSinceEpoch(*ms, QTimeZone::utc());
+    // UTC as a time spec, not a zone: ISO strings end in Z, as Twitch writes them.
+    return QDateTime::fromMSecsSinceEpoch(*ms).toUTC();
 }
 
 } // namespace streams::protocol

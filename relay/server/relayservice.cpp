@@ -1,5 +1,6 @@
 #include "server/relayservice.h"
 
+#include "eventsub/webhook.h"
 #include "server/routes.h"
 
 #include <QCoreApplication>
@@ -286,7 +287,11 @@ void RelayService::handleWebhook(const net::Request &request, const net::Peer &p
         respond(text(503, "relay is shutting down\n"));
         return;
     }
-    IncomingEvent incoming{message.messageId, normalize(message), receivedNs, {}};
+    IncomingEvent incoming{message.messageId, std::nullopt, {}, receivedNs, {}};
+    if (auto normalized = normalize(message)) {
+        incoming.event = std::move(normalized->event);
+        incoming.dedupKey = std::move(normalized->dedupKey);
+    }
     incoming.done = [this, respond = std::move(respond)](StoreOutcome outcome) {
         switch (outcome) {
         case StoreOutcome::Stored:

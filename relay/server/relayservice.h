@@ -11,7 +11,7 @@
 #include "net/httpserver.h"
 #include "net/iopool.h"
 #include "server/config.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "storage/eventstore.h"
 
 #include <QElapsedTimer>

@@ -179,7 +179,7 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
             outcomes.push_back(*fresh ? StoreOutcome::Stored : StoreOutcome::Duplicate);
             continue;
         }
-        protocol::Event &ev = in.event->event;
+        protocol::Event &ev = *in.event;
         ev.seq = nextSeq;
         QByteArray frame = protocol::encode(ev);
         if (frame.size() > protocol::kMaxFrameBytes) {
@@ -189,7 +189,7 @@ bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
             frame = protocol::encode(ev);
         }
         const QByteArray id = ev.id.toUtf8(), broadcaster = ev.broadcasterId.toUtf8(),
-                         kind = ev.kind.toUtf8(), dedup = in.event->dedupKey.toUtf8();
+                         kind = ev.kind.toUtf8(), dedup = in.dedupKey.toUtf8();
         const auto inserted = m_writer->insertEvent(ev.seq, view(id), view(broadcaster), view(kind),
                                                     view(dedup), now, view(frame));
         if (!inserted)

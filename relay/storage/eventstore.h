@@ -3,7 +3,7 @@
 // The relay's event log. One writer thread commits webhook notifications in groups (one fsync for
 // every event that arrived while the previous commit ran); readers replay from their own connections.
 
-#include "eventsub/webhook.h"
+#include "protocol/messages.h"
 
 #include <QElapsedTimer>
 #include <QMutex>
@@ -32,7 +32,8 @@ enum class StoreOutcome { Stored, Duplicate, Failed };
 // One notification waiting to be stored.
 struct IncomingEvent {
     QByteArray messageId;                 // Twitch-Eventsub-Message-Id
-    std::optional<NormalizedEvent> event; // nullopt: remember the id only (types the relay does not relay)
+    std::optional<protocol::Event> event; // nullopt: remember the id only (types the relay does not relay)
+    QString dedupKey;                     // the same follow through several subscriptions is stored once
     qint64 receivedNs = 0;                // monotonic clock, for delivery latency
     // Called once on the store's thread after the commit (or its failure), before the next batch.
     std::function<void(StoreOutcome)> done;
