@@ -122,8 +122,7 @@ void PickerPage::setUser(const QString &userId) {
     const int generation = ++m_followedGeneration;
     m_followedStatus->setText(tr("Loading the channels you follow…"));
     m_followedStatus->setVisible(true);
-    m_helix.followedChannels(userId, [this,
-                                      generation](app::HelixResult<QList<app::HelixFollowedChannel>> r) {
+    auto showFollowed = [this, generation](app::HelixResult<QList<app::HelixFollowedChannel>> r) {
         if (generation != m_followedGeneration)
             return;
         if (auto *e = std::get_if<app::HelixError>(&r)) {
@@ -169,18 +168,19 @@ void PickerPage::setUser(const QString &userId) {
             m_followedModel.setChannels(items);
             m_followedStatus->setVisible(false);
         };
-        m_helix.users(ids, {}, [users, finish](app::HelixResult<QList<app::HelixUser>> r) {
+        m_helix.users(ids, {}, this, [users, finish](app::HelixResult<QList<app::HelixUser>> r) {
             *users = std::holds_alternative<QList<app::HelixUser>>(r) ? std::get<QList<app::HelixUser>>(r)
                                                                       : QList<app::HelixUser>{};
             finish();
         });
-        m_helix.streams(ids, [streams, finish](app::HelixResult<QList<app::HelixStream>> r) {
+        m_helix.streams(ids, this, [streams, finish](app::HelixResult<QList<app::HelixStream>> r) {
             *streams = std::holds_alternative<QList<app::HelixStream>>(r)
                            ? std::get<QList<app::HelixStream>>(r)
                            : QList<app::HelixStream>{};
             finish();
         });
-    });
+    };
+    m_helix.followedChannels(userId, this, std::move(showFollowed));
 }
 
 void PickerPage::search() {
@@ -192,7 +192,7 @@ void PickerPage::search() {
     }
     m_searchStatus->setText(tr("Searching…"));
     m_searchStatus->setVisible(true);
-    m_helix.searchChannels(query, 20,
+    m_helix.searchChannels(query, 20, this,
                            [this, generation, query](app::HelixResult<QList<app::HelixChannel>> r) {
                                if (generation != m_searchGeneration)
                                    return; // a newer query is on its way

@@ -103,7 +103,7 @@ void StreamPage::open(const ChannelItem &channel) {
     // The avatar, when the channel came without one (the favorite from the settings).
     if (!channel.avatarUrl.isValid()) {
         const int generation = m_generation;
-        m_helix.users({channel.id}, {}, [this, generation](app::HelixResult<QList<app::HelixUser>> r) {
+        m_helix.users({channel.id}, {}, this, [this, generation](app::HelixResult<QList<app::HelixUser>> r) {
             if (generation != m_generation || !std::holds_alternative<QList<app::HelixUser>>(r))
                 return;
             const auto users = std::get<QList<app::HelixUser>>(r);
@@ -119,7 +119,7 @@ void StreamPage::refreshLiveState() {
     if (m_channel.id.isEmpty())
         return;
     const int generation = m_generation;
-    m_helix.streams({m_channel.id}, [this, generation](app::HelixResult<QList<app::HelixStream>> r) {
+    m_helix.streams({m_channel.id}, this, [this, generation](app::HelixResult<QList<app::HelixStream>> r) {
         if (generation != m_generation || !std::holds_alternative<QList<app::HelixStream>>(r))
             return; // keep what we know; the next poll tries again
         const auto streams = std::get<QList<app::HelixStream>>(r);

@@ -91,8 +91,10 @@ void FeedController::close() {
 }
 
 void FeedController::fetchFollowers() {
+    if (!m_feed)
+        return; // closed
     const QString broadcasterId = m_broadcasterId;
-    m_helix.recentFollowers(broadcasterId, 10, [this, broadcasterId](HelixResult<HelixFollowers> result) {
+    auto storeFollowers = [this, broadcasterId](HelixResult<HelixFollowers> result) {
         if (broadcasterId != m_broadcasterId)
             return; // the user moved on
         const auto *followers = std::get_if<HelixFollowers>(&result);
@@ -116,7 +118,8 @@ void FeedController::fetchFollowers() {
             events.append(e);
         }
         store(events);
-    });
+    };
+    m_helix.recentFollowers(broadcasterId, 10, m_feed.get(), std::move(storeFollowers));
 }
 
 } // namespace streams::app

@@ -10,7 +10,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkReply>
-#include <QPointer>
 
 Q_LOGGING_CATEGORY(lcAuth, "streams.app.auth")
 
@@ -55,7 +54,7 @@ AuthSession::AuthSession(QNetworkAccessManager &network, QUrl authBase, QString 
 }
 
 void AuthSession::restore() {
-    m_store.load([this](const QString &stored) {
+    m_store.load(this, [this](const QString &stored) {
         const StoredLogin login = decodeLogin(stored);
         if (login.accessToken.isEmpty())
             return;
@@ -100,40 +99,40 @@ void AuthSession::renew(std::function<void(QString)> done) {
     m_waiting.append(std::move(done));
     if (m_waiting.size() > 1)
         return; // one refresh in flight serves everyone
-    QPointer<AuthSession> self(this);
-    DeviceFlow::refresh(m_network, m_authBase, m_clientId, m_refreshToken, [self](DeviceFlow::Renewal r) {
-        if (!self)
-            return;
-        const auto waiting = std::exchange(self->m_waiting, {});
-        if (r.tokens) {
-            self->m_token = r.tokens->accessToken;
+    const QString refreshToken = m_refreshToken;
+    auto renewed = [this, refreshToken](DeviceFlow::Renewal r) {
+        const auto waiting = std::exchange(m_waiting, {});
+        if (refreshToken != m_refreshToken) {
+            // A logout or another login came since: this answer is about a login we let go.
+        } else if (r.tokens) {
+            m_token = r.tokens->accessToken;
             if (!r.tokens->refreshToken.isEmpty())
-                self->m_refreshToken = r.tokens->refreshToken; // each refresh token works once
-            self->m_expiresAt = r.tokens->expiresIn > 0 ? self->m_now() + r.tokens->expiresIn : 0;
+                m_refreshToken = r.tokens->refreshToken; // each refresh token works once
+            m_expiresAt = r.tokens->expiresIn > 0 ? m_now() + r.tokens->expiresIn : 0;
             qCInfo(lcAuth) << "access token renewed";
-            if (self->m_state == State::LoggedIn) {
-                self->keep();
-                Q_EMIT self->tokenRenewed(self->m_token);
+            if (m_state == State::LoggedIn) {
+                keep();
+                Q_EMIT tokenRenewed(m_token);
             } else {
-                self->validate(self->m_token, true, false); // restoring: learn who this is, then keep it
+                validate(m_token, true, false); // restoring: learn who this is, then keep it
             }
         } else if (r.rejected) {
-            self->endSession(tr("Your Twitch login has expired or was revoked. Please log in again."));
+            endSession(tr("Your Twitch login has expired or was revoked. Please log in again."));
         } else {
             qCInfo(lcAuth) << "token renewal unreachable";
-            if (self->m_state == State::Validating)
-                self->validateAgainLater();
-            Q_EMIT self->validationFailed(
-                tr("Twitch cannot be reached to renew your login; retrying later."));
+            if (m_state == State::Validating)
+                validateAgainLater();
+            Q_EMIT validationFailed(tr("Twitch cannot be reached to renew your login; retrying later."));
         }
-        const QString token = self->m_state == State::LoggedIn ? self->m_token : QString();
+        const QString token = m_state == State::LoggedIn ? m_token : QString();
         for (const auto &w : waiting)
             w(token);
-    });
+    };
+    DeviceFlow::refresh(m_network, m_authBase, m_clientId, refreshToken, this, std::move(renewed));
 }
 
 void AuthSession::keep() {
-    m_store.save(encodeLogin({m_token, m_refreshToken, m_expiresAt}), [](bool) {});
+    m_store.save(encodeLogin({m_token, m_refreshToken, m_expiresAt}), this, [](bool) {});
 }
 
 void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
@@ -213,6 +212,8 @@ void AuthSession::endSession(const QString &reason) {
     m_expiresAt = 0;
     m_account = {};
     m_store.clear();
+    for (const auto &w : std::exchange(m_waiting, {}))
+        w({}); // a renewal still in flight serves nobody any more
     if (wasActive)
         Q_EMIT loggedOut(reason);
 }

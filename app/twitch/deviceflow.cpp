@@ -91,13 +91,14 @@ void DeviceFlow::poll() {
 }
 
 void DeviceFlow::refresh(QNetworkAccessManager &network, const QUrl &authBase, const QString &clientId,
-                         const QString &refreshToken, std::function<void(Renewal)> done) {
+                         const QString &refreshToken, QObject *context, std::function<void(Renewal)> done) {
+    Q_ASSERT(context);
     const OAuthForm form{{QStringLiteral("client_id"), clientId},
                          {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
                          {QStringLiteral("refresh_token"), refreshToken}};
     QNetworkReply *reply = postOAuthForm(network, authBase, QStringLiteral("/token"), form);
-    QObject::connect(reply, &QNetworkReply::finished, reply, [reply, done = std::move(done)] {
-        reply->deleteLater();
+    QObject::connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+    QObject::connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
         Renewal r;

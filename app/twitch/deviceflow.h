@@ -33,8 +33,9 @@ public:
         QString error;
         bool rejected = false; // Twitch said no (the refresh token is dead), not merely unreachable
     };
+    // `done` runs unless `context` is gone by then.
     static void refresh(QNetworkAccessManager &network, const QUrl &authBase, const QString &clientId,
-                        const QString &refreshToken, std::function<void(Renewal)> done);
+                        const QString &refreshToken, QObject *context, std::function<void(Renewal)> done);
 
 Q_SIGNALS:
     void codeReady(const QString &userCode, const QUrl &verificationUri, int expiresInSeconds);

@@ -49,10 +49,12 @@ HelixClient::HelixClient(QNetworkAccessManager &network, QUrl base, QString clie
     connect(&m_resetTimer, &QTimer::timeout, this, &HelixClient::dispatch);
 }
 
-void HelixClient::get(const QString &path, const QUrlQuery &query, Raw done) {
+void HelixClient::get(const QString &path, const QUrlQuery &query, QObject *context, Raw done) {
+    Q_ASSERT(context);
     Call call;
     call.path = path;
     call.query = query;
+    call.context = context;
     call.done = std::move(done);
     run(std::move(call));
 }
@@ -65,7 +67,7 @@ void HelixClient::run(Call call, bool renewToken) {
     }
     QPointer<HelixClient> self(this);
     m_tokenSource(renewToken, [self, call = std::move(call)](const QString &token) mutable {
-        if (!self)
+        if (!self || !call.context)
             return;
         if (token.isEmpty()) { // logged out: no call to make
             call.done(401, QByteArrayLiteral(R"({"status":401,"message":"Not logged in"})"));
@@ -99,7 +101,9 @@ void HelixClient::dispatch() {
             }
             return; // an answer in flight or the reset timer calls dispatch() again
         }
-        send(m_queue.takeFirst());
+        Call call = m_queue.takeFirst();
+        if (call.context) // nobody waits for the answer any more: spend no points on it
+            send(std::move(call));
     }
 }
 
@@ -127,6 +131,10 @@ void HelixClient::send(Call call) {
             const int limit = reply->rawHeader("Ratelimit-Limit").toInt();
             m_limit = limit > 0 ? limit : -1;
         }
+        if (!call.context) { // whoever asked is gone
+            dispatch();
+            return;
+        }
         if (status == 429 && call.throttled < 3) {
             ++call.throttled;
             m_remaining = 0; // wait for Ratelimit-Reset, then try again
@@ -153,8 +161,8 @@ void HelixClient::send(Call call) {
 
 template <typename T>
 void HelixClient::fetch(const QString &path, const QUrlQuery &query,
-                        HelixResult<T> (*parse)(const QByteArray &), Callback<T> done) {
-    get(path, query, [parse, done = std::move(done)](int status, const QByteArray &body) {
+                        HelixResult<T> (*parse)(const QByteArray &), QObject *context, Callback<T> done) {
+    get(path, query, context, [parse, done = std::move(done)](int status, const QByteArray &body) {
         if (status < 200 || status >= 300)
             done(helixErrorFor(status, body));
         else
@@ -162,53 +170,58 @@ void HelixClient::fetch(const QString &path, const QUrlQuery &query,
     });
 }
 
-void HelixClient::self(Callback<QList<HelixUser>> done) {
-    fetch(QStringLiteral("/users"), {}, &parseUsers, std::move(done));
+void HelixClient::self(QObject *context, Callback<QList<HelixUser>> done) {
+    fetch(QStringLiteral("/users"), {}, &parseUsers, context, std::move(done));
 }
 
-void HelixClient::users(const QStringList &ids, const QStringList &logins, Callback<QList<HelixUser>> done) {
+void HelixClient::users(const QStringList &ids, const QStringList &logins, QObject *context,
+                        Callback<QList<HelixUser>> done) {
     QUrlQuery q;
     for (const QString &id : ids)
         q.addQueryItem(QStringLiteral("id"), id);
     for (const QString &login : logins)
         q.addQueryItem(QStringLiteral("login"), login);
-    fetch(QStringLiteral("/users"), q, &parseUsers, std::move(done));
+    fetch(QStringLiteral("/users"), q, &parseUsers, context, std::move(done));
 }
 
-void HelixClient::searchChannels(const QString &query, int first, Callback<QList<HelixChannel>> done) {
+void HelixClient::searchChannels(const QString &query, int first, QObject *context,
+                                 Callback<QList<HelixChannel>> done) {
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("query"), query); // QUrlQuery percent-encodes it
     q.addQueryItem(QStringLiteral("first"), QString::number(qBound(1, first, 100)));
-    fetch(QStringLiteral("/search/channels"), q, &parseChannels, std::move(done));
+    fetch(QStringLiteral("/search/channels"), q, &parseChannels, context, std::move(done));
 }
 
-void HelixClient::streams(const QStringList &userIds, Callback<QList<HelixStream>> done) {
+void HelixClient::streams(const QStringList &userIds, QObject *context, Callback<QList<HelixStream>> done) {
     QUrlQuery q;
     for (const QString &id : userIds.mid(0, 100))
         q.addQueryItem(QStringLiteral("user_id"), id);
     q.addQueryItem(QStringLiteral("first"), QStringLiteral("100"));
-    fetch(QStringLiteral("/streams"), q, &parseStreams, std::move(done));
+    fetch(QStringLiteral("/streams"), q, &parseStreams, context, std::move(done));
 }
 
-void HelixClient::recentFollowers(const QString &broadcasterId, int count, Callback<HelixFollowers> done) {
+void HelixClient::recentFollowers(const QString &broadcasterId, int count, QObject *context,
+                                  Callback<HelixFollowers> done) {
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("broadcaster_id"), broadcasterId);
     q.addQueryItem(QStringLiteral("first"), QString::number(qBound(1, count, 100)));
-    fetch(QStringLiteral("/channels/followers"), q, &parseFollowers, std::move(done));
+    fetch(QStringLiteral("/channels/followers"), q, &parseFollowers, context, std::move(done));
 }
 
-void HelixClient::followedChannels(const QString &userId, Callback<QList<HelixFollowedChannel>> done) {
+void HelixClient::followedChannels(const QString &userId, QObject *context,
+                                   Callback<QList<HelixFollowedChannel>> done) {
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("user_id"), userId);
     q.addQueryItem(QStringLiteral("first"), QStringLiteral("100"));
-    fetch(QStringLiteral("/channels/followed"), q, &parseFollowedChannels, std::move(done));
+    fetch(QStringLiteral("/channels/followed"), q, &parseFollowedChannels, context, std::move(done));
 }
 
-void HelixClient::moderatedChannels(const QString &userId, Callback<QList<HelixModeratedChannel>> done) {
+void HelixClient::moderatedChannels(const QString &userId, QObject *context,
+                                    Callback<QList<HelixModeratedChannel>> done) {
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("user_id"), userId);
     q.addQueryItem(QStringLiteral("first"), QStringLiteral("100"));
-    fetch(QStringLiteral("/moderation/channels"), q, &parseModeratedChannels, std::move(done));
+    fetch(QStringLiteral("/moderation/channels"), q, &parseModeratedChannels, context, std::move(done));
 }
 
 } // namespace streams::app

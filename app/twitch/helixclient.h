@@ -10,6 +10,7 @@
 
 #include <QNetworkAccessManager>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
@@ -31,13 +32,20 @@ public:
     using TokenSource = std::function<void(bool renew, std::function<void(QString token)> use)>;
     void setTokenSource(TokenSource source) { m_tokenSource = std::move(source); }
 
-    void self(Callback<QList<HelixUser>> done);
-    void users(const QStringList &ids, const QStringList &logins, Callback<QList<HelixUser>> done);
-    void searchChannels(const QString &query, int first, Callback<QList<HelixChannel>> done);
-    void streams(const QStringList &userIds, Callback<QList<HelixStream>> done);
-    void recentFollowers(const QString &broadcasterId, int count, Callback<HelixFollowers> done);
-    void followedChannels(const QString &userId, Callback<QList<HelixFollowedChannel>> done);
-    void moderatedChannels(const QString &userId, Callback<QList<HelixModeratedChannel>> done);
+    // Each call answers `done` unless `context` (whoever asked: a page, a feed) is gone by then, like the
+    // context of a Qt connection; a call still waiting for the rate limit is then not even sent.
+    void self(QObject *context, Callback<QList<HelixUser>> done);
+    void users(const QStringList &ids, const QStringList &logins, QObject *context,
+               Callback<QList<HelixUser>> done);
+    void searchChannels(const QString &query, int first, QObject *context,
+                        Callback<QList<HelixChannel>> done);
+    void streams(const QStringList &userIds, QObject *context, Callback<QList<HelixStream>> done);
+    void recentFollowers(const QString &broadcasterId, int count, QObject *context,
+                         Callback<HelixFollowers> done);
+    void followedChannels(const QString &userId, QObject *context,
+                          Callback<QList<HelixFollowedChannel>> done);
+    void moderatedChannels(const QString &userId, QObject *context,
+                           Callback<QList<HelixModeratedChannel>> done);
 
     // What Twitch's last answer said about the rate-limit bucket (-1 before the first answer).
     int rateLimitRemaining() const { return m_remaining; }
@@ -50,19 +58,20 @@ private:
     struct Call {
         QString path;
         QUrlQuery query;
+        QPointer<QObject> context;
         Raw done;
         QString token;
         int throttled = 0; // 429s met so far
         bool retried401 = false;
     };
-    void get(const QString &path, const QUrlQuery &query, Raw done);
+    void get(const QString &path, const QUrlQuery &query, QObject *context, Raw done);
     void run(Call call, bool renewToken = false);
     void enqueue(Call call, bool front = false);
     void dispatch();
     void send(Call call);
     template <typename T>
     void fetch(const QString &path, const QUrlQuery &query, HelixResult<T> (*parse)(const QByteArray &),
-               Callback<T> done);
+               QObject *context, Callback<T> done);
 
     QNetworkAccessManager &m_network;
     QUrl m_base;

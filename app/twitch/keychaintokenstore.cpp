@@ -1,6 +1,7 @@
 #include "twitch/keychaintokenstore.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
 #include <qt6keychain/keychain.h>
 
 Q_LOGGING_CATEGORY(lcKeychain, "streams.app.keychain")
@@ -15,7 +16,8 @@ void KeychainTokenStore::fallBack(const QString &why) {
     qCWarning(lcKeychain).noquote() << m_limitation;
 }
 
-void KeychainTokenStore::load(std::function<void(QString)> done) {
+void KeychainTokenStore::load(QObject *context, std::function<void(QString)> done) {
+    Q_ASSERT(context);
     if (!m_limitation.isEmpty()) {
         done(m_memory);
         return;
@@ -23,23 +25,28 @@ void KeychainTokenStore::load(std::function<void(QString)> done) {
     auto *job = new QKeychain::ReadPasswordJob(m_service);
     job->setAutoDelete(true);
     job->setKey(m_key);
-    QObject::connect(job, &QKeychain::Job::finished, job, [this, job, done = std::move(done)] {
+    // The store's own bookkeeping while the store exists; the answer only while whoever asked does.
+    QPointer<QObject> caller(context);
+    connect(job, &QKeychain::Job::finished, this, [this, job, caller, done = std::move(done)] {
+        QString token;
         switch (job->error()) {
         case QKeychain::NoError:
-            done(job->textData());
-            return;
+            token = job->textData();
+            break;
         case QKeychain::EntryNotFound:
-            done({});
-            return;
+            break;
         default:
             fallBack(job->errorString());
-            done(m_memory);
+            token = m_memory;
         }
+        if (caller)
+            done(token);
     });
     job->start();
 }
 
-void KeychainTokenStore::save(const QString &token, std::function<void(bool)> done) {
+void KeychainTokenStore::save(const QString &token, QObject *context, std::function<void(bool)> done) {
+    Q_ASSERT(context);
     m_memory = token;
     if (!m_limitation.isEmpty()) {
         done(false);
@@ -50,14 +57,15 @@ void KeychainTokenStore::save(const QString &token, std::function<void(bool)> do
     job->setKey(m_key);
     job->setInsecureFallback(false); // never a plain file
     job->setTextData(token);
-    QObject::connect(job, &QKeychain::Job::finished, job, [this, job, done = std::move(done)] {
-        if (job->error() == QKeychain::NoError) {
+    QPointer<QObject> caller(context);
+    connect(job, &QKeychain::Job::finished, this, [this, job, caller, done = std::move(done)] {
+        const bool kept = job->error() == QKeychain::NoError;
+        if (kept)
             m_memory.clear(); // the keychain has it
-            done(true);
-            return;
-        }
-        fallBack(job->errorString());
-        done(false);
+        else
+            fallBack(job->errorString());
+        if (caller)
+            done(kept);
     });
     job->start();
 }

@@ -5,14 +5,15 @@
 namespace streams::app {
 
 // The token in the OS keychain through QtKeychain (no insecure fallback to files). When no keychain
-// answers, the token is kept in memory for this run and limitation() says so.
-class KeychainTokenStore : public TokenStore {
+// answers, the token is kept in memory for this run and limitation() says so. A QObject so that the
+// keychain's answers find it (or nothing, once it is gone).
+class KeychainTokenStore : public QObject, public TokenStore {
 public:
     KeychainTokenStore(QString service, QString key)
         : m_service(std::move(service))
         , m_key(std::move(key)) {}
-    void load(std::function<void(QString token)> done) override;
-    void save(const QString &token, std::function<void(bool kept)> done) override;
+    void load(QObject *context, std::function<void(QString token)> done) override;
+    void save(const QString &token, QObject *context, std::function<void(bool kept)> done) override;
     void clear() override;
     QString limitation() const override { return m_limitation; }
 

@@ -13,9 +13,9 @@ namespace streams::app {
 class TokenStore {
 public:
     virtual ~TokenStore() = default;
-    // Callbacks may run later, on the caller's thread.
-    virtual void load(std::function<void(QString token)> done) = 0;
-    virtual void save(const QString &token, std::function<void(bool kept)> done) = 0;
+    // `done` may run later, on the caller's thread, and only while `context` (whoever asked) still exists.
+    virtual void load(QObject *context, std::function<void(QString token)> done) = 0;
+    virtual void save(const QString &token, QObject *context, std::function<void(bool kept)> done) = 0;
     virtual void clear() = 0;
     // Why tokens are not kept across restarts (empty when they are).
     virtual QString limitation() const { return {}; }
@@ -23,8 +23,8 @@ public:
 
 class MemoryTokenStore : public TokenStore {
 public:
-    void load(std::function<void(QString)> done) override { done(m_token); }
-    void save(const QString &token, std::function<void(bool)> done) override {
+    void load(QObject *, std::function<void(QString)> done) override { done(m_token); }
+    void save(const QString &token, QObject *, std::function<void(bool)> done) override {
         m_token = token;
         done(true);
     }

@@ -123,7 +123,7 @@ void TestAuth::consentGivesATokenThatLogsIn() {
     QCOMPARE(session.account().login, QStringLiteral("lumenwave"));
     QCOMPARE(session.account().userId, QStringLiteral("1001"));
     QString kept;
-    store.load([&](const QString &t) { kept = t; });
+    store.load(this, [&](const QString &t) { kept = t; });
     QCOMPARE(kept, verdict.token);
 }
 
@@ -164,14 +164,14 @@ void TestAuth::revokedTokenLogsOutOnceAtTheNextCheck() {
     QVERIFY(out.at(0).at(0).toString().contains("log in again"));
     QCOMPARE(session.state(), AuthSession::State::LoggedOut);
     QString kept = "x";
-    store.load([&](const QString &t) { kept = t; });
+    store.load(this, [&](const QString &t) { kept = t; });
     QVERIFY(kept.isEmpty());
 }
 
 void TestAuth::unreachableAtStartLogsInOnceTwitchAnswers() {
     const QString token = loginToken("lumenwave");
     MemoryTokenStore store;
-    store.save(token, [](bool) {});
+    store.save(token, this, [](bool) {});
     Forwarder twitch(m_sim->url()); // Twitch, as the app reaches it: down when the app starts
     QVERIFY(twitch.listen());
     twitch.setReachable(false);
@@ -204,7 +204,7 @@ void TestAuth::unreachableAtStartLogsInOnceTwitchAnswers() {
     QCOMPARE(in.count(), 1);
     QCOMPARE(out.count(), 0);
     QString kept;
-    store.load([&](const QString &t) { kept = t; });
+    store.load(this, [&](const QString &t) { kept = t; });
     QCOMPARE(kept, token);
 }
 
@@ -252,16 +252,17 @@ void TestAuth::renewedShortlyBeforeExpiryOnce() {
              200);
     // The keychain keeps the new pair; the old refresh token is spent.
     StoredLogin kept;
-    store.load([&](const QString &t) { kept = decodeLogin(t); });
+    store.load(this, [&](const QString &t) { kept = decodeLogin(t); });
     QCOMPARE(kept.accessToken, a);
     QVERIFY(!kept.refreshToken.isEmpty() && kept.refreshToken != pair.refreshToken);
     QVERIFY(kept.expiresAt > now);
     bool rejected = false;
     bool done = false;
-    DeviceFlow::refresh(m_network, authBase(), kClientId, pair.refreshToken, [&](DeviceFlow::Renewal r) {
-        rejected = r.rejected;
-        done = true;
-    });
+    DeviceFlow::refresh(m_network, authBase(), kClientId, pair.refreshToken, this,
+                        [&](DeviceFlow::Renewal r) {
+                            rejected = r.rejected;
+                            done = true;
+                        });
     QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
     QVERIFY(rejected);
 }
@@ -281,7 +282,7 @@ void TestAuth::helix401RenewsAndRetries() {
 
     expireAccessTokens("1002"); // Twitch's four hours are over
     std::optional<HelixResult<QList<HelixUser>>> answer;
-    helix.self([&](HelixResult<QList<HelixUser>> r) { answer = std::move(r); });
+    helix.self(this, [&](HelixResult<QList<HelixUser>> r) { answer = std::move(r); });
     QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 10000);
     QVERIFY(std::holds_alternative<QList<HelixUser>>(*answer));
     QCOMPARE(std::get<QList<HelixUser>>(*answer).value(0).login, QStringLiteral("ironquill"));
@@ -300,7 +301,7 @@ void TestAuth::deadRefreshTokenLogsOutOnce() {
     QVERIFY(in.wait(10000));
     // The refresh token is spent elsewhere (or revoked), then the access token expires.
     bool done = false;
-    DeviceFlow::refresh(m_network, authBase(), kClientId, pair.refreshToken,
+    DeviceFlow::refresh(m_network, authBase(), kClientId, pair.refreshToken, this,
                         [&](DeviceFlow::Renewal) { done = true; });
     QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
     const QString userId = session.account().userId;
@@ -312,7 +313,7 @@ void TestAuth::deadRefreshTokenLogsOutOnce() {
     int answers = 0;
     HelixErrorKind kind = HelixErrorKind::Server;
     for (int i = 0; i < 3; ++i)
-        helix.self([&](HelixResult<QList<HelixUser>> r) {
+        helix.self(this, [&](HelixResult<QList<HelixUser>> r) {
             ++answers;
             if (auto *e = std::get_if<HelixError>(&r))
                 kind = e->kind;
@@ -323,7 +324,7 @@ void TestAuth::deadRefreshTokenLogsOutOnce() {
     QCOMPARE(out.count(), 1);
     QCOMPARE(session.state(), AuthSession::State::LoggedOut);
     QString kept = "x";
-    store.load([&](const QString &t) { kept = t; });
+    store.load(this, [&](const QString &t) { kept = t; });
     QVERIFY(kept.isEmpty());
 }
 
@@ -331,7 +332,7 @@ void TestAuth::restoringAnExpiredLoginRenewsIt() {
     const TokenPair pair = deviceLogin("emberlynx");
     MemoryTokenStore store;
     store.save(encodeLogin({pair.accessToken, pair.refreshToken, QDateTime::currentSecsSinceEpoch() + 10}),
-               [](bool) {});
+               this, [](bool) {});
     expireAccessTokens(
         QJsonDocument::fromJson(httpGet(authBase().toString() + "/validate",
                                         {{"Authorization", "OAuth " + pair.accessToken.toUtf8()}})
@@ -348,7 +349,7 @@ void TestAuth::restoringAnExpiredLoginRenewsIt() {
     QCOMPARE(out.count(), 0);
     QVERIFY(session.token() != pair.accessToken);
     StoredLogin kept;
-    store.load([&](const QString &t) { kept = decodeLogin(t); });
+    store.load(this, [&](const QString &t) { kept = decodeLogin(t); });
     QCOMPARE(kept.accessToken, session.token());
 }
 

@@ -56,7 +56,7 @@ void TestDeviceFlow::codeActivationTokenAndRefresh() {
     QString error;
     bool rejected = false;
     bool done = false;
-    DeviceFlow::refresh(m_network, authBase(), "simclient0000000000000000000001", tokens.refreshToken,
+    DeviceFlow::refresh(m_network, authBase(), "simclient0000000000000000000001", tokens.refreshToken, this,
                         [&](DeviceFlow::Renewal r) {
                             renewed = r.tokens, error = r.error, rejected = r.rejected, done = true;
                         });
@@ -66,7 +66,7 @@ void TestDeviceFlow::codeActivationTokenAndRefresh() {
     QVERIFY(renewed->refreshToken != tokens.refreshToken); // keep the new one
     // A refresh token works once.
     done = false;
-    DeviceFlow::refresh(m_network, authBase(), "simclient0000000000000000000001", tokens.refreshToken,
+    DeviceFlow::refresh(m_network, authBase(), "simclient0000000000000000000001", tokens.refreshToken, this,
                         [&](DeviceFlow::Renewal r) {
                             renewed = r.tokens, error = r.error, rejected = r.rejected, done = true;
                         });

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void invalidTokenIsUnauthorized();
     void malformedAnswersAreErrors();
     void emptyBucketWaitsAndA429IsRetriedAfterTheReset();
+    void aCallerGoneIsNotAnswered();
 
 private:
     QString token(const QString &userId, const QString &scopes);
@@ -66,23 +67,27 @@ QString TestHelix::token(const QString &userId, const QString &scopes) {
 
 void TestHelix::selfAndUsers() {
     m_helix->setToken(token("1002", "user:read:follows"));
-    const auto me = await<QList<HelixUser>>([&](auto cb) { m_helix->self(cb); });
+    const auto me = await<QList<HelixUser>>([&](auto cb) { m_helix->self(this, cb); });
     QCOMPARE(me.size(), 1);
     QCOMPARE(me[0].login, QStringLiteral("ironquill"));
     QVERIFY(me[0].profileImageUrl.endsWith("/sim/avatars/ironquill.svg"));
-    const auto some = await<QList<HelixUser>>([&](auto cb) { m_helix->users({"1001"}, {"nightjarfm"}, cb); });
+    const auto some =
+        await<QList<HelixUser>>([&](auto cb) { m_helix->users({"1001"}, {"nightjarfm"}, this, cb); });
     QCOMPARE(some.size(), 2);
     QVERIFY(m_helix->rateLimitRemaining() > 0 && m_helix->rateLimitRemaining() < 800);
 }
 
 void TestHelix::searchAndStreams() {
     m_helix->setToken(token("1002", ""));
-    const auto found = await<QList<HelixChannel>>([&](auto cb) { m_helix->searchChannels("lumen", 10, cb); });
+    const auto found =
+        await<QList<HelixChannel>>([&](auto cb) { m_helix->searchChannels("lumen", 10, this, cb); });
     QCOMPARE(found.size(), 1);
     QCOMPARE(found[0].displayName, QStringLiteral("LumenWave"));
     QVERIFY(found[0].isLive);
     QCOMPARE(found[0].gameName, QStringLiteral("Art"));
-    const auto live = await<QList<HelixStream>>([&](auto cb) { m_helix->streams({"1001", "1003"}, cb); });
+    const auto live = await<QList<HelixStream>>([&](auto cb) {
+        m_helix->streams({"1001", "1003"}, this, cb);
+    });
     QCOMPARE(live.size(), 1); // 1003 is offline: absent, as on Twitch
     QCOMPARE(live[0].userLogin, QStringLiteral("lumenwave"));
     QVERIFY(live[0].viewerCount > 0);
@@ -90,7 +95,7 @@ void TestHelix::searchAndStreams() {
 
 void TestHelix::followersForTheBroadcasterNewestFirst() {
     m_helix->setToken(token("1001", "moderator:read:followers"));
-    const auto f = await<HelixFollowers>([&](auto cb) { m_helix->recentFollowers("1001", 10, cb); });
+    const auto f = await<HelixFollowers>([&](auto cb) { m_helix->recentFollowers("1001", 10, this, cb); });
     QVERIFY(f.allowed);
     QVERIFY(f.total >= 9);
     QCOMPARE(f.followers.size(), qMin(10, f.total));
@@ -100,7 +105,7 @@ void TestHelix::followersForTheBroadcasterNewestFirst() {
 
 void TestHelix::followersForOthersAreNotAllowed() {
     m_helix->setToken(token("1002", "moderator:read:followers"));
-    const auto f = await<HelixFollowers>([&](auto cb) { m_helix->recentFollowers("1001", 10, cb); });
+    const auto f = await<HelixFollowers>([&](auto cb) { m_helix->recentFollowers("1001", 10, this, cb); });
     QVERIFY(!f.allowed); // "not allowed", not "no followers"
     QVERIFY(f.total >= 9);
     QVERIFY(f.followers.isEmpty());
@@ -109,12 +114,12 @@ void TestHelix::followersForOthersAreNotAllowed() {
 void TestHelix::followedAndModeratedChannels() {
     m_helix->setToken(token("1001", "user:read:follows user:read:moderated_channels"));
     const auto followed =
-        await<QList<HelixFollowedChannel>>([&](auto cb) { m_helix->followedChannels("1001", cb); });
+        await<QList<HelixFollowedChannel>>([&](auto cb) { m_helix->followedChannels("1001", this, cb); });
     QCOMPARE(followed.size(), 3); // 1002, 1004, 1010 in the world
     QVERIFY(followed[0].followedAt >= followed[1].followedAt);
     m_helix->setToken(token("1003", "user:read:moderated_channels"));
     const auto moderated =
-        await<QList<HelixModeratedChannel>>([&](auto cb) { m_helix->moderatedChannels("1003", cb); });
+        await<QList<HelixModeratedChannel>>([&](auto cb) { m_helix->moderatedChannels("1003", this, cb); });
     QCOMPARE(moderated.size(), 1);
     QCOMPARE(moderated[0].broadcasterLogin, QStringLiteral("lumenwave"));
 }
@@ -123,7 +128,7 @@ void TestHelix::invalidTokenIsUnauthorized() {
     m_helix->setToken(QStringLiteral("revoked-or-made-up"));
     QSignalSpy unauthorized(m_helix.get(), &HelixClient::unauthorized);
     HelixError error;
-    await<QList<HelixUser>>([&](auto cb) { m_helix->self(cb); }, &error);
+    await<QList<HelixUser>>([&](auto cb) { m_helix->self(this, cb); }, &error);
     QCOMPARE(error.kind, HelixErrorKind::Unauthorized);
     QCOMPARE(error.status, 401);
     QCOMPARE(error.message, QStringLiteral("Invalid OAuth token"));
@@ -144,6 +149,51 @@ void TestHelix::malformedAnswersAreErrors() {
     QVERIFY(!std::get<HelixFollowers>(onlyTotal).allowed);
     const auto none = parseFollowers(R"({"total":0,"data":[],"pagination":{}})");
     QVERIFY(std::get<HelixFollowers>(none).allowed); // truly no followers
+}
+
+void TestHelix::aCallerGoneIsNotAnswered() {
+    // A Twitch whose bucket holds 1 point per 2-second window: a second call waits for the reset.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_SIM_HELIX_POINTS", "1");
+    env.insert("TWITCH_SIM_HELIX_WINDOW_SECONDS", "2");
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), QStringList{}, env);
+    QVERIFY(sim.start());
+    QNetworkAccessManager network;
+    HelixClient helix(network, sim.url().resolved(QUrl("/helix")), kClientId);
+    helix.setToken(
+        QJsonDocument::fromJson(httpPost(sim.url().resolved(QUrl("/sim/users/1002/token")), {}).body)
+            .object()
+            .value("access_token")
+            .toString());
+    auto requests = [&] {
+        return QJsonDocument::fromJson(httpGet(sim.url().resolved(QUrl("/sim/helix/stats"))).body)
+            .object()
+            .value("requests")
+            .toInt();
+    };
+    int answered = 0;
+    connect(&network, &QNetworkAccessManager::finished, this, [&](QNetworkReply *) { ++answered; });
+
+    // On its way: the answer comes, and is not handed to a page that is gone.
+    bool called = false;
+    auto page = std::make_unique<QObject>();
+    helix.self(page.get(), [&](HelixResult<QList<HelixUser>>) { called = true; });
+    page.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(answered, 1, 10000);
+    QVERIFY(!called);
+    QCOMPARE(helix.rateLimitRemaining(), 0);
+
+    // Waiting for the bucket: not even sent. The call after it is the next one Twitch sees.
+    page = std::make_unique<QObject>();
+    helix.self(page.get(), [&](HelixResult<QList<HelixUser>>) { called = true; });
+    std::optional<HelixResult<QList<HelixUser>>> later;
+    helix.self(this, [&](HelixResult<QList<HelixUser>> r) { later = std::move(r); });
+    page.reset();
+    QTRY_VERIFY_WITH_TIMEOUT(later.has_value(), 10000);
+    QVERIFY(std::holds_alternative<QList<HelixUser>>(*later));
+    QVERIFY(!called);
+    QCOMPARE(answered, 2);
+    QCOMPARE(requests(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestHelix)
@@ -168,7 +218,7 @@ void TestHelix::emptyBucketWaitsAndA429IsRetriedAfterTheReset() {
     // instead of earning a 429.
     for (int i = 0; i < 4; ++i) {
         HelixError error;
-        const auto me = await<QList<HelixUser>>([&](auto cb) { helix.self(cb); }, &error);
+        const auto me = await<QList<HelixUser>>([&](auto cb) { helix.self(this, cb); }, &error);
         QCOMPARE(error.status, -1);
         QCOMPARE(me.value(0).login, QStringLiteral("ironquill"));
     }
@@ -183,7 +233,7 @@ void TestHelix::emptyBucketWaitsAndA429IsRetriedAfterTheReset() {
         failed += std::holds_alternative<HelixError>(r) ? 1 : 0;
     };
     for (int i = 0; i < 6; ++i)
-        helix.self(count);
+        helix.self(this, count);
     QTRY_COMPARE_WITH_TIMEOUT(answered, 6, 20000);
     QCOMPARE(failed, 0);
     QCOMPARE(stats().value("requests").toInt(), 10);
@@ -200,7 +250,7 @@ void TestHelix::emptyBucketWaitsAndA429IsRetriedAfterTheReset() {
                .status != 429)
         QVERIFY(++spent < 10);
     answered = failed = 0;
-    helix.self(count);
+    helix.self(this, count);
     QTRY_COMPARE_WITH_TIMEOUT(answered, 1, 20000);
     QCOMPARE(failed, 0);
     const QJsonObject after = stats();

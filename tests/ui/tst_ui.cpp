@@ -2,6 +2,7 @@
 // relay as real processes: login in the embedded browser (authorize, cancel, device code), the picker, the
 // stream page and its feed, the status bar across a relay restart, notifications, settings, the player.
 
+#include "avatarcache.h"
 #include "feedpanel.h"
 #include "forwarder.h"
 #include "logindialog.h"
@@ -124,6 +125,7 @@ private Q_SLOTS:
     void englishPluralForms();
     void logoutRevokesAndForgets();
     void logoutLeavesNothingOfTheAccountBehind();
+    void pagesGoneBeforeHelixAnswers();
     void loginPageUnreachableSaysSo();
     void darkAndLightThemes();
     void unreachableRelayIsRetriedByItself();
@@ -138,7 +140,7 @@ std::unique_ptr<App> TestUi::loggedIn(const QString &userId, const QString &favo
                                       const std::function<void(App &)> &prepare) {
     const QString token = userToken(userId, "moderator:read:followers user:read:follows");
     auto a = std::make_unique<App>(m_sim->url(), m_relay->url(), [&](App &app) {
-        app.tokens.save(token, [](bool) {});
+        app.tokens.save(token, this, [](bool) {});
         if (!favoriteId.isEmpty()) {
             const auto world =
                 QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/world"))).body)
@@ -180,7 +182,7 @@ void TestUi::browserLoginAuthorizes() {
     shot(a.window.get(), "picker");
     QVERIFY(a.window->loginDialog() == nullptr); // closed
     QString kept;
-    a.tokens.load([&](const QString &t) { kept = t; });
+    a.tokens.load(this, [&](const QString &t) { kept = t; });
     QVERIFY(!kept.isEmpty());
     QCOMPARE(a.window->services()->auth.token(), kept);
 }
@@ -224,7 +226,7 @@ void TestUi::deviceCodeLogin() {
     QTRY_COMPARE_WITH_TIMEOUT(a.window->page(), ui::MainWindow::Page::Picker, 20000);
     QCOMPARE(a.window->accountStatus(), QStringLiteral("Logged in as ironquill"));
     QString kept;
-    a.tokens.load([&](const QString &t) { kept = t; });
+    a.tokens.load(this, [&](const QString &t) { kept = t; });
     QVERIFY(!app::decodeLogin(kept).refreshToken.isEmpty()); // the refresh token is kept too
 }
 
@@ -522,7 +524,7 @@ void TestUi::logoutRevokesAndForgets() {
                                   .status,
                               401, 5000);
     QString kept = "x";
-    a->tokens.load([&](const QString &t) { kept = t; });
+    a->tokens.load(this, [&](const QString &t) { kept = t; });
     QVERIFY(kept.isEmpty());
     QVERIFY(a->settings->favoriteStreamer().isEmpty());
     QVERIFY(a->store->recent(kBroadcaster, 10).isEmpty());
@@ -570,6 +572,44 @@ void TestUi::logoutLeavesNothingOfTheAccountBehind() {
     QCOMPARE(a->store->recent(kBroadcaster, 100).size(), 0);
     QVERIFY(!a->store->cursor(kBroadcaster).has_value());
     QCOMPARE(a->window->streamPage()->feed()->view()->model()->rowCount(), 0);
+}
+
+void TestUi::pagesGoneBeforeHelixAnswers() {
+    // The Helix client outlives the picker and the stream page; their answers come after they are gone.
+    Forwarder twitch(m_sim->url());
+    QVERIFY(twitch.listen());
+    QNetworkAccessManager helixNetwork;
+    QNetworkAccessManager network; // the pages' own: avatars, the player
+    app::HelixClient helix(helixNetwork, twitch.url().resolved(QUrl("/helix")), kClientId);
+    helix.setToken(userToken(kViewer, "user:read:follows"));
+    ui::AvatarCache avatars(network);
+    app::FeedModel model;
+    int answered = 0;
+    connect(&helixNetwork, &QNetworkAccessManager::finished, this, [&](QNetworkReply *) { ++answered; });
+    twitch.hold();
+
+    auto picker = std::make_unique<ui::PickerPage>(helix, avatars);
+    picker->setUser(kViewer);                 // the channels ironquill follows
+    picker->searchField()->setText("quartz"); // and a search, once the typing pauses
+    auto stream = std::make_unique<ui::StreamPage>(network, helix, model, avatars,
+                                                   m_sim->url().resolved(QUrl("/player")));
+    ui::ChannelItem channel;
+    channel.id = kBroadcaster;
+    channel.login = "lumenwave";
+    stream->open(channel); // its live state and, as it came without one, its avatar
+    QTRY_COMPARE_WITH_TIMEOUT(twitch.requests().size(), 4, 10000);
+    picker.reset();
+    stream.reset();
+    twitch.release();
+    QTRY_COMPARE_WITH_TIMEOUT(answered, 4, 10000);
+    // Nothing more is asked for pages that are gone (the picker's first answer would ask for the followed
+    // channels' avatars and live state): a later call is the next request Helix sees.
+    std::optional<app::HelixResult<QList<app::HelixUser>>> probe;
+    helix.users({kBroadcaster}, {}, this,
+                [&](app::HelixResult<QList<app::HelixUser>> r) { probe = std::move(r); });
+    QTRY_VERIFY_WITH_TIMEOUT(probe.has_value(), 10000);
+    QCOMPARE(twitch.requests().size(), 5);
+    QVERIFY(twitch.requests().last().contains("/helix/users?id=" + kBroadcaster.toUtf8()));
 }
 
 void TestUi::loginPageUnreachableSaysSo() {
