@@ -61,15 +61,19 @@ RelayClient::~RelayClient() {
 }
 
 void RelayClient::start(const QString &token, const QString &broadcasterId) {
+    // What the last streamer's connection delivered is stored under that streamer's cursor, before
+    // anything here names the next one.
+    storePending();
     m_token = token;
     m_waitingForToken = false;
-    m_broadcasterId = broadcasterId;
     m_delayMs = 0;
     m_followsAllowed = true;
     if (m_socket.state() != QAbstractSocket::UnconnectedState) {
-        m_state = State::Connecting; // the disconnect below reconnects at once
+        m_state = State::Stopped; // our own drop: not a lost connection to come back from later
         m_socket.abort();
     }
+    m_retry.stop();
+    m_broadcasterId = broadcasterId;
     open();
 }
 

@@ -25,6 +25,7 @@ private Q_SLOTS:
     void aRevokedFollowSubscriptionEndsFollows();
     void aRelayUnderAPathPrefix();
     void aStoppedClientStoresNothingMore();
+    void anotherStreamerKeepsTheLastOnesCursor();
 
 private:
     std::unique_ptr<RelayClient> client(LocalStore &store) {
@@ -234,6 +235,65 @@ void TestRelayClient::aStoppedClientStoresNothingMore() {
     QCOMPARE(stored.size(), 0);
     QVERIFY(store->recent(kBroadcaster, 10).isEmpty());
     QVERIFY(!store->cursor(kBroadcaster).has_value());
+}
+
+void TestRelayClient::anotherStreamerKeepsTheLastOnesCursor() {
+    // nightjarfm (1004) is moderated by pebbleknight (1009); no other test touches their subscription.
+    const QString first = QStringLiteral("1004");
+    const QString next = QStringLiteral("1006");
+    Forwarder relay(m_relay->url());
+    QVERIFY(relay.listen());
+    QTemporaryDir profile;
+    auto store = LocalStore::open(profile.path()).store;
+    RelayClient c(relay.url(), *store);
+    QList<FeedEvent> stored;
+    connect(&c, &RelayClient::eventsStored, this, [&](const QList<FeedEvent> &e) { stored += e; });
+    const QString token = userToken(QStringLiteral("1009"));
+    c.start(token, first);
+    QTRY_COMPARE_WITH_TIMEOUT(c.state(), RelayClient::State::Connected, 10000);
+    QString subscription;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QJsonValue v : simSubscriptions())
+                if (v["type"] == "channel.follow" && v["condition"]["moderator_user_id"] == "1009" &&
+                    v["status"] == "enabled")
+                    subscription = v["id"].toString();
+            return !subscription.isEmpty();
+        }(),
+        10000);
+
+    // A follow and a revocation in one read: the follow still waits to be stored when the user, told that
+    // follows stopped, picks another streamer.
+    relay.hold(false, true);
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", first}, {"user_id", "1005"}});
+    QTRY_VERIFY_WITH_TIMEOUT(relay.heldForClients().contains(R"("type":"event")"), 10000);
+    const QByteArray held = relay.heldForClients();
+    const qsizetype at = held.indexOf(R"("seq":)");
+    QVERIFY(at > 0);
+    const qint64 seq = held.mid(at + 6, held.indexOf(',', at) - at - 6).toLongLong();
+    QVERIFY(seq > 0);
+    httpPost(m_sim->url().resolved(QUrl("/sim/revoke")),
+             QJsonDocument(QJsonObject{{"subscription_id", subscription}, {"status", "moderator_removed"}})
+                 .toJson());
+    QTRY_VERIFY_WITH_TIMEOUT(relay.heldForClients().contains(R"("type":"revoked")"), 10000);
+    QSignalSpy states(&c, &RelayClient::stateChanged);
+    connect(&c, &RelayClient::revoked, this, [&] { c.start(token, next); });
+    relay.release();
+    QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 1, 10000);
+    QCOMPARE(stored[0].broadcasterId, first);
+    QTRY_COMPARE_WITH_TIMEOUT(c.state(), RelayClient::State::Connected, 10000);
+    // The resume point of the follow is the first streamer's; the next one has none of its own yet.
+    QVERIFY(store->cursor(first).has_value());
+    QCOMPARE(store->cursor(first)->seq, seq);
+    QVERIFY2(!store->cursor(next).has_value(),
+             qPrintable(QString::number(store->cursor(next).value_or(RelayCursor{}).seq)));
+    // One connection for the next streamer, and no second one a moment later.
+    const qsizetype opened = relay.requests().size();
+    QTest::qWait(1500); // longer than the first retry delay
+    QCOMPARE(relay.requests().size(), opened);
+    QCOMPARE(c.state(), RelayClient::State::Connected);
+    QVERIFY2(!states.contains(QVariantList{QVariant::fromValue(RelayClient::State::Reconnecting)}),
+             "the switch looked like a lost connection");
 }
 
 QTEST_GUILESS_MAIN(TestRelayClient)
