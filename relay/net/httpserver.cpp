@@ -5,6 +5,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -225,6 +227,22 @@ private:
             return;
         }
         m_stream.expires_after(limits().bodyTimeout);
+        const auto expect = request.find(http::field::expect);
+        if (expect != request.end() && beast::iequals(expect->value(), "100-continue") &&
+            m_buffer.size() == 0) {
+            // curl and others wait for this (a second, by default) before they send a body.
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            asio::async_write(m_stream, asio::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](error_code ec, std::size_t) {
+                                  if (!ec)
+                                      self->readBody();
+                              });
+            return;
+        }
+        readBody();
+    }
+
+    void readBody() {
         http::async_read(m_stream, m_buffer, *m_parser,
                          [self = shared_from_this()](error_code ec, std::size_t) {
                              if (ec == http::error::body_limit)

@@ -239,6 +239,13 @@ void TestRelayHostile::pipelinedRequestsAnsweredInOrder() {
     // The connection stays usable.
     s.write(webhookRequest(body, "pipelined-3"));
     QCOMPARE(readStatuses(s, 1), QList<int>{204});
+    // A client that asks before it sends the body (as curl does) is told to go on.
+    QByteArray request = webhookRequest(body, "pipelined-4");
+    const qsizetype headEnd = request.indexOf("\r\n\r\n");
+    s.write(request.left(headEnd) + "\r\nExpect: 100-continue\r\n\r\n");
+    QCOMPARE(readStatuses(s, 1), QList<int>{100});
+    s.write(request.mid(headEnd + 4));
+    QCOMPARE(readStatuses(s, 1), QList<int>{204});
 }
 
 void TestRelayHostile::oversizedAndMalformedRequests() {
