@@ -170,6 +170,37 @@ void HelixClient::fetch(const QString &path, const QUrlQuery &query,
     });
 }
 
+template <typename T>
+void HelixClient::fetchPages(const QString &path, QUrlQuery query,
+                             HelixResult<QList<T>> (*parse)(const QByteArray &), QObject *context,
+                             Callback<QList<T>> done, QList<T> sofar, int page) {
+    const QUrlQuery asked = query;
+    // `this` and `context` are alive whenever the answer is handed over (see get()).
+    get(path, asked, context,
+        [this, path, query = std::move(query), parse, context, done = std::move(done),
+         sofar = std::move(sofar), page](int status, const QByteArray &body) mutable {
+            if (status < 200 || status >= 300) {
+                done(helixErrorFor(status, body));
+                return;
+            }
+            HelixResult<QList<T>> parsed = parse(body);
+            if (auto *error = std::get_if<HelixError>(&parsed)) {
+                done(*error);
+                return;
+            }
+            sofar += std::get<QList<T>>(parsed);
+            const QString cursor = paginationCursor(body);
+            const QString previous = query.queryItemValue(QStringLiteral("after"));
+            if (cursor.isEmpty() || cursor == previous || page + 1 >= kMaxPages) {
+                done(std::move(sofar));
+                return;
+            }
+            query.removeAllQueryItems(QStringLiteral("after"));
+            query.addQueryItem(QStringLiteral("after"), cursor);
+            fetchPages(path, std::move(query), parse, context, std::move(done), std::move(sofar), page + 1);
+        });
+}
+
 void HelixClient::self(QObject *context, Callback<QList<HelixUser>> done) {
     fetch(QStringLiteral("/users"), {}, &parseUsers, context, std::move(done));
 }
@@ -221,7 +252,7 @@ void HelixClient::moderatedChannels(const QString &userId, QObject *context,
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("user_id"), userId);
     q.addQueryItem(QStringLiteral("first"), QStringLiteral("100"));
-    fetch(QStringLiteral("/moderation/channels"), q, &parseModeratedChannels, context, std::move(done));
+    fetchPages(QStringLiteral("/moderation/channels"), q, &parseModeratedChannels, context, std::move(done));
 }
 
 } // namespace streams::app

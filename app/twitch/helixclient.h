@@ -44,8 +44,11 @@ public:
                          Callback<HelixFollowers> done);
     void followedChannels(const QString &userId, QObject *context,
                           Callback<QList<HelixFollowedChannel>> done);
+    // Every page of them (Twitch pages by 100 at most), as one list.
     void moderatedChannels(const QString &userId, QObject *context,
                            Callback<QList<HelixModeratedChannel>> done);
+    // A list endpoint is followed through this many pages at most.
+    static constexpr int kMaxPages = 50;
 
     // What Twitch's last answer said about the rate-limit bucket (-1 before the first answer).
     int rateLimitRemaining() const { return m_remaining; }
@@ -72,6 +75,10 @@ private:
     template <typename T>
     void fetch(const QString &path, const QUrlQuery &query, HelixResult<T> (*parse)(const QByteArray &),
                QObject *context, Callback<T> done);
+    // The pages of a list, one after the other (each page names the next), answered as one list.
+    template <typename T>
+    void fetchPages(const QString &path, QUrlQuery query, HelixResult<QList<T>> (*parse)(const QByteArray &),
+                    QObject *context, Callback<QList<T>> done, QList<T> sofar = {}, int page = 0);
 
     QNetworkAccessManager &m_network;
     QUrl m_base;

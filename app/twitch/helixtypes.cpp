@@ -111,4 +111,13 @@ HelixResult<QList<HelixModeratedChannel>> parseModeratedChannels(const QByteArra
     });
 }
 
+QString paginationCursor(const QByteArray &json) {
+    return QJsonDocument::fromJson(json)
+        .object()
+        .value(QLatin1String("pagination"))
+        .toObject()
+        .value(QLatin1String("cursor"))
+        .toString();
+}
+
 } // namespace streams::app

@@ -67,5 +67,7 @@ HelixResult<QList<HelixStream>> parseStreams(const QByteArray &json);
 HelixResult<HelixFollowers> parseFollowers(const QByteArray &json);
 HelixResult<QList<HelixFollowedChannel>> parseFollowedChannels(const QByteArray &json);
 HelixResult<QList<HelixModeratedChannel>> parseModeratedChannels(const QByteArray &json);
+// The cursor to the next page (`pagination.cursor`); empty on the last page or for anything else.
+QString paginationCursor(const QByteArray &json);
 
 } // namespace streams::app

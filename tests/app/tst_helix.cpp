@@ -3,10 +3,13 @@
 #include "serverprocess.h"
 #include "twitch/helixclient.h"
 
+#include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcessEnvironment>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace streams::app;
@@ -41,6 +44,7 @@ private Q_SLOTS:
     void followersForTheBroadcasterNewestFirst();
     void followersForOthersAreNotAllowed();
     void followedAndModeratedChannels();
+    void moderatedChannelsFollowEveryPage();
     void invalidTokenIsUnauthorized();
     void malformedAnswersAreErrors();
     void emptyBucketWaitsAndA429IsRetriedAfterTheReset();
@@ -122,6 +126,44 @@ void TestHelix::followedAndModeratedChannels() {
         await<QList<HelixModeratedChannel>>([&](auto cb) { m_helix->moderatedChannels("1003", this, cb); });
     QCOMPARE(moderated.size(), 1);
     QCOMPARE(moderated[0].broadcasterLogin, QStringLiteral("lumenwave"));
+}
+
+void TestHelix::moderatedChannelsFollowEveryPage() {
+    // A moderator of 230 channels: Twitch gives them in pages of at most 100.
+    QJsonArray users{QJsonObject{{"id", "9000"}, {"login", "modmin"}, {"display_name", "ModMin"}}};
+    for (int i = 1; i <= 230; ++i)
+        users.append(QJsonObject{{"id", QString::number(9000 + i)},
+                                 {"login", QStringLiteral("channel%1").arg(i)},
+                                 {"display_name", QStringLiteral("Channel%1").arg(i)},
+                                 {"moderators", QJsonArray{"9000"}}});
+    QTemporaryDir dir;
+    QFile world(dir.filePath("world.json"));
+    QVERIFY(world.open(QIODevice::WriteOnly));
+    world.write(QJsonDocument(QJsonObject{{"users", users}}).toJson());
+    world.close();
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {QStringLiteral("--world"), world.fileName()});
+    QVERIFY2(sim.start(), sim.errors().constData());
+    HelixClient helix(m_network, sim.url().resolved(QUrl("/helix")), kClientId);
+    QUrl tokenUrl = sim.url().resolved(QUrl("/sim/users/9000/token"));
+    tokenUrl.setQuery(QStringLiteral("scopes=user:read:moderated_channels"));
+    helix.setToken(
+        QJsonDocument::fromJson(httpPost(tokenUrl, {}).body).object().value("access_token").toString());
+    const auto moderated =
+        await<QList<HelixModeratedChannel>>([&](auto cb) { helix.moderatedChannels("9000", this, cb); });
+    QCOMPARE(moderated.size(), 230);
+    QSet<QString> ids;
+    for (const HelixModeratedChannel &c : moderated)
+        ids.insert(c.broadcasterId);
+    QCOMPARE(ids.size(), 230);
+    QCOMPARE(moderated.last().broadcasterLogin, QStringLiteral("channel230"));
+    const QJsonObject stats =
+        QJsonDocument::fromJson(httpGet(sim.url().resolved(QUrl("/sim/helix/stats"))).body).object();
+    QCOMPARE(stats.value("requests").toInt(), 3);
+    // An error on the way is the answer: no half list.
+    HelixError error;
+    helix.setToken(QStringLiteral("made-up"));
+    await<QList<HelixModeratedChannel>>([&](auto cb) { helix.moderatedChannels("9000", this, cb); }, &error);
+    QCOMPARE(error.kind, HelixErrorKind::Unauthorized);
 }
 
 void TestHelix::invalidTokenIsUnauthorized() {

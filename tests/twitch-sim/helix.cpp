@@ -236,8 +236,13 @@ void HelixApi::registerRoutes(QHttpServer &server) {
         return QHttpServerResponse(page(all, q, {{"total", int(all.size())}}));
     });
 
+    // Get Moderated Channels: user_id is required (400 without it) and must be the token's user (401);
+    // pages of `first` (default 20, at most 100) with an opaque cursor, an empty pagination on the last.
     route("/helix/moderation/channels", [this](const Token *t, const QUrlQuery &q) {
         const QString userId = q.queryItemValue("user_id");
+        if (userId.isEmpty())
+            return twitchError(400, QStringLiteral("Bad Request"),
+                               QStringLiteral("The user_id query parameter is required."));
         if (t->userId.isEmpty() || userId != t->userId)
             return twitchError(401, QStringLiteral("Unauthorized"),
                                QStringLiteral("user_id must match the token's user"));

@@ -8,6 +8,7 @@
 #include <QWebSocket>
 
 using streams::test::httpGet;
+using streams::test::httpPost;
 using streams::test::ServerProcess;
 
 class TestTwitchSim : public QObject {
@@ -20,6 +21,7 @@ private Q_SLOTS:
     void rejectsABadListenAddress();
     void playerPlaceholderNeedsParent();
     void demoSendsEventsToWatchedChannels();
+    void moderatedChannelsAsTwitchDocumentsThem();
 };
 
 void TestTwitchSim::startsAndAnswersHealth() {
@@ -118,6 +120,65 @@ void TestTwitchSim::demoSendsEventsToWatchedChannels() {
     };
     QTRY_VERIFY_WITH_TIMEOUT(events() >= 2, 20000);
     QVERIFY(lines.join('\n').contains("room-id=1004"));
+}
+
+void TestTwitchSim::moderatedChannelsAsTwitchDocumentsThem() {
+    // A world where 9000 moderates 45 channels (and is a moderator nowhere else).
+    QJsonArray users{QJsonObject{{"id", "9000"}, {"login", "modmin"}, {"display_name", "ModMin"}}};
+    for (int i = 1; i <= 45; ++i)
+        users.append(QJsonObject{{"id", QString::number(9000 + i)},
+                                 {"login", QStringLiteral("channel%1").arg(i)},
+                                 {"display_name", QStringLiteral("Channel%1").arg(i)},
+                                 {"moderators", QJsonArray{"9000"}}});
+    QTemporaryDir dir;
+    QFile world(dir.filePath("world.json"));
+    QVERIFY(world.open(QIODevice::WriteOnly));
+    world.write(QJsonDocument(QJsonObject{{"users", users}}).toJson());
+    world.close();
+    ServerProcess sim(QStringLiteral(TWITCH_SIM_PATH), {QStringLiteral("--world"), world.fileName()});
+    QVERIFY2(sim.start(), sim.errors().constData());
+    const QByteArray clientId = "simclient0000000000000000000001";
+    auto token = [&](const QString &userId, const QString &scopes) {
+        QUrl url = sim.url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(userId)));
+        url.setQuery(QStringLiteral("scopes=") + QString::fromLatin1(QUrl::toPercentEncoding(scopes)));
+        return QJsonDocument::fromJson(httpPost(url, {}).body).object().value("access_token").toString();
+    };
+    const QString mod = token("9000", "user:read:moderated_channels");
+    auto get = [&](const QString &query, const QString &bearer) {
+        return httpGet(sim.url().resolved(QUrl("/helix/moderation/channels?" + query)),
+                       {{"Client-Id", clientId}, {"Authorization", "Bearer " + bearer.toUtf8()}});
+    };
+    // Pages of 20 by default, each with a cursor to the next; the last has an empty pagination.
+    QStringList seen;
+    QString cursor;
+    int pages = 0;
+    do {
+        const auto page = get("user_id=9000" + (cursor.isEmpty() ? QString() : "&after=" + cursor), mod);
+        QCOMPARE(page.status, 200);
+        const QJsonObject o = QJsonDocument::fromJson(page.body).object();
+        const QJsonArray data = o.value("data").toArray();
+        QVERIFY(data.size() <= 20);
+        for (const QJsonValue c : data) {
+            QCOMPARE(c.toObject().keys(),
+                     (QStringList{"broadcaster_id", "broadcaster_login", "broadcaster_name"}));
+            seen.append(c["broadcaster_login"].toString());
+        }
+        QVERIFY(o.value("pagination").isObject());
+        cursor = o.value("pagination").toObject().value("cursor").toString();
+        ++pages;
+    } while (!cursor.isEmpty() && pages < 10);
+    QCOMPARE(pages, 3);
+    QCOMPARE(seen.size(), 45);
+    QCOMPARE(QSet<QString>(seen.begin(), seen.end()).size(), 45);
+    QCOMPARE(QJsonDocument::fromJson(get("user_id=9000&first=100", mod).body)["data"].toArray().size(), 45);
+    // user_id is required; it must be the token's user; the token needs the scope; app tokens fail.
+    QCOMPARE(get("", mod).status, 400);
+    QCOMPARE(get("user_id=9001", mod).status, 401);
+    QCOMPARE(get("user_id=9000", token("9000", "user:read:follows")).status, 401);
+    // A user who moderates nowhere: an empty list.
+    const auto none = get("user_id=9001", token("9001", "user:read:moderated_channels"));
+    QCOMPARE(none.status, 200);
+    QCOMPARE(QJsonDocument::fromJson(none.body)["data"].toArray().size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTwitchSim)
