@@ -15,7 +15,7 @@ using boost::system::error_code;
 HubShard::HubShard(Hub &hub, net::asio::io_context &context)
     : m_hub(hub)
     , m_context(context)
-    , m_timer(context) {
+    , m_timer(std::make_unique<net::asio::steady_timer>(context)) {
     net::asio::post(m_context, [this] { tick(); });
 }
 
@@ -79,12 +79,18 @@ void HubShard::closeAll() {
         session->close(1001, "relay is shutting down", true);
 }
 
+void HubShard::stop() {
+    m_timer.reset();
+}
+
 void HubShard::tick() {
     const auto now = ClientSession::Clock::now();
     for (ClientSession *session : m_sessions)
         session->tick(now);
-    m_timer.expires_after(std::chrono::seconds(1));
-    m_timer.async_wait([this](error_code ec) {
+    if (!m_timer)
+        return;
+    m_timer->expires_after(std::chrono::seconds(1));
+    m_timer->async_wait([this](error_code ec) {
         if (!ec)
             tick();
     });
@@ -160,6 +166,11 @@ void Hub::closeAll(std::chrono::milliseconds wait) {
             return;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+void Hub::stop() {
+    for (auto &shard : m_shards)
+        shard->stop();
 }
 
 bool Hub::admit(const std::string &address) {

@@ -54,6 +54,8 @@ public:
     void revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
                 const QString &reason);
     void closeAll();
+    // After the I/O threads stopped, before their contexts go: the shard's timer belongs to its context.
+    void stop();
     // Any thread: whether a client here is subscribed to the broadcaster (events nobody here wants are
     // not posted to this thread at all).
     bool wants(const std::string &broadcasterId) const;
@@ -64,7 +66,7 @@ private:
 
     Hub &m_hub;
     net::asio::io_context &m_context;
-    net::asio::steady_timer m_timer;
+    std::unique_ptr<net::asio::steady_timer> m_timer;
     std::unordered_set<ClientSession *> m_sessions;
     std::unordered_map<std::string, std::unordered_set<ClientSession *>> m_rooms;
     mutable std::mutex m_interestMutex;
@@ -86,6 +88,8 @@ public:
                 const QString &reason);
     // Any thread: closes every client with 1001 ("going away"); waits up to `wait` for them to go.
     void closeAll(std::chrono::milliseconds wait);
+    // Once the I/O threads have stopped and before their contexts are destroyed.
+    void stop();
 
     Gatekeeper &gatekeeper() { return m_gatekeeper; }
     Metrics &metrics() { return m_metrics; }

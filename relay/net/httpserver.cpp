@@ -394,9 +394,23 @@ std::optional<asio::ip::address> parseProxyLine(std::string_view line) {
     }
     if (count != 6 || !line.empty() || parts[0] != "PROXY" || (parts[1] != "TCP4" && parts[1] != "TCP6"))
         return std::nullopt;
-    error_code ec;
-    const auto source = asio::ip::make_address(std::string(parts[2]), ec);
-    if (ec || source.is_v4() != (parts[1] == "TCP4"))
+    const bool v4 = parts[1] == "TCP4";
+    auto port = [](std::string_view text) {
+        if (text.empty() || text.size() > 5 || (text.size() > 1 && text[0] == '0'))
+            return false;
+        unsigned value = 0;
+        for (const char c : text) {
+            if (c < '0' || c > '9')
+                return false;
+            value = value * 10 + unsigned(c - '0');
+        }
+        return value <= 65535;
+    };
+    error_code sourceError, destinationError;
+    const auto source = asio::ip::make_address(std::string(parts[2]), sourceError);
+    const auto destination = asio::ip::make_address(std::string(parts[3]), destinationError);
+    if (sourceError || destinationError || source.is_v4() != v4 || destination.is_v4() != v4 ||
+        !port(parts[4]) || !port(parts[5]))
         return std::nullopt;
     return plain(source);
 }

@@ -180,9 +180,12 @@ void RelayService::stop() {
     m_validating.clear();
     if (m_pool)
         m_pool->stop();
+    // The I/O threads are gone; now everything bound to their contexts goes, before the contexts do.
     m_replay.reset(); // pages still queued for sessions are dropped
     m_http.reset();
-    m_pool.reset(); // every connection goes with its context
+    if (m_hub)
+        m_hub->stop();
+    m_pool.reset(); // every connection goes with its context (they still reach the hub as they go)
     m_storeThread.quit();
     m_storeThread.wait();
     QMetaObject::invokeMethod(
