@@ -1,5 +1,5 @@
 # streams-relay: a library the tests link, and the program.
-find_package(Boost 1.74 REQUIRED) # Asio and Beast are header-only
+find_package(Boost 1.81 REQUIRED) # Asio and Beast are header-only (Debian 12: 1.81, Ubuntu 24.04 and Debian 13: 1.83)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
 find_package(SQLite3 REQUIRED) # the event log's writer uses SQLite's API directly
@@ -21,11 +21,18 @@ add_library(streams_relay_lib STATIC
     metrics/metrics.h metrics/metrics.cpp
     server/routes.h server/routes.cpp
     server/relayservice.h server/relayservice.cpp)
-target_include_directories(streams_relay_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_compile_definitions(streams_relay_lib PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
-target_link_libraries(streams_relay_lib PUBLIC streams_protocol streams_platform
+target_include_directories(streams_relay_lib PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_definitions(streams_relay_lib PUBLIC BOOST_ASIO_NO_DEPRECATED)
+target_link_libraries(streams_relay_lib PUBLIC streams_protocol streams_platform streams_migrations
     Qt6::Core Qt6::Network Qt6::Sql Boost::headers OpenSSL::Crypto SQLite::SQLite3 Threads::Threads)
 
+# relay/'s folders (eventsub/, storage/, hub/, server/ …) are the relay's own: the program and the relay's
+# tests include them by linking this target; nothing else links it (the app has relay/protocol and
+# relay/platform only).
+add_library(streams_relay_internals INTERFACE)
+target_include_directories(streams_relay_internals INTERFACE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(streams_relay_internals INTERFACE streams_relay_lib)
+
 add_executable(streams-relay main.cpp)
-target_link_libraries(streams-relay PRIVATE streams_relay_lib)
+target_link_libraries(streams-relay PRIVATE streams_relay_internals)
 install(TARGETS streams-relay RUNTIME DESTINATION bin COMPONENT relay)
