@@ -62,7 +62,7 @@ void ChannelListModel::avatarReady(const QUrl &url) {
 }
 
 QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const {
-    return {200, qMax(52, option.fontMetrics.height() * 2 + 20)};
+    return {200, rowHeight(option.fontMetrics)};
 }
 
 void ChannelDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const QModelIndex &index) const {

@@ -4,6 +4,7 @@
 // title and category, painted by ChannelDelegate.
 
 #include <QAbstractListModel>
+#include <QFontMetrics>
 #include <QStyledItemDelegate>
 #include <QUrl>
 
@@ -56,6 +57,7 @@ public:
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    static int rowHeight(const QFontMetrics &metrics) { return qMax(52, metrics.height() * 2 + 20); }
 
 private:
     AvatarCache &m_avatars;

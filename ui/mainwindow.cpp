@@ -338,9 +338,10 @@ void MainWindow::onLoggedIn(const app::Account &account) {
         a->setEnabled(true);
     m_welcome->setNotice(m_ctx.tokens.limitation());
     m_welcome->setState(WelcomePage::State::Ready);
-    m_picker->setUser(account.userId);
     const app::Settings::Streamer favorite = m_ctx.settings.favoriteStreamer();
     if (favorite.isEmpty()) {
+        m_picker->setUser(account); // else when the user asks for the picker: the stream's calls go first
+        m_picker->setLastWatched({});
         showPage(Page::Picker);
         return;
     }
@@ -390,7 +391,8 @@ void MainWindow::openStream(const ChannelItem &channel) {
 void MainWindow::changeStreamer() {
     if (!m_services || m_services->auth.state() != app::AuthSession::State::LoggedIn)
         return;
-    m_picker->setUser(m_services->auth.account().userId); // who is live changes: ask again
+    m_picker->setUser(m_services->auth.account()); // who is live changes: ask again
+    m_picker->setLastWatched(m_ctx.settings.favoriteStreamer().id);
     showPage(Page::Picker);
 }
 

@@ -113,6 +113,7 @@ private Q_SLOTS:
     void browserLoginCancelShowsTheDenial();
     void deviceCodeLogin();
     void pickerSearchAndKeyboard();
+    void pickerSectionsKeyboardAndLastWatched();
     void streamPageShowsStoredFollowsAtOnceThenLiveOnes();
     void newEventsPillWhenScrolledAway();
     void olderEventsKeepTheReadRowInPlace();
@@ -138,7 +139,8 @@ private:
 
 std::unique_ptr<App> TestUi::loggedIn(const QString &userId, const QString &favoriteId,
                                       const std::function<void(App &)> &prepare) {
-    const QString token = userToken(userId, "moderator:read:followers user:read:follows");
+    const QString token =
+        userToken(userId, "moderator:read:followers user:read:follows user:read:moderated_channels");
     auto a = std::make_unique<App>(m_sim->url(), m_relay->url(), [&](App &app) {
         app.tokens.save(token, this, [](bool) {});
         if (!favoriteId.isEmpty()) {
@@ -255,6 +257,91 @@ void TestUi::pickerSearchAndKeyboard() {
     QCOMPARE(a->window->page(), ui::MainWindow::Page::Picker);
     QTest::keyClick(picker->searchField(), Qt::Key_Escape);
     QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
+}
+
+void TestUi::pickerSectionsKeyboardAndLastWatched() {
+    // lumenwave: her own channel, moderator of nightjarfm, follows ironquill, nightjarfm and aurorahex.
+    auto a = loggedIn(kBroadcaster);
+    ui::PickerPage *picker = a->window->pickerPage();
+    auto logins = [](QListView *view) {
+        QStringList out;
+        for (int row = 0; row < view->model()->rowCount(); ++row)
+            out.append(view->model()->index(row, 0).data(ui::ChannelListModel::LoginRole).toString());
+        return out;
+    };
+    auto current = [](QListView *view) {
+        return view->currentIndex().data(ui::ChannelListModel::LoginRole).toString();
+    };
+    QCOMPARE(logins(picker->ownView()), QStringList{"lumenwave"}); // at once, from the login
+    QTRY_VERIFY_WITH_TIMEOUT(
+        picker->ownView()->model()->index(0, 0).data(ui::ChannelListModel::LiveRole).toBool(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(picker->ownView()->model()->index(0, 0).data().toString(),
+                              QStringLiteral("LumenWave"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(logins(picker->moderatedView()), QStringList{"nightjarfm"}, 10000);
+    // nightjarfm is listed once, in the first section that has it; live ones first, then by name.
+    QTRY_COMPARE_WITH_TIMEOUT(logins(picker->followedView()), (QStringList{"aurorahex", "ironquill"}), 10000);
+    QVERIFY(picker->moderatedStatus().isEmpty());
+    QVERIFY(picker->ownView()->isVisible() && picker->moderatedView()->isVisible());
+    QVERIFY(picker->ownView()->y() < picker->moderatedView()->y());
+    QVERIFY(picker->moderatedView()->y() < picker->followedView()->y());
+    shot(a->window.get(), "picker-sections");
+
+    // Nothing watched yet: the arrows walk the sections top to bottom and back to the search field.
+    QVERIFY(picker->preselectedView() == nullptr);
+    picker->searchField()->setFocus();
+    QTest::keyClick(picker->searchField(), Qt::Key_Down);
+    QCOMPARE(QApplication::focusWidget(), picker->ownView());
+    QCOMPARE(current(picker->ownView()), QStringLiteral("lumenwave"));
+    QTest::keyClick(picker->ownView(), Qt::Key_Down);
+    QCOMPARE(QApplication::focusWidget(), picker->moderatedView());
+    QCOMPARE(current(picker->moderatedView()), QStringLiteral("nightjarfm"));
+    QTest::keyClick(picker->moderatedView(), Qt::Key_Down);
+    QCOMPARE(QApplication::focusWidget(), picker->followedView());
+    QCOMPARE(current(picker->followedView()), QStringLiteral("aurorahex"));
+    QVERIFY(!picker->moderatedView()->currentIndex().isValid()); // one current row on the page
+    QTest::keyClick(picker->followedView(), Qt::Key_Down);
+    QCOMPARE(current(picker->followedView()), QStringLiteral("ironquill"));
+    QTest::keyClick(picker->followedView(), Qt::Key_Down); // the last row stays
+    QCOMPARE(QApplication::focusWidget(), picker->followedView());
+    QCOMPARE(current(picker->followedView()), QStringLiteral("ironquill"));
+    QTest::keyClick(picker->followedView(), Qt::Key_Up);
+    QTest::keyClick(picker->followedView(), Qt::Key_Up);
+    QCOMPARE(QApplication::focusWidget(), picker->moderatedView());
+    QTest::keyClick(picker->moderatedView(), Qt::Key_Up);
+    QCOMPARE(QApplication::focusWidget(), picker->ownView());
+    QTest::keyClick(picker->ownView(), Qt::Key_Up);
+    QCOMPARE(QApplication::focusWidget(), picker->searchField());
+    QTest::keyClick(picker->searchField(), Qt::Key_Down); // back where the user left off
+    QTest::keyClick(picker->ownView(), Qt::Key_Down);
+    QCOMPARE(current(picker->moderatedView()), QStringLiteral("nightjarfm"));
+    QTest::keyClick(picker->moderatedView(), Qt::Key_Down);
+    QTest::keyClick(picker->followedView(), Qt::Key_Down);
+    QTest::keyClick(picker->followedView(), Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->page(), ui::MainWindow::Page::Stream, 5000);
+    QCOMPARE(a->window->streamPage()->channel().login, QStringLiteral("ironquill"));
+
+    // Back in the picker, the channel watched last is preselected: Down goes to it, Enter in the empty
+    // search field opens it.
+    a->window->changeStreamer();
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Picker);
+    QTRY_COMPARE_WITH_TIMEOUT(picker->preselectedView(), picker->followedView(), 10000);
+    QCOMPARE(current(picker->followedView()), QStringLiteral("ironquill"));
+    QCOMPARE(QApplication::focusWidget(), picker->searchField());
+    QTest::keyClick(picker->searchField(), Qt::Key_Down);
+    QCOMPARE(QApplication::focusWidget(), picker->followedView());
+    QCOMPARE(current(picker->followedView()), QStringLiteral("ironquill"));
+    QTest::keyClick(picker->followedView(), Qt::Key_Up);
+    QTest::keyClick(picker->followedView(), Qt::Key_Up);
+    QCOMPARE(current(picker->moderatedView()), QStringLiteral("nightjarfm"));
+    picker->searchField()->setFocus();
+    QTest::keyClick(picker->searchField(), Qt::Key_Return); // where the user left the current row
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->streamPage()->channel().login, QStringLiteral("nightjarfm"), 5000);
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
+
+    // A login from before the app asked for the moderated channels: the section says what to do.
+    picker->setUser(app::Account{kBroadcaster, "lumenwave", {"user:read:follows"}});
+    QVERIFY(picker->moderatedStatus().contains("Log in again"));
+    QCOMPARE(picker->moderatedView()->model()->rowCount(), 0);
 }
 
 void TestUi::streamPageShowsStoredFollowsAtOnceThenLiveOnes() {
@@ -581,34 +668,41 @@ void TestUi::pagesGoneBeforeHelixAnswers() {
     QNetworkAccessManager helixNetwork;
     QNetworkAccessManager network; // the pages' own: avatars, the player
     app::HelixClient helix(helixNetwork, twitch.url().resolved(QUrl("/helix")), kClientId);
-    helix.setToken(userToken(kViewer, "user:read:follows"));
+    helix.setToken(userToken(kViewer, "user:read:follows user:read:moderated_channels"));
     ui::AvatarCache avatars(network);
     app::FeedModel model;
     int answered = 0;
     connect(&helixNetwork, &QNetworkAccessManager::finished, this, [&](QNetworkReply *) { ++answered; });
+    // One answer first: with Twitch's bucket known, every call below goes out at once (until then the
+    // client keeps only 4 in flight).
+    helix.self(this, [](app::HelixResult<QList<app::HelixUser>>) {});
+    QTRY_COMPARE_WITH_TIMEOUT(answered, 1, 10000);
     twitch.hold();
 
     auto picker = std::make_unique<ui::PickerPage>(helix, avatars);
-    picker->setUser(kViewer);                 // the channels ironquill follows
+    // Her own channel's avatar and live state, the channels ironquill moderates and those she follows
+    picker->setUser(
+        app::Account{kViewer, "ironquill", {"user:read:follows", "user:read:moderated_channels"}});
     picker->searchField()->setText("quartz"); // and a search, once the typing pauses
     auto stream = std::make_unique<ui::StreamPage>(network, helix, model, avatars,
                                                    m_sim->url().resolved(QUrl("/player")));
     ui::ChannelItem channel;
     channel.id = kBroadcaster;
     channel.login = "lumenwave";
-    stream->open(channel); // its live state and, as it came without one, its avatar
-    QTRY_COMPARE_WITH_TIMEOUT(twitch.requests().size(), 4, 10000);
+    channel.avatarUrl = m_sim->url().resolved(QUrl("/sim/avatars/lumenwave.svg"));
+    stream->open(channel); // its live state (six calls in all: as many as Qt opens connections to a host)
+    QTRY_COMPARE_WITH_TIMEOUT(twitch.requests().size(), 1 + 6, 10000);
     picker.reset();
     stream.reset();
     twitch.release();
-    QTRY_COMPARE_WITH_TIMEOUT(answered, 4, 10000);
-    // Nothing more is asked for pages that are gone (the picker's first answer would ask for the followed
-    // channels' avatars and live state): a later call is the next request Helix sees.
+    QTRY_COMPARE_WITH_TIMEOUT(answered, 1 + 6, 10000);
+    // Nothing more is asked for pages that are gone (the picker's answers about moderated and followed
+    // channels would ask for their avatars and live state): a later call is the next request Helix sees.
     std::optional<app::HelixResult<QList<app::HelixUser>>> probe;
     helix.users({kBroadcaster}, {}, this,
                 [&](app::HelixResult<QList<app::HelixUser>> r) { probe = std::move(r); });
     QTRY_VERIFY_WITH_TIMEOUT(probe.has_value(), 10000);
-    QCOMPARE(twitch.requests().size(), 5);
+    QCOMPARE(twitch.requests().size(), 1 + 6 + 1);
     QVERIFY(twitch.requests().last().contains("/helix/users?id=" + kBroadcaster.toUtf8()));
 }
 
