@@ -1,5 +1,7 @@
 #include "feed/feedmodel.h"
 
+#include <QLocale>
+
 #include <algorithm>
 #include <iterator>
 
@@ -15,7 +17,13 @@ QString relativeTime(const QDateTime &then, const QDateTime &now) {
         return QObject::tr("%1 min ago").arg(s / 60);
     if (s < 86400)
         return QObject::tr("%1 h ago").arg(s / 3600);
-    return QObject::tr("%1 d ago").arg(s / 86400);
+    if (s < 7 * 86400)
+        return QObject::tr("%1 d ago").arg(s / 86400);
+    return QLocale().toString(then.toLocalTime().date(), QLocale::ShortFormat); // "385 d ago" says little
+}
+
+QString exactTime(const QDateTime &then) {
+    return QLocale().toString(then.toLocalTime(), QLocale::LongFormat);
 }
 
 FeedModel::FeedModel(QObject *parent, int maxRows)
@@ -69,8 +77,9 @@ QVariant FeedModel::data(const QModelIndex &index, int role) const {
     case SourceRole:
         return e.source;
     case Qt::AccessibleTextRole:
-    case Qt::ToolTipRole:
         return describeEvent(e) + QStringLiteral(", ") + relativeTime(e.occurredAt, m_clock());
+    case Qt::ToolTipRole:
+        return describeEvent(e) + QLatin1Char('\n') + exactTime(e.occurredAt);
     default:
         return {};
     }

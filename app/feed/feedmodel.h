@@ -16,8 +16,11 @@
 
 namespace streams::app {
 
-// "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"
+// "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago" for the last 7 days; the locale's short date
+// (in local time) beyond.
 QString relativeTime(const QDateTime &then, const QDateTime &now);
+// The exact local date and time, in the locale's long format: for tooltips.
+QString exactTime(const QDateTime &then);
 
 class FeedModel : public QAbstractListModel {
     Q_OBJECT

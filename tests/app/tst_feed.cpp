@@ -193,6 +193,13 @@ void TestFeed::relativeTimes() {
     QCOMPARE(relativeTime(now.addSecs(-300), now), QStringLiteral("5 min ago"));
     QCOMPARE(relativeTime(now.addSecs(-3 * 3600), now), QStringLiteral("3 h ago"));
     QCOMPARE(relativeTime(now.addSecs(-2 * 86400), now), QStringLiteral("2 d ago"));
+    QCOMPARE(relativeTime(now.addSecs(-7 * 86400 + 1), now), QStringLiteral("6 d ago"));
+    // Beyond a week: the locale's date, in local time ("385 d ago" told nobody anything).
+    const QDateTime longAgo = now.addDays(-385);
+    QCOMPARE(relativeTime(longAgo, now),
+             QLocale().toString(longAgo.toLocalTime().date(), QLocale::ShortFormat));
+    QCOMPARE(relativeTime(now.addSecs(-7 * 86400), now),
+             QLocale().toString(now.addSecs(-7 * 86400).toLocalTime().date(), QLocale::ShortFormat));
     FeedModel model;
     QDateTime clock = QDateTime::fromSecsSinceEpoch(1000, QTimeZone::utc());
     model.setClock([&clock] { return clock; });
@@ -200,6 +207,11 @@ void TestFeed::relativeTimes() {
     QCOMPARE(model.index(0).data(FeedModel::RelativeTimeRole).toString(), QStringLiteral("just now"));
     clock = clock.addSecs(120); // time passes; nothing is re-queried
     QCOMPARE(model.index(0).data(FeedModel::RelativeTimeRole).toString(), QStringLiteral("2 min ago"));
+    // The tooltip has the exact local time; the accessible text keeps the relative one.
+    const QString exact =
+        QLocale().toString(QDateTime::fromSecsSinceEpoch(995).toLocalTime(), QLocale::LongFormat);
+    QCOMPARE(model.index(0).data(Qt::ToolTipRole).toString(), QStringLiteral("Namea followed\n") + exact);
+    QVERIFY(model.index(0).data(Qt::AccessibleTextRole).toString().endsWith("2 min ago"));
 }
 
 void TestFeed::rowsAreCapped() {
