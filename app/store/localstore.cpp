@@ -1,5 +1,7 @@
 #include "store/localstore.h"
 
+#include "platform/migrations.h"
+
 #include <QDir>
 #include <QFile>
 #include <QLoggingCategory>
@@ -16,9 +18,9 @@ Q_LOGGING_CATEGORY(lcStore, "streams.app.store")
 namespace streams::app {
 namespace {
 
-constexpr int kSchemaVersion = 1;
-const char *const kMigrations[] = {
-    R"(CREATE TABLE events(
+// One statement per step (platform/migrations.h); a new version appends its steps.
+const QList<MigrationStep> kSchema = {
+    {1, QStringLiteral(R"(CREATE TABLE events(
            key TEXT PRIMARY KEY,
            broadcaster_id TEXT NOT NULL,
            kind TEXT NOT NULL,
@@ -29,9 +31,12 @@ const char *const kMigrations[] = {
            tier TEXT NOT NULL DEFAULT '',
            message TEXT NOT NULL DEFAULT '',
            occurred_at INTEGER NOT NULL,
-           source TEXT NOT NULL);
-       CREATE INDEX events_by_broadcaster_time ON events(broadcaster_id, occurred_at DESC);
-       CREATE TABLE cursors(broadcaster_id TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL))",
+           source TEXT NOT NULL))")},
+    {1,
+     QStringLiteral("CREATE INDEX events_by_broadcaster_time ON events(broadcaster_id, occurred_at DESC)")},
+    {1,
+     QStringLiteral(
+         "CREATE TABLE cursors(broadcaster_id TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL)")},
 };
 
 // Opens and migrates; an empty string on success, else why not.
@@ -50,23 +55,11 @@ QString openAndMigrate(const QString &path, const QString &connection) {
         q.value(0).toString() != QLatin1String("ok"))
         return q.lastError().text().isEmpty() ? QStringLiteral("integrity check failed")
                                               : q.lastError().text();
-    q.exec(QStringLiteral("PRAGMA user_version"));
-    const int version = q.next() ? q.value(0).toInt() : 0;
-    if (version > kSchemaVersion)
-        return QStringLiteral("made by a newer version of the app (schema %1)").arg(version);
-    for (int v = version; v < kSchemaVersion; ++v) {
-        db.transaction();
-        for (const QString &statement : QString::fromLatin1(kMigrations[v]).split(QLatin1Char(';'))) {
-            if (!statement.trimmed().isEmpty() && !q.exec(statement)) {
-                const QString error = q.lastError().text();
-                db.rollback();
-                return error;
-            }
-        }
-        q.exec(QStringLiteral("PRAGMA user_version=%1").arg(v + 1));
-        if (!db.commit())
-            return db.lastError().text();
-    }
+    q.finish();
+    if (const auto failed = migrateSchema(db, kSchema))
+        return failed->kind == MigrationError::Kind::NewerSchema
+                   ? QStringLiteral("made by a newer version of the app (schema %1)").arg(failed->found)
+                   : failed->detail;
     return {};
 }
 

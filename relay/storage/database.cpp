@@ -1,5 +1,7 @@
 #include "storage/database.h"
 
+#include "platform/migrations.h"
+
 #include <QRandomGenerator>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -17,28 +19,35 @@ bool exec(QSqlDatabase &db, const QString &sql, QString *error) {
     return true;
 }
 
-// Each entry moves the schema from version i to i + 1.
-const char *const kMigrations[] = {
-    R"(CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-       CREATE TABLE events(
-           seq INTEGER PRIMARY KEY,
-           message_id TEXT NOT NULL,
-           broadcaster_id TEXT NOT NULL,
-           kind TEXT NOT NULL,
-           dedup_key TEXT UNIQUE,
-           received_at INTEGER NOT NULL,
-           frame BLOB NOT NULL);
-       CREATE INDEX events_by_broadcaster ON events(broadcaster_id, seq);
-       CREATE TABLE seen_messages(message_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL);
-       CREATE TABLE pruned(broadcaster_id TEXT PRIMARY KEY, through_seq INTEGER NOT NULL);
-       CREATE TABLE subscriptions(
-           id TEXT PRIMARY KEY,
-           type TEXT NOT NULL,
-           broadcaster_id TEXT NOT NULL,
-           moderator_id TEXT NOT NULL DEFAULT '',
-           status TEXT NOT NULL,
-           last_wanted_at INTEGER NOT NULL))",
-};
+// The event log's schema, one statement per step (platform/migrations.h).
+QList<MigrationStep> schema() {
+    // The epoch names this event log; a new database is a new log.
+    const QString epoch = QString::number(QRandomGenerator::system()->generate64(), 36);
+    return {
+        {1, QStringLiteral("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")},
+        {1, QStringLiteral(R"(CREATE TABLE events(
+                seq INTEGER PRIMARY KEY,
+                message_id TEXT NOT NULL,
+                broadcaster_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                dedup_key TEXT UNIQUE,
+                received_at INTEGER NOT NULL,
+                frame BLOB NOT NULL))")},
+        {1, QStringLiteral("CREATE INDEX events_by_broadcaster ON events(broadcaster_id, seq)")},
+        {1, QStringLiteral(
+                "CREATE TABLE seen_messages(message_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)")},
+        {1, QStringLiteral(
+                "CREATE TABLE pruned(broadcaster_id TEXT PRIMARY KEY, through_seq INTEGER NOT NULL)")},
+        {1, QStringLiteral(R"(CREATE TABLE subscriptions(
+                id TEXT PRIMARY KEY,
+                type TEXT NOT NULL,
+                broadcaster_id TEXT NOT NULL,
+                moderator_id TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                last_wanted_at INTEGER NOT NULL))")},
+        {1, QStringLiteral("INSERT INTO meta(key, value) VALUES('epoch', ?)"), {epoch}},
+    };
+}
 
 } // namespace
 
@@ -77,45 +86,15 @@ std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &con
     if (!migrate)
         return db;
 
-    QSqlQuery version(db);
-    version.exec(QStringLiteral("PRAGMA user_version"));
-    const int current = version.next() ? version.value(0).toInt() : 0;
-    if (current > kSchemaVersion) {
-        *error = QStringLiteral("database %1 has schema %2, newer than this relay (%3)")
-                     .arg(path)
-                     .arg(current)
-                     .arg(kSchemaVersion);
+    if (const auto failed = migrateSchema(db, schema())) {
+        if (failed->kind == MigrationError::Kind::NewerSchema)
+            *error = QStringLiteral("database %1 has schema %2, newer than this relay (%3)")
+                         .arg(path)
+                         .arg(failed->found)
+                         .arg(failed->known);
+        else
+            *error = QStringLiteral("database: %1").arg(failed->detail);
         return std::nullopt;
-    }
-    for (int v = current; v < kSchemaVersion; ++v) {
-        if (!db.transaction()) {
-            *error = QStringLiteral("database: cannot start migration");
-            return std::nullopt;
-        }
-        for (const QString &statement : QString::fromLatin1(kMigrations[v]).split(QLatin1Char(';'))) {
-            if (statement.trimmed().isEmpty())
-                continue;
-            if (!exec(db, statement, error)) {
-                db.rollback();
-                return std::nullopt;
-            }
-        }
-        if (v == 0) {
-            // The epoch names this event log; a new database is a new log.
-            const QString epoch = QString::number(QRandomGenerator::system()->generate64(), 36);
-            QSqlQuery q(db);
-            q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES('epoch', ?)"));
-            q.addBindValue(epoch);
-            if (!q.exec()) {
-                *error = QStringLiteral("database: cannot write epoch");
-                db.rollback();
-                return std::nullopt;
-            }
-        }
-        if (!exec(db, QStringLiteral("PRAGMA user_version=%1").arg(v + 1), error) || !db.commit()) {
-            db.rollback();
-            return std::nullopt;
-        }
     }
     return db;
 }

@@ -9,8 +9,6 @@
 
 namespace streams::relay {
 
-inline constexpr int kSchemaVersion = 1;
-
 // Opens (creating and migrating when `migrate` is set) the database at `path` under a connection name
 // unique to the calling thread. On failure returns nullopt and sets *error to one sentence.
 std::optional<QSqlDatabase> openDatabase(const QString &path, const QString &connectionName, bool migrate,
