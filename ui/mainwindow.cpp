@@ -194,7 +194,7 @@ void MainWindow::updateRelayProblem() {
 void MainWindow::connectRelay(const QUrl &relay) {
     m_configTicker.stop();
     if (relay != m_configRetryUrl)
-        m_configRetryDelayS = 0; // another address: start the back-off afresh
+        m_configBackoff.reset(); // another address: start the back-off afresh
     const int generation = ++m_configGeneration;
     m_welcome->setRelayUrl(relay);
     m_welcome->setState(WelcomePage::State::Connecting,
@@ -210,13 +210,12 @@ void MainWindow::connectRelay(const QUrl &relay) {
                 // doubling to 60 s. Another address typed in the field goes first.
                 m_configProblem = tr("The relay at %1 is not usable: %2.").arg(relay.toString(), error);
                 m_configRetryUrl = relay;
-                m_configRetryDelayS = qBound(5, m_configRetryDelayS * 2, 60);
-                m_configRetryAt = QDateTime::currentSecsSinceEpoch() + m_configRetryDelayS;
+                m_configRetryAt = QDateTime::currentSecsSinceEpoch() + m_configBackoff.nextMs() / 1000;
                 m_configTicker.start();
                 updateRelayProblem();
                 return;
             }
-            m_configRetryDelayS = 0;
+            m_configBackoff.reset();
             m_configTicker.stop();
             m_ctx.settings.setRelayUrl(relay);
             buildServices(relay, *config);

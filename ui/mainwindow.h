@@ -4,6 +4,7 @@
 // menus and shortcuts for every action; the status bar (account, relay, chat, live); notifications.
 
 #include "channellist.h"
+#include "platform/backoff.h"
 #include "relayclient/relayconfig.h"
 #include "twitch/endpoints.h"
 
@@ -116,7 +117,7 @@ private:
     QString m_configProblem;
     QUrl m_configRetryUrl;
     qint64 m_configRetryAt = 0;
-    int m_configRetryDelayS = 0;
+    Backoff m_configBackoff{{std::chrono::seconds(5), std::chrono::seconds(60)}}; // 5, 10, 20, 40, 60 s
 };
 
 } // namespace streams::ui

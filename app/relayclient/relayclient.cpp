@@ -5,7 +5,6 @@
 #include "store/localstore.h"
 
 #include <QLoggingCategory>
-#include <QRandomGenerator>
 
 Q_LOGGING_CATEGORY(lcRelayClient, "streams.app.relay")
 
@@ -15,7 +14,9 @@ RelayClient::RelayClient(QUrl relayUrl, LocalStore &store, Timing timing, QObjec
     : QObject(parent)
     , m_url(relayRoute(relayUrl, QStringLiteral("/ws"))) // under the relay's path, if it has one
     , m_store(store)
-    , m_timing(timing) {
+    , m_timing(timing)
+    , m_backoff({std::chrono::milliseconds(timing.firstRetryMs), std::chrono::milliseconds(timing.maxRetryMs),
+                 25}) {
     m_url.setScheme(m_url.scheme() == u"https" ? QStringLiteral("wss") : QStringLiteral("ws"));
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &RelayClient::open);
@@ -66,7 +67,7 @@ void RelayClient::start(const QString &token, const QString &broadcasterId) {
     storePending();
     m_token = token;
     m_waitingForToken = false;
-    m_delayMs = 0;
+    m_backoff.reset();
     m_followsAllowed = true;
     if (m_socket.state() != QAbstractSocket::UnconnectedState) {
         m_state = State::Stopped; // our own drop: not a lost connection to come back from later
@@ -81,7 +82,7 @@ void RelayClient::setToken(const QString &token) {
     m_token = token;
     if (m_waitingForToken && m_state == State::Failed && !token.isEmpty()) {
         m_waitingForToken = false;
-        m_delayMs = 0;
+        m_backoff.reset();
         open();
     }
 }
@@ -97,15 +98,13 @@ void RelayClient::stop() {
 }
 
 void RelayClient::open() {
-    setState(m_delayMs > 0 ? State::Reconnecting : State::Connecting, m_reason);
+    setState(m_backoff.failures() > 0 ? State::Reconnecting : State::Connecting, m_reason);
     m_handshake.start(m_timing.handshakeTimeoutMs);
     m_socket.open(m_url);
 }
 
 void RelayClient::scheduleReconnect(const QString &why) {
-    m_delayMs = m_delayMs == 0 ? m_timing.firstRetryMs : qMin(m_timing.maxRetryMs, m_delayMs * 2);
-    const int delay = m_delayMs + QRandomGenerator::global()->bounded(m_delayMs / 4 + 1);
-    m_retry.start(delay);
+    m_retry.start(m_backoff.nextMs());
     setState(State::Reconnecting, why);
 }
 
@@ -164,7 +163,7 @@ void RelayClient::onFrame(const QString &text) {
         m_pendingSeq = cursor && cursor->epoch == m_epoch ? cursor->seq : 0;
         send(subscribe);
     } else if (const auto *subscribed = std::get_if<protocol::Subscribed>(&m)) {
-        m_delayMs = 0;
+        m_backoff.reset();
         m_followsAllowed = subscribed->kinds.contains(QLatin1String("follow"));
         setState(State::Connected);
     } else if (const auto *event = std::get_if<protocol::Event>(&m)) {

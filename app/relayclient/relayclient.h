@@ -5,6 +5,7 @@
 // a handshake timeout and an idle watchdog so no zombie connection survives sleep or a network change.
 
 #include "feed/feedevent.h"
+#include "platform/backoff.h"
 #include "protocol/messages.h"
 #include "store/localstore.h"
 
@@ -27,7 +28,7 @@ public:
         int handshakeTimeoutMs = 10000;
         int pingIntervalMs = 30000;
         int idleTimeoutMs = 75000;
-        int firstRetryMs = 1000;
+        int firstRetryMs = 1000; // doubling (plus up to a quarter of jitter) to maxRetryMs
         int maxRetryMs = 60000;
     };
 
@@ -78,7 +79,7 @@ private:
     QString m_reason;
     bool m_followsAllowed = true;
     bool m_waitingForToken = false;
-    int m_delayMs = 0;
+    Backoff m_backoff; // reset once the relay confirms the subscription
     QTimer m_retry;
     QTimer m_handshake;
     QTimer m_ping;

@@ -165,7 +165,7 @@ void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
             m_account = account;
             m_state = State::LoggedIn;
             m_retry.stop();
-            m_retryDelayMs = 0;
+            m_retryBackoff.reset();
             m_hourly.start();
             const qint64 left = body.value(QLatin1String("expires_in")).toInteger();
             if (left > 0 && !m_refreshToken.isEmpty())
@@ -197,8 +197,7 @@ void AuthSession::validate(const QString &token, bool fresh, bool mayRenew) {
 }
 
 void AuthSession::validateAgainLater() {
-    m_retryDelayMs = m_retryDelayMs == 0 ? 5000 : qMin(5 * 60 * 1000, m_retryDelayMs * 2);
-    m_retry.start(qMin(m_retryDelayMs, m_hourly.interval()));
+    m_retry.start(qMin(m_retryBackoff.nextMs(), m_hourly.interval()));
 }
 
 void AuthSession::endSession(const QString &reason) {
@@ -206,7 +205,7 @@ void AuthSession::endSession(const QString &reason) {
     m_state = State::LoggedOut;
     m_hourly.stop();
     m_retry.stop();
-    m_retryDelayMs = 0;
+    m_retryBackoff.reset();
     m_token.clear();
     m_refreshToken.clear();
     m_expiresAt = 0;

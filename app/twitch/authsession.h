@@ -9,6 +9,8 @@
 // (when someone asks for it) and whenever Twitch answers 401. Where the tokens live is the TokenStore's
 // business; it keeps them as one opaque string (see encodeLogin).
 
+#include "platform/backoff.h"
+
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QStringList>
@@ -92,7 +94,7 @@ private:
     Account m_account;
     QTimer m_hourly;
     QTimer m_retry;
-    int m_retryDelayMs = 0;
+    Backoff m_retryBackoff{{std::chrono::seconds(5), std::chrono::minutes(5)}}; // validating, Twitch away
     std::function<qint64()> m_now;
     QList<std::function<void(QString)>> m_waiting; // callers of a renewal in flight
 };

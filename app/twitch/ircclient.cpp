@@ -61,16 +61,13 @@ void IrcClient::stop() {
 }
 
 void IrcClient::open() {
-    setState(m_delayMs > 0 ? State::Reconnecting : State::Connecting);
+    setState(m_backoff.failures() > 0 ? State::Reconnecting : State::Connecting);
     m_socket.open(m_url);
 }
 
 void IrcClient::scheduleReconnect() {
-    // Exponential backoff with jitter, capped at 60 s.
-    m_delayMs = m_delayMs == 0 ? 1000 : qMin(60000, m_delayMs * 2);
-    const int jitter = QRandomGenerator::global()->bounded(m_delayMs / 4 + 1);
     setState(State::Reconnecting);
-    m_reconnect.start(m_delayMs + jitter);
+    m_reconnect.start(m_backoff.nextMs());
 }
 
 void IrcClient::setState(State s) {
@@ -97,12 +94,12 @@ void IrcClient::onLine(const IrcMessage &m) {
         return;
     }
     if (m.command == u"RECONNECT") { // Twitch is restarting this server: go again now
-        m_delayMs = 0;
+        m_backoff.reset();
         m_socket.close();
         return;
     }
     if (m.command == u"JOIN" && m.nick() == m_nick) {
-        m_delayMs = 0;
+        m_backoff.reset();
         setState(State::Joined);
         return;
     }

@@ -4,6 +4,7 @@
 // commands capabilities, JOIN, PING/PONG, RECONNECT, reconnect with backoff. Chat lines become feed
 // events through ChatEventAssembler.
 
+#include "platform/backoff.h"
 #include "twitch/chatevents.h"
 
 #include <QObject>
@@ -27,7 +28,6 @@ public:
     void stop();
     State state() const { return m_state; }
     QString nick() const { return m_nick; }
-    int reconnectDelayMs() const { return m_delayMs; }
 
 Q_SIGNALS:
     void chatEvent(const streams::app::ChatEvent &event);
@@ -49,7 +49,8 @@ private:
     ChatEventAssembler m_assembler;
     QTimer m_reconnect;
     QTimer m_watchdog; // no line for 6 minutes (Twitch pings every ~5) = a dead connection
-    int m_delayMs = 0;
+    // 1 s doubling to 60 s, plus up to a quarter of jitter; reset once joined or asked to reconnect.
+    Backoff m_backoff{{std::chrono::seconds(1), std::chrono::seconds(60), 25}};
     bool m_stopped = true;
 };
 

@@ -1,5 +1,6 @@
 #include "eventsub/subscriptionmanager.h"
 
+#include "platform/backoff.h"
 #include "storage/database.h"
 
 #include <QJsonDocument>
@@ -18,6 +19,8 @@ const QString kFollow = QStringLiteral("channel.follow");
 const QString kOnline = QStringLiteral("stream.online");
 const QString kOffline = QStringLiteral("stream.offline");
 constexpr int kMaxAttempts = 4;
+// Twitch busy or away (429, 5xx, no answer) when creating: the next attempt after 1, 2, then 4 s.
+constexpr Backoff::Policy kCreateRetry{std::chrono::seconds(1), std::chrono::seconds(4)};
 
 bool isLive(const QString &status) {
     return status == u"enabled" || status == u"webhook_callback_verification_pending";
@@ -194,10 +197,10 @@ void SubscriptionManager::create(const QString &key, const QString &type, const 
             return;
         }
         if ((out.status == 429 || out.status == 0 || out.status >= 500) && attempt < kMaxAttempts) {
-            const int delayMs = 500 * (1 << attempt);
+            const std::chrono::milliseconds delay = kCreateRetry.base(attempt - 1);
             qCInfo(lcSubs).noquote() << "creating" << type << "failed (" << out.describe() << "); retry in"
-                                     << delayMs << "ms";
-            QTimer::singleShot(delayMs, this,
+                                     << delay.count() << "ms";
+            QTimer::singleShot(delay, this,
                                [=, this] { create(key, type, version, condition, attempt + 1); });
             return;
         }

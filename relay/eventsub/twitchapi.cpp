@@ -84,14 +84,13 @@ void TwitchApi::requestAppToken() {
         m_tokenRequestInFlight = false;
         const QByteArray token = out.body.value(QLatin1String("access_token")).toString().toLatin1();
         if (!out.ok() || token.isEmpty()) {
-            const int delay = qMin(60, 1 << qMin(m_tokenFailures, 6));
-            ++m_tokenFailures;
-            qCWarning(lcTwitch).noquote()
-                << "app access token request failed:" << out.describe() << "- retrying in" << delay << "s";
-            m_tokenRetry.start(delay * 1000);
+            const std::chrono::milliseconds delay = m_tokenBackoff.next();
+            qCWarning(lcTwitch).noquote() << "app access token request failed:" << out.describe()
+                                          << "- retrying in" << delay.count() / 1000 << "s";
+            m_tokenRetry.start(delay);
             return;
         }
-        m_tokenFailures = 0;
+        m_tokenBackoff.reset();
         m_appToken = token;
         qCInfo(lcTwitch) << "app access token obtained, expires in"
                          << out.body.value(QLatin1String("expires_in")).toInteger() << "s";

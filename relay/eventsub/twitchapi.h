@@ -3,6 +3,8 @@
 // The relay's calls to Twitch: app access token (client credentials), token validation and the
 // EventSub subscription endpoints of Helix. Runs on the thread that owns it.
 
+#include "platform/backoff.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -86,7 +88,7 @@ private:
     QByteArray m_clientSecret;
     QByteArray m_appToken;
     bool m_tokenRequestInFlight = false;
-    int m_tokenFailures = 0;
+    Backoff m_tokenBackoff{{std::chrono::seconds(1), std::chrono::seconds(60)}}; // 1, 2, 4 … 60 s
     QList<std::function<void()>> m_waitingForToken;
     QNetworkAccessManager m_network;
     QTimer m_tokenRetry;

@@ -1,5 +1,7 @@
 #include "eventsub.h"
 
+#include "platform/backoff.h"
+
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -307,8 +309,11 @@ void EventSubApi::deliver(const QString &subscriptionId, const QByteArray &messa
     QNetworkReply *reply = m_network.post(signedRequest(*it, messageType, messageId, body, attempt), body);
     connect(reply, &QNetworkReply::finished, this, [=, this] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        // Twitch tries a failed delivery again a few times, waiting longer each time.
+        constexpr streams::Backoff::Policy kRedelivery{std::chrono::milliseconds(500),
+                                                       std::chrono::seconds(4)};
         if ((status < 200 || status >= 300) && attempt < 4)
-            QTimer::singleShot(500 * (1 << attempt), this, [=, this] {
+            QTimer::singleShot(kRedelivery.base(attempt), this, [=, this] {
                 deliver(subscriptionId, messageType, body, messageId, attempt + 1);
             });
     });
