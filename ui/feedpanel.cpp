@@ -2,11 +2,14 @@
 
 #include <QApplication>
 #include <QButtonGroup>
+#include <QClipboard>
+#include <QDesktopServices>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QListView>
+#include <QMenu>
 #include <QPainter>
 #include <QPushButton>
 #include <QScrollBar>
@@ -66,6 +69,10 @@ void FeedDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const 
         glow.setAlphaF(0.28 * fresh);
         p->fillRect(option.rect, glow);
     }
+    if (index.data(app::FeedModel::UnreadRole).toBool()) // a bar at the left edge until it is read
+        p->fillRect(
+            QRect(option.rect.left(), option.rect.top() + 4, kUnreadMarkWidth, option.rect.height() - 8),
+            QColor(0x91, 0x47, 0xff));
     const int slide = int(24 * fresh * fresh);
     const bool selected = option.state & QStyle::State_Selected;
     const QColor text = option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text);
@@ -151,6 +158,27 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
     chips->addStretch(1);
     layout->addWidget(chipRow);
 
+    // Unread count and "Mark all read" while there are any; the export beside them.
+    auto *toolRow = new QWidget(this);
+    toolRow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    auto *tools = new QHBoxLayout(toolRow);
+    tools->setContentsMargins(0, 0, 0, 0);
+    m_unread = new QLabel(toolRow);
+    m_unread->setAccessibleName(tr("Unread events"));
+    tools->addWidget(m_unread);
+    m_markAllRead = new QPushButton(tr("Mark all &read"), toolRow);
+    m_markAllRead->setFlat(true);
+    m_markAllRead->setCursor(Qt::PointingHandCursor);
+    connect(m_markAllRead, &QPushButton::clicked, this, [this] { m_model.markAllRead(); });
+    tools->addWidget(m_markAllRead);
+    tools->addStretch(1);
+    m_export = new QPushButton(tr("E&xport…"), toolRow);
+    m_export->setFlat(true);
+    m_export->setToolTip(tr("Save the events of a period, as filtered here, to a CSV or JSON file"));
+    connect(m_export, &QPushButton::clicked, this, &FeedPanel::exportRequested);
+    tools->addWidget(m_export);
+    layout->addWidget(toolRow);
+
     m_view = new QListView(this);
     m_delegate = new FeedDelegate(this);
     m_delegate->setArrivals(&m_arrivals, &m_clock);
@@ -163,6 +191,20 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
     m_view->setAccessibleName(tr("Event feed"));
     m_view->setFrameShape(QFrame::NoFrame);
     m_view->viewport()->installEventFilter(this);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QModelIndex index = m_view->indexAt(pos);
+        QPoint at = pos;
+        if (!index.isValid()) { // the keyboard's menu key: the current row
+            index = m_view->currentIndex();
+            at = m_view->visualRect(index).center();
+        }
+        if (!index.isValid())
+            return;
+        QMenu *menu = rowMenu(index, this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(m_view->viewport()->mapToGlobal(at));
+    });
     layout->addWidget(m_view, 1);
 
     m_pill = new QPushButton(m_view);
@@ -231,7 +273,11 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
             m_newCount = 0;
             m_pill->setVisible(false);
         }
+        updateLooking();
+        if (value == 0 && isVisible() && isActiveWindow())
+            readTheRowsShown(); // back at the top: what came in meanwhile has been read
     });
+    connect(&m_model, &app::FeedModel::unreadCountChanged, this, &FeedPanel::updateUnread);
     m_animation.setInterval(16);
     connect(&m_animation, &QTimer::timeout, this, [this] {
         const qint64 now = m_clock.elapsed();
@@ -243,6 +289,117 @@ FeedPanel::FeedPanel(app::FeedModel &model, QWidget *parent)
     });
     updateChips();
     updateEmptyState();
+    updateUnread();
+    updateLooking();
+}
+
+void FeedPanel::updateLooking() {
+    m_model.setArrivalsUnread(!isVisible() || !isActiveWindow() || m_view->verticalScrollBar()->value() > 0);
+}
+
+void FeedPanel::readTheRowsShown() {
+    if (m_model.unreadCount() == 0)
+        return;
+    QStringList keys;
+    for (int row = 0; row < m_filter.rowCount(); ++row) {
+        const QModelIndex index = m_filter.index(row, 0);
+        if (index.data(app::FeedModel::UnreadRole).toBool())
+            keys.append(index.data(app::FeedModel::KeyRole).toString());
+    }
+    m_model.markRead(keys);
+}
+
+void FeedPanel::updateUnread() {
+    const int count = m_model.unreadCount();
+    m_unread->setText(tr("%n unread", nullptr, count));
+    m_unread->setVisible(count > 0);
+    m_markAllRead->setVisible(count > 0);
+}
+
+QString FeedPanel::unreadText() const {
+    return m_unread->isHidden() ? QString() : m_unread->text();
+}
+
+QStringList FeedPanel::filterKinds() const {
+    QStringList kinds = m_filter.kinds().values();
+    kinds.sort();
+    return kinds;
+}
+
+QString FeedPanel::filterNames() const {
+    QStringList names;
+    for (const QString &group : {QStringLiteral("follow"), QStringLiteral("cheer"), QStringLiteral("sub"),
+                                 QStringLiteral("gift"), QStringLiteral("raid"), QStringLiteral("live")})
+        if (m_chips.value(group)->isChecked())
+            names.append(m_chipNames.value(group));
+    return names.join(QStringLiteral(", "));
+}
+
+QMenu *FeedPanel::rowMenu(const QModelIndex &index, QWidget *parent) {
+    auto *menu = new QMenu(parent);
+    const QModelIndex source = m_filter.mapToSource(index);
+    if (!source.isValid())
+        return menu;
+    // The event itself, not the row: the model may move on while the menu is open.
+    const app::FeedEvent event = m_model.at(source.row());
+    const QString name = event.userName.isEmpty() ? event.userLogin : event.userName;
+    QAction *copy =
+        menu->addAction(tr("&Copy user name"), this, [name] { QGuiApplication::clipboard()->setText(name); });
+    copy->setObjectName(QStringLiteral("copyUserName"));
+    copy->setEnabled(!name.isEmpty());
+    QAction *open = menu->addAction(name.isEmpty() ? tr("&Open the channel in the browser")
+                                                   : tr("&Open %1's channel in the browser").arg(name),
+                                    this, [login = event.userLogin] {
+                                        QDesktopServices::openUrl(
+                                            QUrl(QStringLiteral("https://www.twitch.tv/") +
+                                                 QString::fromLatin1(QUrl::toPercentEncoding(login))));
+                                    });
+    open->setObjectName(QStringLiteral("openChannel"));
+    open->setEnabled(!event.userLogin.isEmpty());
+    QAction *again = menu->addAction(tr("&Replay as alert"), this, [this, event] {
+        const QModelIndexList found =
+            m_filter.match(m_filter.index(0, 0), app::FeedModel::KeyRole, event.key, 1, Qt::MatchExactly);
+        if (!found.isEmpty())
+            replay(found.first());
+        else
+            Q_EMIT replayRequested(event); // no longer shown: the notification alone
+    });
+    again->setObjectName(QStringLiteral("replay"));
+    QAction *read =
+        menu->addAction(tr("&Mark read"), this, [this, key = event.key] { m_model.markRead({key}); });
+    read->setObjectName(QStringLiteral("markRead"));
+    read->setEnabled(m_model.isUnread(event.key));
+    return menu;
+}
+
+void FeedPanel::replay(const QModelIndex &index) {
+    const QModelIndex source = m_filter.mapToSource(index);
+    if (!source.isValid())
+        return;
+    const app::FeedEvent event = m_model.at(source.row());
+    m_view->scrollTo(index);
+    m_arrivals.insert(event.key, m_clock.elapsed()); // the arrival once more: glow and slide
+    if (!m_animation.isActive())
+        m_animation.start();
+    m_view->viewport()->update();
+    Q_EMIT replayRequested(event);
+}
+
+bool FeedPanel::event(QEvent *event) {
+    const bool handled = QWidget::event(event);
+    if (event->type() == QEvent::WindowActivate || event->type() == QEvent::WindowDeactivate)
+        updateLooking();
+    return handled;
+}
+
+void FeedPanel::showEvent(QShowEvent *event) {
+    QWidget::showEvent(event);
+    updateLooking();
+}
+
+void FeedPanel::hideEvent(QHideEvent *event) {
+    QWidget::hideEvent(event);
+    updateLooking();
 }
 
 void FeedPanel::setFollowsAllowed(bool allowed) {

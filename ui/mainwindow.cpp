@@ -134,6 +134,9 @@ void MainWindow::createMenus() {
         }
     });
     reload->setShortcut(QKeySequence::Refresh);
+    stream->addSeparator();
+    QAction *exportAction = stream->addAction(tr("&Export events…"), this, &MainWindow::exportEvents);
+    exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
 
     QMenu *tools = menuBar()->addMenu(tr("&Tools"));
     QAction *settings = tools->addAction(tr("&Settings…"), this, &MainWindow::openSettings);
@@ -152,7 +155,7 @@ void MainWindow::createMenus() {
     });
     about->setMenuRole(QAction::AboutRole);
 
-    m_loggedInActions = {switchAccount, logoutAction, change, newest, openBrowser, reload};
+    m_loggedInActions = {switchAccount, logoutAction, change, newest, openBrowser, reload, exportAction};
     for (QAction *a : std::as_const(m_loggedInActions))
         a->setEnabled(false);
     m_loginAction->setEnabled(false);
@@ -263,6 +266,8 @@ void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config
         raise();
         activateWindow();
     });
+    connect(m_stream->feed(), &FeedPanel::replayRequested, m_notifier, &Notifier::replay);
+    connect(m_stream->feed(), &FeedPanel::exportRequested, this, &MainWindow::exportEvents);
 
     m_loginAction->setEnabled(true);
     m_codeLoginAction->setEnabled(true);
@@ -385,6 +390,35 @@ void MainWindow::openStream(const ChannelItem &channel) {
     showPage(Page::Stream);
     updateRelayStatus();
     updateChatStatus();
+}
+
+void MainWindow::exportEvents() {
+    if (m_export) { // one at a time
+        if (m_export->dialog())
+            m_export->dialog()->raise();
+        return;
+    }
+    if (!m_services || !m_stream || m_services->feed.broadcasterId().isEmpty())
+        return;
+    const ChannelItem channel = m_stream->channel();
+    m_export = new FeedExportFlow({m_ctx.store, m_services->feed.broadcasterId(), channel.login,
+                                   channel.displayName.isEmpty() ? channel.login : channel.displayName,
+                                   m_stream->feed()->filterKinds(), m_stream->feed()->filterNames(),
+                                   m_chooseSaveFile},
+                                  this);
+    connect(m_export, &FeedExportFlow::finished, this,
+            [this](FeedExportFlow::Outcome outcome, const QString &message) {
+                m_export = nullptr; // done (it deletes itself): the next export may start
+                if (!message.isEmpty())
+                    statusBar()->showMessage(message, 15000);
+                if (outcome == FeedExportFlow::Outcome::Failed) {
+                    auto *box = new QMessageBox(QMessageBox::Warning, tr("Export events"), message,
+                                                QMessageBox::Ok, this);
+                    box->setAttribute(Qt::WA_DeleteOnClose);
+                    box->open();
+                }
+            });
+    m_export->start();
 }
 
 void MainWindow::changeStreamer() {

@@ -4,6 +4,7 @@
 // menus and shortcuts for every action; the status bar (account, relay, chat, live); notifications.
 
 #include "channellist.h"
+#include "exportdialog.h"
 #include "platform/backoff.h"
 #include "relayclient/relayconfig.h"
 #include "twitch/endpoints.h"
@@ -66,6 +67,9 @@ public:
     QString relayStatus() const;
     QString chatStatus() const;
     QString liveStatus() const;
+    // Where an export is saved: QFileDialog unless replaced (tests name the file themselves).
+    void setSaveFileChooser(SaveFileChooser chooser) { m_chooseSaveFile = std::move(chooser); }
+    FeedExportFlow *exportFlow() const { return m_export; }
 
 public Q_SLOTS:
     void login(bool forceVerify = false);
@@ -74,6 +78,8 @@ public Q_SLOTS:
     void changeStreamer();
     void openSettings();
     void openStream(const streams::ui::ChannelItem &channel);
+    // The open streamer's events of a period, as the feed filters them, to a CSV or JSON file.
+    void exportEvents();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -101,6 +107,8 @@ private:
     Notifier *m_notifier = nullptr;
     QPointer<LoginDialog> m_loginDialog;
     QPointer<SettingsDialog> m_settingsDialog;
+    QPointer<FeedExportFlow> m_export;
+    SaveFileChooser m_chooseSaveFile = fileDialogChooser();
     QLabel *m_accountLabel;
     QLabel *m_relayLabel;
     QLabel *m_chatLabel;

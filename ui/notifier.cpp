@@ -7,6 +7,8 @@
 #include <QIcon>
 #include <QSystemTrayIcon>
 
+#include <utility>
+
 namespace streams::ui {
 
 Notifier::Notifier(app::FeedModel &model, app::Settings &settings, QObject *parent)
@@ -68,18 +70,25 @@ void Notifier::collect(int first, int last) {
 void Notifier::show() {
     if (m_pending.isEmpty() || m_settings.doNotDisturb())
         return;
+    notify(std::exchange(m_pending, {}));
+}
+
+void Notifier::replay(const app::FeedEvent &event) {
+    notify({app::describeEvent(event)});
+}
+
+void Notifier::notify(const QStringList &events) {
     QString title;
     QString text;
-    if (m_pending.size() == 1) {
+    if (events.size() == 1) {
         title = tr("New event");
-        text = m_pending.first();
+        text = events.first();
     } else {
-        title = tr("%n new events", nullptr, int(m_pending.size()));
-        text = m_pending.mid(0, 3).join(QLatin1Char('\n'));
-        if (m_pending.size() > 3)
-            text += QLatin1Char('\n') + tr("and %n more", nullptr, int(m_pending.size() - 3));
+        title = tr("%n new events", nullptr, int(events.size()));
+        text = events.mid(0, 3).join(QLatin1Char('\n'));
+        if (events.size() > 3)
+            text += QLatin1Char('\n') + tr("and %n more", nullptr, int(events.size() - 3));
     }
-    m_pending.clear();
     if (m_tray)
         m_tray->showMessage(title, text, QIcon(QStringLiteral(":/icons/app.svg")), 5000);
     Q_EMIT notified(title, text);

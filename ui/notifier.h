@@ -2,6 +2,7 @@
 
 // Desktop notifications (through the tray) for new follows, cheers, subs, gifts and raids: only events that
 // happened after the app started, never during "do not disturb", and a storm becomes one summary.
+// A replay (the user asks for an event's alert again, to thank someone on stream) is shown at once.
 
 #include <QDateTime>
 #include <QObject>
@@ -11,6 +12,7 @@ class QSystemTrayIcon;
 class QMenu;
 
 namespace streams::app {
+struct FeedEvent;
 class FeedModel;
 class Settings;
 } // namespace streams::app
@@ -26,6 +28,9 @@ public:
     void setDoNotDisturb(bool on);
     bool doNotDisturb() const;
     bool trayAvailable() const;
+    // The event's notification again, as when it arrived: asked for, so neither its age nor "do not
+    // disturb" holds it back.
+    void replay(const app::FeedEvent &event);
 
 Q_SIGNALS:
     // Every notification, whether or not a tray can show it (tests, and the window title in the future).
@@ -35,6 +40,7 @@ Q_SIGNALS:
 private:
     void collect(int first, int last);
     void show();
+    void notify(const QStringList &events);
 
     app::FeedModel &m_model;
     app::Settings &m_settings;

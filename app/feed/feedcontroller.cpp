@@ -35,6 +35,19 @@ FeedController::FeedController(LocalStore &store, HelixClient &helix, RelayClien
         if (e.channelId == m_broadcasterId)
             this->store({fromChat(e)});
     });
+    // What is unread is kept with the events, so it still is after a restart.
+    connect(&m_model, &FeedModel::markedUnread, this, [this](const QStringList &keys) {
+        if (m_feed)
+            m_store.markUnread(m_broadcasterId, keys);
+    });
+    connect(&m_model, &FeedModel::markedRead, this, [this](const QStringList &keys) {
+        if (m_feed)
+            m_store.markRead(keys);
+    });
+    connect(&m_model, &FeedModel::markedAllRead, this, [this] {
+        if (m_feed)
+            m_store.markAllRead(m_broadcasterId);
+    });
 }
 
 FeedEvent FeedController::fromChat(const ChatEvent &e) {
@@ -71,10 +84,11 @@ void FeedController::open(const QString &token, const QString &broadcasterId,
     m_broadcasterId = broadcasterId;
     if (!m_feed)
         m_feed = std::make_unique<QObject>();
-    // At once, from the store: the 10 most recent follows and the latest of everything else.
+    // At once, from the store: the 10 most recent follows and the latest of everything else, and which of
+    // them are still unread.
     QList<FeedEvent> initial = m_store.recent(broadcasterId, 10, {QStringLiteral("follow")});
     initial += m_store.recent(broadcasterId, 200);
-    m_model.setEvents(initial);
+    m_model.setEvents(initial, m_store.unreadKeys(broadcasterId));
 
     m_helix.setToken(token);
     fetchFollowers();

@@ -2,7 +2,7 @@
 
 // Opens a streamer's feed: the most recent events from the local store at once, then Helix's latest
 // followers, the relay's events (resumed from the stored cursor) and chat events, each stored once and
-// merged into the model as they arrive.
+// merged into the model as they arrive. What the model marks unread or read is kept in the store.
 
 #include "feed/feedmodel.h"
 

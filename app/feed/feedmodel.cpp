@@ -76,8 +76,11 @@ QVariant FeedModel::data(const QModelIndex &index, int role) const {
         return describeAction(e);
     case SourceRole:
         return e.source;
+    case UnreadRole:
+        return m_unread.contains(e.key);
     case Qt::AccessibleTextRole:
-        return describeEvent(e) + QStringLiteral(", ") + relativeTime(e.occurredAt, m_clock());
+        return describeEvent(e) + QStringLiteral(", ") + relativeTime(e.occurredAt, m_clock()) +
+               (m_unread.contains(e.key) ? tr(", unread") : QString());
     case Qt::ToolTipRole:
         return describeEvent(e) + QLatin1Char('\n') + exactTime(e.occurredAt);
     default:
@@ -96,7 +99,8 @@ QHash<int, QByteArray> FeedModel::roleNames() const {
             {OccurredAtRole, "occurredAt"},
             {RelativeTimeRole, "relativeTime"},
             {ActionRole, "action"},
-            {SourceRole, "source"}};
+            {SourceRole, "source"},
+            {UnreadRole, "unread"}};
 }
 
 namespace {
@@ -105,20 +109,25 @@ bool olderFirst(const FeedEvent &a, const FeedEvent &b) {
 }
 } // namespace
 
-void FeedModel::setEvents(QList<FeedEvent> events) {
+void FeedModel::setEvents(QList<FeedEvent> events, const QSet<QString> &unread) {
     m_pending.clear();
     beginResetModel();
     m_rows.clear();
     m_keys.clear();
     m_counts.clear();
+    m_unread.clear();
     std::sort(events.begin(), events.end(), olderFirst);
     for (FeedEvent &e : events)
-        if (admit(e))
+        if (admit(e)) {
+            if (unread.contains(e.key))
+                m_unread.insert(e.key);
             m_rows.push_back(std::move(e));
+        }
     while (m_rows.size() > size_t(m_maxRows))
         dropOldest();
     endResetModel();
     Q_EMIT countsChanged();
+    Q_EMIT unreadCountChanged(unreadCount());
 }
 
 void FeedModel::add(const QList<FeedEvent> &events) {
@@ -136,6 +145,15 @@ void FeedModel::flush() {
     m_pending.clear();
     if (fresh.isEmpty())
         return;
+    const int unreadBefore = unreadCount();
+    QStringList unread; // marked before the rows appear: a view draws them unread from the start
+    if (m_arrivalsUnread) {
+        unread.reserve(fresh.size());
+        for (const FeedEvent &e : std::as_const(fresh)) {
+            m_unread.insert(e.key);
+            unread.append(e.key);
+        }
+    }
     std::sort(fresh.begin(), fresh.end(), olderFirst);
     // Events newer than every row go on top in one insertion (the usual case); older ones (a replay,
     // a backfill) belong further down.
@@ -172,6 +190,41 @@ void FeedModel::flush() {
         endRemoveRows();
     }
     Q_EMIT countsChanged();
+    if (!unread.isEmpty())
+        Q_EMIT markedUnread(unread);
+    if (unreadCount() != unreadBefore)
+        Q_EMIT unreadCountChanged(unreadCount());
+}
+
+void FeedModel::markRead(const QStringList &keys) {
+    QStringList read;
+    for (const QString &key : keys)
+        if (m_unread.remove(key))
+            read.append(key);
+    if (read.isEmpty())
+        return;
+    // One signal for the span of rows that changed (their places are found in one pass).
+    const QSet<QString> changed(read.begin(), read.end());
+    int first = -1, last = -1;
+    for (int row = 0; row < int(m_rows.size()); ++row)
+        if (changed.contains(at(row).key)) {
+            first = first < 0 ? row : first;
+            last = row;
+        }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first), index(last), {UnreadRole, Qt::AccessibleTextRole});
+    Q_EMIT markedRead(read);
+    Q_EMIT unreadCountChanged(unreadCount());
+}
+
+void FeedModel::markAllRead() {
+    if (m_unread.isEmpty())
+        return;
+    m_unread.clear();
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1), {UnreadRole, Qt::AccessibleTextRole});
+    Q_EMIT markedAllRead();
+    Q_EMIT unreadCountChanged(0);
 }
 
 bool FeedModel::admit(const FeedEvent &e) {
@@ -185,6 +238,7 @@ bool FeedModel::admit(const FeedEvent &e) {
 void FeedModel::dropOldest() {
     const FeedEvent &oldest = m_rows.front();
     m_keys.remove(oldest.key);
+    m_unread.remove(oldest.key); // out of the view; the store still knows it is unread
     if (--m_counts[oldest.kind] == 0)
         m_counts.remove(oldest.kind);
     m_rows.pop_front();

@@ -37,6 +37,7 @@ public:
         RelativeTimeRole,
         ActionRole, // "cheered 500 bits"
         SourceRole,
+        UnreadRole, // arrived while nobody was looking, not read since
     };
 
     explicit FeedModel(QObject *parent = nullptr, int maxRows = 5000);
@@ -45,8 +46,8 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
-    // Replaces everything (opening another streamer).
-    void setEvents(QList<FeedEvent> events);
+    // Replaces everything (opening another streamer); `unread` names the rows still unread from before.
+    void setEvents(QList<FeedEvent> events, const QSet<QString> &unread = {});
     // Queues events; they reach the model at the next flush (or call flush()).
     void add(const QList<FeedEvent> &events);
     void flush();
@@ -56,8 +57,22 @@ public:
     // Now, for relative times (tests set a fixed clock).
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
 
+    // Unread: whether events arriving from now on are unread (the view says: the window is not active, or
+    // the user reads further down), marking them read, and how many rows are.
+    void setArrivalsUnread(bool unread) { m_arrivalsUnread = unread; }
+    bool arrivalsUnread() const { return m_arrivalsUnread; }
+    void markRead(const QStringList &keys);
+    void markAllRead();
+    int unreadCount() const { return int(m_unread.size()); }
+    bool isUnread(const QString &key) const { return m_unread.contains(key); }
+
 Q_SIGNALS:
     void countsChanged();
+    void unreadCountChanged(int count);
+    // What changed, for the store to keep (setEvents() announces nothing: it shows what is kept).
+    void markedUnread(const QStringList &keys);
+    void markedRead(const QStringList &keys);
+    void markedAllRead();
 
 private:
     // Up to this many older events in one flush are inserted at their places (and only while that moves
@@ -72,6 +87,8 @@ private:
     std::deque<FeedEvent> m_rows;
     QSet<QString> m_keys;
     QHash<QString, int> m_counts; // rows per kind
+    QSet<QString> m_unread;       // keys of unread rows
+    bool m_arrivalsUnread = false;
     QList<FeedEvent> m_pending;
     QTimer m_flushTimer;
     QTimer m_clockTimer;

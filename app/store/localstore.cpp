@@ -37,6 +37,9 @@ const QList<MigrationStep> kSchema = {
     {1,
      QStringLiteral(
          "CREATE TABLE cursors(broadcaster_id TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL)")},
+    // Events that arrived while the user was not looking, until they are read.
+    {2, QStringLiteral("CREATE TABLE unread(key TEXT PRIMARY KEY, broadcaster_id TEXT NOT NULL)")},
+    {2, QStringLiteral("CREATE INDEX unread_by_broadcaster ON unread(broadcaster_id)")},
 };
 
 // Opens and migrates; an empty string on success, else why not.
@@ -135,6 +138,23 @@ QList<FeedEvent> insertInto(QSqlDatabase db, const QList<FeedEvent> &events,
     return added;
 }
 
+// Runs `statement` once per row of `rows` (each row's values bound in order), in one transaction.
+bool execEach(QSqlDatabase db, const QString &statement, const QList<QVariantList> &rows) {
+    db.transaction();
+    QSqlQuery q(db);
+    q.prepare(statement);
+    for (const QVariantList &values : rows) {
+        for (int i = 0; i < values.size(); ++i)
+            q.bindValue(i, values[i]);
+        if (!q.exec()) {
+            qCWarning(lcStore) << "cannot keep the unread marks:" << q.lastError().text();
+            db.rollback();
+            return false;
+        }
+    }
+    return db.commit();
+}
+
 } // namespace
 
 // Owns the store's second connection, on the store's thread.
@@ -151,12 +171,34 @@ public:
         QSqlDatabase db = database();
         QSqlQuery q(db);
         db.transaction();
-        if (!q.exec(QStringLiteral("DELETE FROM events")) || !q.exec(QStringLiteral("DELETE FROM cursors"))) {
+        if (!q.exec(QStringLiteral("DELETE FROM events")) || !q.exec(QStringLiteral("DELETE FROM cursors")) ||
+            !q.exec(QStringLiteral("DELETE FROM unread"))) {
             qCWarning(lcStore) << "cannot clear the event history:" << q.lastError().text();
             db.rollback();
             return false;
         }
         return db.commit();
+    }
+    void markUnread(const QString &broadcasterId, const QStringList &keys) {
+        QList<QVariantList> rows;
+        for (const QString &key : keys)
+            rows.append({key, broadcasterId});
+        // Only events the store has: a mark never outlives its event's broadcaster history.
+        execEach(
+            database(),
+            QStringLiteral("INSERT OR IGNORE INTO unread(key, broadcaster_id) "
+                           "SELECT key, broadcaster_id FROM events WHERE key = ? AND broadcaster_id = ?"),
+            rows);
+    }
+    void markRead(const QStringList &keys) {
+        QList<QVariantList> rows;
+        for (const QString &key : keys)
+            rows.append({key});
+        execEach(database(), QStringLiteral("DELETE FROM unread WHERE key = ?"), rows);
+    }
+    void markAllRead(const QString &broadcasterId) {
+        execEach(database(), QStringLiteral("DELETE FROM unread WHERE broadcaster_id = ?"),
+                 {{broadcasterId}});
     }
     void finish() { close(m_connection); }
 
@@ -291,6 +333,90 @@ std::optional<RelayCursor> LocalStore::cursor(const QString &broadcasterId) cons
     if (!q.exec() || !q.next())
         return std::nullopt;
     return RelayCursor{q.value(0).toString(), q.value(1).toLongLong()};
+}
+
+QSet<QString> LocalStore::unreadKeys(const QString &broadcasterId) const {
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT key FROM unread WHERE broadcaster_id = ?"));
+    q.addBindValue(broadcasterId);
+    QSet<QString> keys;
+    if (q.exec())
+        while (q.next())
+            keys.insert(q.value(0).toString());
+    return keys;
+}
+
+void LocalStore::markUnread(const QString &broadcasterId, const QStringList &keys) {
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker, broadcasterId, keys] { worker->markUnread(broadcasterId, keys); },
+        Qt::QueuedConnection);
+}
+
+void LocalStore::markRead(const QStringList &keys) {
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker, keys] { worker->markRead(keys); }, Qt::QueuedConnection);
+}
+
+void LocalStore::markAllRead(const QString &broadcasterId) {
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker, broadcasterId] { worker->markAllRead(broadcasterId); }, Qt::QueuedConnection);
+}
+
+bool LocalStore::readEvents(const QString &path, const EventQuery &query,
+                            const std::function<void(qint64)> &begin,
+                            const std::function<bool(const FeedEvent &)> &each, QString *error) {
+    const QString connection = QStringLiteral("read-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
+        QString where =
+            QStringLiteral(" FROM events WHERE broadcaster_id = ? AND occurred_at BETWEEN ? AND ?");
+        if (!query.kinds.isEmpty())
+            where += QStringLiteral(" AND kind IN (%1)")
+                         .arg(QStringList(query.kinds.size(), QStringLiteral("?")).join(QLatin1Char(',')));
+        QVariantList values{query.broadcasterId, query.from.toMSecsSinceEpoch(),
+                            query.to.toMSecsSinceEpoch()};
+        for (const QString &kind : query.kinds)
+            values.append(kind);
+        auto prepared = [&](const QString &sql) {
+            QSqlQuery q(db);
+            q.setForwardOnly(true);
+            q.prepare(sql);
+            for (int i = 0; i < values.size(); ++i)
+                q.bindValue(i, values[i]);
+            return q;
+        };
+        if (!db.open()) {
+            *error = db.lastError().text();
+        } else if (QSqlQuery count = prepared(QStringLiteral("SELECT COUNT(*)") + where);
+                   !count.exec() || !count.next()) {
+            *error = count.lastError().text();
+        } else {
+            begin(count.value(0).toLongLong());
+            QSqlQuery rows =
+                prepared(QStringLiteral("SELECT key, broadcaster_id, kind, user_id, user_login, "
+                                        "user_name, amount, tier, message, occurred_at, source") +
+                         where + QStringLiteral(" ORDER BY occurred_at, key"));
+            if (!rows.exec()) {
+                *error = rows.lastError().text();
+            } else {
+                ok = true;
+                while (rows.next() && each(fromQuery(rows))) {
+                }
+                if (rows.lastError().isValid()) {
+                    *error = rows.lastError().text();
+                    ok = false;
+                }
+            }
+        }
+    }
+    close(connection);
+    return ok;
 }
 
 bool LocalStore::forgetEverything() {

@@ -1,16 +1,18 @@
 #pragma once
 
-// The app's SQLite store in the profile: feed events (each real-world event once), and the relay cursor
-// per broadcaster. WAL, schema versions with migrations; a corrupt or unreadable file is moved aside
-// with a message and a fresh one is made, so the app still starts.
-// Writes in a stream (relay bursts, chat, Helix pages) go through write(): they run on the store's own
-// thread, in order, so a WAL checkpoint or a slow disk never freezes the window.
+// The app's SQLite store in the profile: feed events (each real-world event once), the relay cursor per
+// broadcaster, and which events are unread. WAL, schema versions with migrations; a corrupt or unreadable
+// file is moved aside with a message and a fresh one is made, so the app still starts. Writes in a stream
+// (relay bursts, chat, Helix pages) go through write(): they run on the store's own thread, in order, so a
+// WAL checkpoint or a slow disk never freezes the window.
 
 #include "feed/feedevent.h"
 
 #include <QList>
 #include <QPointer>
+#include <QSet>
 #include <QString>
+#include <QStringList>
 #include <QThread>
 
 #include <functional>
@@ -52,9 +54,31 @@ public:
     QList<FeedEvent> recent(const QString &broadcasterId, int limit, const QStringList &kinds = {}) const;
     std::optional<RelayCursor> cursor(const QString &broadcasterId) const;
     bool setCursor(const QString &broadcasterId, const RelayCursor &cursor);
-    // Logging out: every event and cursor goes (some were visible only to that account). Runs on the store's
-    // thread after every write handed to write() before it, so none of them brings anything back; the
-    // caller waits for it.
+    // Unread marks: the events that arrived while the user was not looking (issue 13), per broadcaster.
+    QSet<QString> unreadKeys(const QString &broadcasterId) const;
+    // These run on the store's thread after every write handed over before them (the events are there).
+    void markUnread(const QString &broadcasterId, const QStringList &keys);
+    void markRead(const QStringList &keys);
+    void markAllRead(const QString &broadcasterId);
+
+    // What an export asks for: a broadcaster's events in a period (both ends included), of these kinds
+    // (none: every kind).
+    struct EventQuery {
+        QString broadcasterId;
+        QDateTime from;
+        QDateTime to;
+        QStringList kinds;
+    };
+    // Reads the store at `path` on the calling thread with a read-only connection of its own, beside the
+    // app's: `begin` gets how many events match, then `each` every one of them, oldest first, until it
+    // returns false. False (and *error) when the store cannot be read.
+    static bool readEvents(const QString &path, const EventQuery &query,
+                           const std::function<void(qint64 total)> &begin,
+                           const std::function<bool(const FeedEvent &)> &each, QString *error);
+
+    // Logging out: every event, cursor and unread mark goes (some were visible only to that account). Runs on
+    // the store's thread after every write handed to write() before it, so none of them brings anything back;
+    // the caller waits for it.
     bool forgetEverything();
     QString path() const { return m_path; }
 

@@ -1,11 +1,15 @@
 // The local store (real SQLite files) and the feed model (batching, order, filters, relative times).
 
+#include "feed/feedexport.h"
 #include "feed/feedmodel.h"
 #include "store/localstore.h"
 #include "store/settings.h"
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -45,6 +49,8 @@ private Q_SLOTS:
     void relativeTimes();
     void rowsAreCapped();
     void settingsAreTypedAndKept();
+    void unreadArrivalsAreMarkedAndKept();
+    void exportWritesTheChosenEventsAsCsvAndJson();
 };
 
 void TestFeed::followKeyIgnoresPrecision() {
@@ -184,6 +190,142 @@ void TestFeed::filterByKind() {
     model.add({makeEvent("5", "cheer", 5)});
     model.flush();
     QCOMPARE(filter.rowCount(), 3); // the filter follows new rows
+}
+
+void TestFeed::unreadArrivalsAreMarkedAndKept() {
+    FeedModel model;
+    QSignalSpy markedUnread(&model, &FeedModel::markedUnread);
+    QSignalSpy markedRead(&model, &FeedModel::markedRead);
+    QSignalSpy allRead(&model, &FeedModel::markedAllRead);
+    model.setEvents({makeEvent("a", "follow", 10), makeEvent("b", "follow", 20)}, {"b", "gone"});
+    QCOMPARE(model.unreadCount(), 1); // what the store kept as unread, of the rows shown
+    QVERIFY(model.index(0).data(FeedModel::UnreadRole).toBool());
+    QVERIFY(!model.index(1).data(FeedModel::UnreadRole).toBool());
+    model.add({makeEvent("c", "follow", 30)}); // the user is looking
+    model.flush();
+    QCOMPARE(model.unreadCount(), 1);
+    model.setArrivalsUnread(true); // the window lost the focus, or the user reads further down
+    model.add({makeEvent("e", "cheer", 50), makeEvent("d", "follow", 40)});
+    model.flush();
+    QCOMPARE(model.unreadCount(), 3);
+    QCOMPARE(markedUnread.count(), 1);
+    QCOMPARE(markedUnread.at(0).at(0).toStringList(), (QStringList{"e", "d"}));
+    QVERIFY(model.index(0).data(FeedModel::UnreadRole).toBool());  // e
+    QVERIFY(!model.index(2).data(FeedModel::UnreadRole).toBool()); // c
+    QVERIFY(model.index(0).data(Qt::AccessibleTextRole).toString().endsWith(", unread"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.markRead({"d", "c"});
+    QCOMPARE(model.unreadCount(), 2);
+    QCOMPARE(markedRead.at(0).at(0).toStringList(), QStringList{"d"});
+    QCOMPARE(changed.count(), 1);
+    model.markAllRead();
+    QCOMPARE(model.unreadCount(), 0);
+    QCOMPARE(allRead.count(), 1);
+    model.markAllRead(); // nothing left: nothing announced
+    QCOMPARE(allRead.count(), 1);
+
+    // The store keeps them per broadcaster, across a restart, and only for events it has.
+    QTemporaryDir dir;
+    auto drain = [](LocalStore &store) {
+        bool done = false; // the marks are written in order behind every earlier write
+        QObject context;
+        store.write({}, std::nullopt, &context, [&](const QList<FeedEvent> &) { done = true; });
+        QVERIFY(QTest::qWaitFor([&] { return done; }, 5000));
+    };
+    {
+        auto store = LocalStore::open(dir.path()).store;
+        store->insert({makeEvent("a", "follow", 10), makeEvent("b", "follow", 20),
+                       makeEvent("c", "follow", 30), makeEvent("x", "follow", 30, "1004")});
+        store->markUnread("1001", {"a", "b", "not-stored"});
+        store->markUnread("1004", {"x"});
+        store->markRead({"a"});
+        drain(*store);
+        QCOMPARE(store->unreadKeys("1001"), (QSet<QString>{"b"}));
+        store->markUnread("1001", {"c"});
+    }
+    auto store = LocalStore::open(dir.path()).store; // as after a restart
+    QCOMPARE(store->unreadKeys("1001"), (QSet<QString>{"b", "c"}));
+    store->markAllRead("1001");
+    drain(*store);
+    QVERIFY(store->unreadKeys("1001").isEmpty());
+    QCOMPARE(store->unreadKeys("1004"), (QSet<QString>{"x"})); // another streamer's are theirs
+    QVERIFY(store->forgetEverything());
+    QVERIFY(store->unreadKeys("1004").isEmpty());
+}
+
+void TestFeed::exportWritesTheChosenEventsAsCsvAndJson() {
+    QTemporaryDir dir;
+    auto store = LocalStore::open(dir.path()).store;
+    QList<FeedEvent> events;
+    for (int i = 0; i < 1200; ++i) // more than one progress step
+        events.append(makeEvent(QStringLiteral("f%1").arg(i), "follow", 1000000 + i));
+    FeedEvent cheer = makeEvent("c1", "cheer", 1000100);
+    cheer.amount = 500;
+    cheer.userName = QStringLiteral("Zoë, \"the\" cheerer");
+    cheer.message = QStringLiteral("=1+1 first line\nsecond");
+    events.append(cheer);
+    events.append(makeEvent("early", "cheer", 999999));          // before the period
+    events.append(makeEvent("other", "cheer", 1000100, "1004")); // another streamer
+    store->insert(events);
+
+    auto run = [&](ExportFormat format, const QStringList &kinds, const QString &name) {
+        FeedExport exporter;
+        QSignalSpy finished(&exporter, &FeedExport::finished);
+        QSignalSpy progress(&exporter, &FeedExport::progress);
+        QSignalSpy started(&exporter, &FeedExport::started);
+        const QString path = dir.filePath(name);
+        exporter.start({store->path(),
+                        {"1001", QDateTime::fromSecsSinceEpoch(1000000, QTimeZone::utc()),
+                         QDateTime::fromSecsSinceEpoch(1000000 + 1199, QTimeZone::utc()), kinds},
+                        format,
+                        path});
+        if (!finished.wait(10000))
+            qFatal("the export did not finish");
+        if (!finished.at(0).at(0).toBool())
+            qWarning() << finished.at(0).at(2).toString();
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            qFatal("no exported file");
+        return std::tuple{finished.at(0).at(1).toLongLong(), started.value(0).value(0).toLongLong(),
+                          int(progress.count()), file.readAll()};
+    };
+    // CSV, cheers only: RFC 4180 quoting, UTC ISO 8601 times, a formula defused.
+    auto [written, total, steps, csv] = run(ExportFormat::Csv, {"cheer"}, "cheers.csv");
+    QCOMPARE(written, 1);
+    QCOMPARE(total, 1);
+    QCOMPARE(csv, QByteArray("time,kind,user_login,display_name,amount,message\r\n"
+                             "1970-01-12T13:48:20.000Z,cheer,loginc1,\"Zo\xc3\xab, \"\"the\"\" cheerer\",500,"
+                             "\"'=1+1 first line\nsecond\"\r\n"));
+    // JSON, every kind, oldest first.
+    auto [jsonWritten, jsonTotal, jsonSteps, json] = run(ExportFormat::Json, {}, "all.json");
+    QCOMPARE(jsonWritten, 1201);
+    QCOMPARE(jsonTotal, 1201);
+    QVERIFY(jsonSteps >= 3); // 500, 1000, and the end
+    QJsonParseError error;
+    const QJsonArray rows = QJsonDocument::fromJson(json, &error).array();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(rows.size(), 1201);
+    QCOMPARE(rows.first().toObject(), (QJsonObject{{"time", "1970-01-12T13:46:40.000Z"},
+                                                   {"kind", "follow"},
+                                                   {"user_login", "loginf0"},
+                                                   {"display_name", "Namef0"},
+                                                   {"amount", 1},
+                                                   {"message", ""}}));
+    QCOMPARE(rows.at(100)["kind"].toString(), QStringLiteral("cheer")); // the second of f100: by key
+    QCOMPARE(rows.at(100)["message"].toString(), cheer.message);
+    QCOMPARE(rows.last()["user_login"].toString(), QStringLiteral("loginf1199"));
+    // Nothing in the period: a valid, empty file.
+    FeedExport none;
+    QSignalSpy finished(&none, &FeedExport::finished);
+    none.start({store->path(),
+                {"1001", QDateTime::fromSecsSinceEpoch(1), QDateTime::fromSecsSinceEpoch(2), {}},
+                ExportFormat::Json,
+                dir.filePath("none.json")});
+    QVERIFY(finished.wait(10000));
+    QVERIFY(finished.at(0).at(0).toBool());
+    QFile empty(dir.filePath("none.json"));
+    QVERIFY(empty.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(empty.readAll()).array().size(), 0);
 }
 
 void TestFeed::relativeTimes() {
