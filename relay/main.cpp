@@ -57,14 +57,14 @@ int main(int argc, char *argv[]) {
     const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
     for (const QString &key : system.keys())
         env.insert(key, system.value(key));
-    const auto parsed = streams::relay::parseRelayConfig(app.arguments(), env);
+    const auto parsed = streams::relay::parseServerConfig(app.arguments(), env);
     if (parsed.exitNow)
         return 0;
     if (!parsed.config) {
         std::fprintf(stderr, "streams-relay: %s\n", qPrintable(parsed.error));
         return 2;
     }
-    streams::relay::RelayConfig config = *parsed.config;
+    streams::relay::ServerConfig config = *parsed.config;
     streams::relay::installLogHandler(config.jsonLogs);
 
     QByteArray secret = config.webhookSecret;

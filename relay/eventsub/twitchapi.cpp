@@ -28,7 +28,7 @@ EventSubSubscription EventSubSubscription::fromJson(const QJsonObject &o) {
             transport.value(QLatin1String("callback")).toString()};
 }
 
-TwitchApi::TwitchApi(TwitchEndpoints endpoints, QString clientId, QByteArray clientSecret, QObject *parent)
+TwitchApi::TwitchApi(TwitchApiUrls endpoints, QString clientId, QByteArray clientSecret, QObject *parent)
     : QObject(parent)
     , m_endpoints(std::move(endpoints))
     , m_clientId(std::move(clientId))

@@ -17,7 +17,9 @@
 
 namespace streams::relay {
 
-struct TwitchEndpoints {
+// Where the relay reaches Twitch (TWITCH_AUTH_URL, TWITCH_HELIX_URL); the app's wider set of Twitch
+// addresses is app::TwitchApiUrls.
+struct TwitchApiUrls {
     QUrl auth;  // https://id.twitch.tv/oauth2
     QUrl helix; // https://api.twitch.tv/helix
 };
@@ -51,8 +53,7 @@ struct EventSubSubscription {
 class TwitchApi : public QObject {
     Q_OBJECT
 public:
-    TwitchApi(TwitchEndpoints endpoints, QString clientId, QByteArray clientSecret,
-              QObject *parent = nullptr);
+    TwitchApi(TwitchApiUrls endpoints, QString clientId, QByteArray clientSecret, QObject *parent = nullptr);
 
     QString clientId() const { return m_clientId; }
     bool hasAppToken() const { return !m_appToken.isEmpty(); }
@@ -83,7 +84,7 @@ private:
                   QList<EventSubSubscription> acc,
                   std::function<void(HttpOutcome, QList<EventSubSubscription>)> done);
 
-    TwitchEndpoints m_endpoints;
+    TwitchApiUrls m_endpoints;
     QString m_clientId;
     QByteArray m_clientSecret;
     QByteArray m_appToken;

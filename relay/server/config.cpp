@@ -29,7 +29,7 @@ bool isValidWebhookSecret(const QByteArray &secret) {
     return true;
 }
 
-QUrl RelayConfig::callbackUrl(quint16 boundPort) const {
+QUrl ServerConfig::callbackUrl(quint16 boundPort) const {
     QUrl base = publicUrl;
     if (base.isEmpty()) {
         base = QUrl(QStringLiteral("http://%1:%2").arg(listenAddress.toString()).arg(boundPort));
@@ -41,7 +41,7 @@ QUrl RelayConfig::callbackUrl(quint16 boundPort) const {
     return base;
 }
 
-ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &env) {
+ConfigResult parseServerConfig(const QStringList &arguments, const QHash<QString, QString> &env) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Receives Twitch EventSub webhooks and pushes them to Streams & Events Viewer clients "
@@ -100,7 +100,7 @@ ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString,
         return result;
     }
 
-    RelayConfig c;
+    ServerConfig c;
     auto setting = [&](const QCommandLineOption &option, const char *variable) {
         return parser.isSet(option) ? parser.value(option) : env.value(QLatin1String(variable));
     };

@@ -11,7 +11,8 @@
 
 namespace streams::relay {
 
-struct RelayConfig {
+// Not the relay's public configuration that the app fetches (/api/v1/config, app::ServerConfig).
+struct ServerConfig {
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 8080;
     QUrl publicUrl; // empty: derived from the bound port (loopback only)
@@ -42,12 +43,12 @@ struct RelayConfig {
 };
 
 struct ConfigResult {
-    std::optional<RelayConfig> config;
+    std::optional<ServerConfig> config;
     QString error;        // one line naming the setting
     bool exitNow = false; // --help / --version were answered
 };
 
-ConfigResult parseRelayConfig(const QStringList &arguments, const QHash<QString, QString> &environment);
+ConfigResult parseServerConfig(const QStringList &arguments, const QHash<QString, QString> &environment);
 
 // Reads the webhook secret from the data directory, creating it (0600) when missing.
 std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error);

@@ -33,7 +33,7 @@ QByteArray headerOf(const net::Request &request, std::string_view name) {
 
 } // namespace
 
-RelayService::RelayService(RelayConfig config, QByteArray webhookSecret, QObject *parent)
+RelayService::RelayService(ServerConfig config, QByteArray webhookSecret, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_webhookSecret(std::move(webhookSecret)) {}
@@ -140,8 +140,8 @@ quint16 RelayService::start(QString *error) {
     }
     const quint16 port = m_http->port();
 
-    m_api = std::make_unique<TwitchApi>(TwitchEndpoints{m_config.authUrl, m_config.helixUrl},
-                                        m_config.clientId, m_config.clientSecret);
+    m_api = std::make_unique<TwitchApi>(TwitchApiUrls{m_config.authUrl, m_config.helixUrl}, m_config.clientId,
+                                        m_config.clientSecret);
     EventStore *store = m_store.get();
     m_subscriptions =
         std::make_unique<SubscriptionManager>(*m_api, m_config.callbackUrl(port).toString(), m_webhookSecret,

@@ -28,7 +28,7 @@ namespace streams::relay {
 class RelayService : public QObject, public Gatekeeper {
     Q_OBJECT
 public:
-    RelayService(RelayConfig config, QByteArray webhookSecret, QObject *parent = nullptr);
+    RelayService(ServerConfig config, QByteArray webhookSecret, QObject *parent = nullptr);
     ~RelayService() override;
 
     // Opens storage, starts the threads and listens; returns the bound port or 0 with *error.
@@ -53,7 +53,7 @@ private:
     void handleWebhook(const net::Request &request, const net::Peer &peer, net::Responder respond);
     QByteArray readiness(bool *ready) const; // on this object's thread
 
-    RelayConfig m_config;
+    ServerConfig m_config;
     QByteArray m_webhookSecret;
     std::string m_configJson;
     Metrics m_metrics;
