@@ -1,7 +1,7 @@
 #include "hub/clientsession.h"
 
-#include "protocol/codec.h"
 #include "metrics/metrics.h"
+#include "protocol/codec.h"
 
 #include <QLoggingCategory>
 

@@ -8,10 +8,10 @@
 #include "hub/gatekeeper.h"
 #include "hub/hub.h"
 #include "hub/replayreader.h"
+#include "metrics/metrics.h"
 #include "net/httpserver.h"
 #include "net/iopool.h"
 #include "server/config.h"
-#include "metrics/metrics.h"
 #include "storage/eventstore.h"
 
 #include <QElapsedTimer>
