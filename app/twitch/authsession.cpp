@@ -200,6 +200,14 @@ void AuthSession::validateAgainLater() {
     m_retry.start(qMin(m_retryBackoff.nextMs(), m_hourly.interval()));
 }
 
+int AuthSession::nextCheckInMs() const {
+    int next = 0;
+    for (const QTimer *timer : {&m_hourly, &m_retry})
+        if (timer->isActive() && (next == 0 || timer->remainingTime() < next))
+            next = qMax(1, timer->remainingTime());
+    return next;
+}
+
 void AuthSession::endSession(const QString &reason) {
     const bool wasActive = m_state != State::LoggedOut;
     m_state = State::LoggedOut;

@@ -69,6 +69,9 @@ public:
     Account account() const { return m_account; }
     QString token() const { return m_token; }
     bool canRenew() const { return !m_refreshToken.isEmpty(); }
+    // Milliseconds until the token is checked again (the hourly check, or a retry while Twitch cannot be
+    // reached); 0 when no check is scheduled, as after a logout.
+    int nextCheckInMs() const;
 
 Q_SIGNALS:
     void loggedIn(const streams::app::Account &account);

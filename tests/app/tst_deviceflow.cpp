@@ -1,5 +1,6 @@
 // The device code login against twitch-sim, end to end: code, activation, polling, token, refresh.
 
+#include "forwarder.h"
 #include "serverprocess.h"
 #include "twitch/deviceflow.h"
 
@@ -28,7 +29,11 @@ private:
 };
 
 void TestDeviceFlow::codeActivationTokenAndRefresh() {
-    DeviceFlow flow(m_network, authBase(), "simclient0000000000000000000001", {"user:read:follows"});
+    // Twitch as the app reaches it, so that the test sees the polls and Twitch's answers to them.
+    Forwarder twitch(m_sim->url());
+    QVERIFY(twitch.listen());
+    DeviceFlow flow(m_network, twitch.url().resolved(QUrl("/oauth2")), "simclient0000000000000000000001",
+                    {"user:read:follows"});
     QSignalSpy code(&flow, &DeviceFlow::codeReady);
     QSignalSpy ok(&flow, &DeviceFlow::succeeded);
     flow.start();
@@ -36,14 +41,20 @@ void TestDeviceFlow::codeActivationTokenAndRefresh() {
     const QString userCode = code.at(0).at(0).toString();
     QCOMPARE(userCode.size(), 8);
     QVERIFY(code.at(0).at(1).toUrl().toString().contains("/activate?public=true&device-code=" + userCode));
-    QTest::qWait(1500); // a poll or two answer authorization_pending
-    QCOMPARE(ok.count(), 0);
+    // The first poll is answered authorization_pending (held until the user has activated): the flow
+    // must poll again rather than take it for a success.
+    auto polls = [&] { return twitch.requests().count("POST /oauth2/token HTTP/1.1"); };
+    twitch.hold(false, true);
+    QTRY_VERIFY_WITH_TIMEOUT(twitch.heldForClients().contains("authorization_pending"), 10000);
+    QCOMPARE(polls(), 1);
     QCOMPARE(httpPost(m_sim->url().resolved(QUrl("/activate")),
                       "device-code=" + userCode.toUtf8() + "&login=quartzfox&decision=authorize",
                       {{"Content-Type", "application/x-www-form-urlencoded"}})
                  .status,
              200);
+    twitch.release();
     QVERIFY(ok.wait(10000));
+    QCOMPARE(polls(), 2); // the pending answer was no success: it took the next poll
     const auto tokens = ok.at(0).at(0).value<TokenPair>();
     QVERIFY(!tokens.accessToken.isEmpty());
     QVERIFY(!tokens.refreshToken.isEmpty());

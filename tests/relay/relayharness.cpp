@@ -89,14 +89,74 @@ std::unique_ptr<Client> RelayHarness::subscribedAt(const QUrl &relay, const QStr
     if (!after.isEmpty())
         sub.insert("after", after);
     c->send(sub);
-    if (c->waitFor("subscribed") < 0)
+    const int subscribed = c->waitFor("subscribed");
+    if (subscribed < 0)
         return nullptr;
+    for (const QJsonValue kind : c->frames[subscribed].value("kinds").toArray()) {
+        const bool enabled = kind == "follow"
+                                 ? waitForEnabledAt(relay, "channel.follow", broadcasterId, userId)
+                                 : waitForEnabledAt(relay, "stream." + kind.toString(), broadcasterId);
+        if (!enabled)
+            return nullptr;
+    }
     return c;
 }
 
 void RelayHarness::trigger(const QJsonObject &body) {
     const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/trigger")), QJsonDocument(body).toJson());
     QCOMPARE(r.status, 200);
+}
+
+QStringList RelayHarness::triggered(const QJsonObject &body) {
+    const auto r = httpPost(m_sim->url().resolved(QUrl("/sim/trigger")), QJsonDocument(body).toJson());
+    if (r.status != 200)
+        qWarning("trigger answered %d: %s", r.status, r.body.constData());
+    QStringList ids;
+    for (const QJsonValue id : QJsonDocument::fromJson(r.body).object().value("message_ids").toArray())
+        ids.append(id.toString());
+    return ids;
+}
+
+bool RelayHarness::waitForEnabledAt(const QUrl &relay, const QString &type, const QString &broadcasterId,
+                                    const QString &moderatorId) {
+    const QString callback = relay.toString() + "/eventsub";
+    const bool enabled = QTest::qWaitFor(
+        [&] {
+            for (const QJsonValue v : simSubscriptions())
+                if (v["type"] == type && v["status"] == "enabled" &&
+                    v["condition"]["broadcaster_user_id"] == broadcasterId &&
+                    (moderatorId.isEmpty() || v["condition"]["moderator_user_id"] == moderatorId) &&
+                    v["transport"]["callback"] == callback)
+                    return true;
+            return false;
+        },
+        10000);
+    if (!enabled)
+        qWarning("no enabled %s subscription of %s", qPrintable(type), qPrintable(broadcasterId));
+    return enabled;
+}
+
+bool RelayHarness::sentinel(const QString &broadcasterId, const QList<Client *> &clients) {
+    // The relay subscribes to stream.offline when the first client subscribes; Twitch (the sim) sends
+    // nothing before its callback is verified.
+    if (!waitForEnabled(QStringLiteral("stream.offline"), broadcasterId))
+        return false;
+    const QStringList ids = triggered({{"type", "stream.offline"}, {"broadcaster_user_id", broadcasterId}});
+    for (Client *c : clients) {
+        const int at = c->waitFor([&](const QJsonObject &frame) {
+            return frame.value("type") == "event" && ids.contains(frame.value("id").toString());
+        });
+        if (at < 0) {
+            qWarning("sentinel: a client did not get the sentinel event (ids %s)", qPrintable(ids.join(',')));
+            return false;
+        }
+    }
+    return true;
+}
+
+qint64 RelayHarness::notificationsHandled() {
+    return metric(R"(streams_relay_webhooks_total{type="notification",outcome="accepted"})") +
+           metric(R"(streams_relay_webhooks_total{type="notification",outcome="duplicate"})");
 }
 
 qint64 RelayHarness::metric(const QByteArray &name) {

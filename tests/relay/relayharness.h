@@ -4,6 +4,7 @@
 
 #include "serverprocess.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,6 +14,7 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <functional>
 #include <memory>
 
 namespace streams::test {
@@ -45,15 +47,20 @@ public:
     }
     // Waits until a frame of `type` beyond index `from` arrives; returns its index or -1.
     int waitFor(const QString &type, int from = 0, int timeoutMs = 10000) {
-        QElapsedTimer t;
-        t.start();
-        for (;;) {
-            for (int i = from; i < frames.size(); ++i)
-                if (frames[i].value("type").toString() == type)
+        return waitFor([&](const QJsonObject &frame) { return frame.value("type").toString() == type; }, from,
+                       timeoutMs);
+    }
+    // Waits until a frame beyond index `from` matches; returns its index or -1. Each arriving frame wakes it.
+    int waitFor(const std::function<bool(const QJsonObject &)> &matches, int from = 0,
+                int timeoutMs = 10000) {
+        const QDeadlineTimer deadline(timeoutMs);
+        for (int i = from;;) {
+            for (; i < frames.size(); ++i)
+                if (matches(frames[i]))
                     return i;
-            if (t.elapsed() > timeoutMs)
+            QSignalSpy arrived(&socket, &QWebSocket::textMessageReceived);
+            if (deadline.hasExpired() || !arrived.wait(int(deadline.remainingTime())))
                 return -1;
-            QTest::qWait(20);
         }
     }
     QList<QJsonObject> ofType(const QString &type) const {
@@ -86,11 +93,30 @@ public:
                                                const QStringList &extraArgs = {});
     std::unique_ptr<Client> login(const QString &userId);
     std::unique_ptr<Client> loginAt(const QUrl &relay, const QString &userId);
+    // A client subscribed to the broadcaster, once Twitch has verified every subscription its events of the
+    // `subscribed` kinds come through (the relay answers `subscribed` when Twitch accepted them; Twitch
+    // sends nothing until it has verified the callback).
     std::unique_ptr<Client> subscribedAt(const QUrl &relay, const QString &userId,
                                          const QString &broadcasterId, QJsonObject after = {});
     std::unique_ptr<Client> subscribed(const QString &userId, const QString &broadcasterId,
                                        QJsonObject after = {});
     void trigger(const QJsonObject &body);
+    // Like trigger(); the Twitch message ids of the notifications the sim sends (one per subscription).
+    QStringList triggered(const QJsonObject &body);
+    // Sends a stream.offline of `broadcasterId` and waits until every client has it. The relay delivers a
+    // broadcaster's events in the order it stores them, so whatever it was going to deliver before (of
+    // what it has handled) has arrived too: a test can then check that something did not come. False (with
+    // a warning) when a client did not get it.
+    bool sentinel(const QString &broadcasterId, const QList<Client *> &clients);
+    // Waits until Twitch (the sim) has an enabled subscription of `type` of the broadcaster (with this
+    // moderator, for channel.follow) pointing at the relay: before that, Twitch sends nothing for it.
+    bool waitForEnabled(const QString &type, const QString &broadcasterId, const QString &moderatorId = {}) {
+        return waitForEnabledAt(m_relay->url(), type, broadcasterId, moderatorId);
+    }
+    bool waitForEnabledAt(const QUrl &relay, const QString &type, const QString &broadcasterId,
+                          const QString &moderatorId = {});
+    // Notification webhooks the relay has answered, stored or as duplicates.
+    qint64 notificationsHandled();
     qint64 metric(const QByteArray &name);
     HttpResult postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
                            QByteArray timestamp = {}, QByteArray secret = kWebhookSecret);

@@ -111,13 +111,19 @@ void TestRelay::followReachesBroadcasterAndModeratorOnce() {
         }(),
         10000);
 
-    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    const qint64 handled = notificationsHandled();
+    const QStringList copies =
+        triggered({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1009"}});
+    QCOMPARE(copies.size(), 2); // one per follow subscription
     QVERIFY(broadcaster->waitFor("event") >= 0);
     QVERIFY(moderator->waitFor("event") >= 0);
-    QTest::qWait(500); // the second subscription's copy of the same follow must not arrive
+    // The second subscription's copy of the same follow must not arrive: once the relay has answered both,
+    // a sentinel event goes out after anything they could have caused.
+    QTRY_COMPARE_WITH_TIMEOUT(notificationsHandled(), handled + copies.size(), 10000);
+    QVERIFY(sentinel(kBroadcaster, {broadcaster.get(), moderator.get()}));
     for (Client *c : {broadcaster.get(), moderator.get()}) {
         const auto events = c->ofType("event");
-        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.size(), 2); // the follow, then the sentinel
         QCOMPARE(events[0].value("kind").toString(), QStringLiteral("follow"));
         QCOMPARE(events[0].value("user").toObject().value("login").toString(),
                  QStringLiteral("pebbleknight"));
@@ -139,15 +145,20 @@ void TestRelay::nonModeratorIsForbiddenAndNeverGetsFollows() {
 
     auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
     QVERIFY(broadcaster);
-    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1010"}});
-    trigger({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}});
+    const qint64 handled = notificationsHandled();
+    const qsizetype notifications =
+        triggered({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1010"}})
+            .size() +
+        triggered({{"type", "stream.online"}, {"broadcaster_user_id", kBroadcaster}}).size();
     const int online = viewer->waitFor("event");
     QVERIFY(online >= 0);
     QTRY_COMPARE_WITH_TIMEOUT(broadcaster->ofType("event").size(), 2, 10000);
-    QTest::qWait(300);
+    QTRY_COMPARE_WITH_TIMEOUT(notificationsHandled(), handled + notifications, 10000);
+    QVERIFY(sentinel(kBroadcaster, {viewer.get()}));
     const auto events = viewer->ofType("event");
-    QCOMPARE(events.size(), 1); // the leak check: no follow ever reaches a non-moderator
+    QCOMPARE(events.size(), 2); // the leak check: no follow ever reaches a non-moderator
     QCOMPARE(events[0].value("kind").toString(), QStringLiteral("online"));
+    QCOMPARE(events[1].value("kind").toString(), QStringLiteral("offline")); // the sentinel
 }
 
 void TestRelay::badWebhooksAreRejectedAndNotStored() {
@@ -185,11 +196,17 @@ void TestRelay::duplicateMessageIdDeliveredOnce() {
              {"repeat", 3}});
     QVERIFY(broadcaster->waitFor("event") >= 0);
     QTRY_VERIFY_WITH_TIMEOUT(metric("streams_relay_webhook_duplicates_total") >= dupBefore + 5, 10000);
-    QTest::qWait(300);
-    QCOMPARE(broadcaster->ofType("event").size(), 1);
+    QVERIFY(sentinel(kBroadcaster, {broadcaster.get()}));
+    const auto events = broadcaster->ofType("event");
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events[0].value("kind").toString(), QStringLiteral("follow"));
+    QCOMPARE(events[1].value("kind").toString(), QStringLiteral("offline")); // the sentinel
 }
 
 void TestRelay::revocationReachesClient() {
+    // The broadcaster's own client shows that the follow below is really sent and delivered.
+    auto broadcaster = subscribed(kBroadcaster, kBroadcaster);
+    QVERIFY(broadcaster);
     auto moderator = subscribed(QStringLiteral("1007"), kBroadcaster);
     QVERIFY(moderator);
     QString id;
@@ -213,10 +230,20 @@ void TestRelay::revocationReachesClient() {
     QVERIFY(r >= 0);
     QCOMPARE(moderator->frames[r].value("broadcaster_id").toString(), kBroadcaster);
     QCOMPARE(moderator->frames[r].value("reason").toString(), QStringLiteral("moderator_removed"));
-    // Follows stop for that moderator.
-    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1005"}});
-    QTest::qWait(500);
-    QCOMPARE(moderator->ofType("event").size(), 0);
+    // Follows stop for that moderator: the broadcaster gets the next one, the moderator only the sentinel
+    // sent after it.
+    QVERIFY(waitForEnabled("channel.follow", kBroadcaster, kBroadcaster));
+    const qint64 handled = notificationsHandled();
+    const QStringList copies =
+        triggered({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", "1005"}});
+    const int follow = broadcaster->waitFor("event");
+    QVERIFY(follow >= 0);
+    QCOMPARE(broadcaster->frames[follow].value("kind").toString(), QStringLiteral("follow"));
+    QTRY_COMPARE_WITH_TIMEOUT(notificationsHandled(), handled + copies.size(), 10000);
+    QVERIFY(sentinel(kBroadcaster, {moderator.get()}));
+    const auto events = moderator->ofType("event");
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(events[0].value("kind").toString(), QStringLiteral("offline"));
 }
 
 void TestRelay::garbageFramesGetErrorsNotACrash() {
@@ -305,9 +332,10 @@ void TestRelay::resumeAfterKillDeliversExactlyTheMissedEvents() {
     auto c = subscribed(kBroadcaster, kBroadcaster, cursor);
     QVERIFY(c);
     QTRY_COMPARE_WITH_TIMEOUT(c->ofType("event").size(), 3, 10000);
-    QTest::qWait(300);
+    QVERIFY(sentinel(kBroadcaster, {c.get()})); // a live event after the replay: nothing more came first
     const auto events = c->ofType("event");
-    QCOMPARE(events.size(), 3);
+    QCOMPARE(events.size(), 4);
+    QCOMPARE(events[3].value("kind").toString(), QStringLiteral("offline"));
     QCOMPARE(events[0].value("kind").toString(), QStringLiteral("online"));
     QCOMPARE(events[1].value("kind").toString(), QStringLiteral("offline"));
     QCOMPARE(events[2].value("kind").toString(), QStringLiteral("online"));
