@@ -177,8 +177,8 @@ void HelixClient::fetchPages(const QString &path, QUrlQuery query,
     const QUrlQuery asked = query;
     // `this` and `context` are alive whenever the answer is handed over (see get()).
     get(path, asked, context,
-        [this, path, query = std::move(query), parse, context, done = std::move(done),
-         sofar = std::move(sofar), page](int status, const QByteArray &body) mutable {
+        [this, path, query, parse, context, done = std::move(done), sofar = std::move(sofar),
+         page](int status, const QByteArray &body) mutable {
             if (status < 200 || status >= 300) {
                 done(helixErrorFor(status, body));
                 return;

@@ -361,7 +361,7 @@ void SubscriptionManager::deleteUnused() {
             continue;
         qCInfo(lcSubs).noquote() << "deleting unused subscription" << it->sub.type << "for"
                                  << it->broadcasterId;
-        const QString key = it.key();
+        const QString &key = it.key(); // of `known`, a copy that outlives the loop
         m_api.deleteSubscription(it->sub.id, [this, key](HttpOutcome out) {
             if (out.ok() || out.status == 404)
                 forget(key);

@@ -206,6 +206,9 @@ void ClientSession::subscribe(const protocol::Subscribe &subscribe) {
         subscribe.broadcasterId, m_user.id,
         [weak = weak_from_this(), executor = m_ws.get_executor(), subscribe, hub,
          userId = m_user.id](EnsureResult result) {
+            // The analyzer takes Boost.Asio's any_executor for one that may lack its function table (a
+            // false positive inside asio's headers); an executor taken from a stream always has one.
+            // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
             boost::asio::post(executor, [weak, subscribe, result = std::move(result), hub, userId] {
                 if (auto self = weak.lock())
                     self->onSubscribed(subscribe, result);

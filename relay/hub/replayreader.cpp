@@ -24,7 +24,8 @@ std::unique_ptr<ReplayReader> ReplayReader::open(const QString &databasePath, QS
     return reader;
 }
 
-ReplayReader::~ReplayReader() {
+// Only a failed allocation or a failed join can throw here, and ending the program is right then.
+ReplayReader::~ReplayReader() { // NOLINT(bugprone-exception-escape)
     boost::asio::post(m_context, [this] { m_reader.reset(); });
     m_guard.reset();
     if (m_thread.joinable())

@@ -38,7 +38,7 @@ public:
 
     // Opens the database on the reader's own thread; nullptr with *error when it cannot.
     static std::unique_ptr<ReplayReader> open(const QString &databasePath, QString *error);
-    ~ReplayReader();
+    ~ReplayReader(); // NOLINT(bugprone-exception-escape): see the definition
 
     // Any thread; `done` runs on `executor`.
     void read(Query query, boost::asio::any_io_executor executor, std::function<void(Page)> done);

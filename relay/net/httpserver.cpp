@@ -426,7 +426,8 @@ HttpServer::HttpServer(IoPool &pool, HttpLimits limits, TrustedProxies trusted, 
     m_shared->onUpgrade = std::move(onUpgrade);
 }
 
-HttpServer::~HttpServer() {
+// Only a failed allocation or promise can throw here, and ending the program is right then.
+HttpServer::~HttpServer() { // NOLINT(bugprone-exception-escape)
     stopAccepting();
 }
 

@@ -108,7 +108,7 @@ public:
 
     HttpServer(IoPool &pool, HttpLimits limits, TrustedProxies trusted, RequestHandler onRequest,
                UpgradeHandler onUpgrade);
-    ~HttpServer();
+    ~HttpServer(); // NOLINT(bugprone-exception-escape): see the definition
 
     // Binds and starts accepting; false with *error when the address cannot be used.
     bool listen(const asio::ip::address &address, std::uint16_t port, std::string *error);

@@ -378,6 +378,7 @@ void TestRelayHostile::resetsDuringFanOutLoseNothingForTheOthers() {
     constexpr int kClients = 300, kLeaving = 200, kEvents = 20;
     const QString token = userToken(kViewer);
     std::vector<std::unique_ptr<Client>> clients;
+    clients.reserve(kClients);
     for (int i = 0; i < kClients; ++i)
         clients.push_back(std::make_unique<Client>(m_relay->url()));
     for (auto &c : clients) {
