@@ -5,7 +5,7 @@
 // progress, cancellation, and the file replaced only when everything was written (QSaveFile).
 // Columns: time (UTC, ISO 8601 with milliseconds), kind, user login, display name, amount, message.
 
-#include "feed/feedevent.h"
+#include "events/feedevent.h"
 #include "store/localstore.h"
 
 #include <QObject>

@@ -4,7 +4,7 @@
 // loop is busy reaches the view as one insert (or one reset when older events must be merged in), never
 // one signal per event. Relative times refresh on a timer without touching the store.
 
-#include "feed/feedevent.h"
+#include "events/feedevent.h"
 
 #include <QAbstractListModel>
 #include <QHash>

@@ -4,7 +4,7 @@
 // event locally and only then advance the cursor, reconnect with exponential backoff and jitter (cap 60 s),
 // a handshake timeout and an idle watchdog so no zombie connection survives sleep or a network change.
 
-#include "feed/feedevent.h"
+#include "events/feedevent.h"
 #include "platform/backoff.h"
 #include "protocol/messages.h"
 #include "store/localstore.h"

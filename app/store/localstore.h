@@ -6,7 +6,7 @@
 // (relay bursts, chat, Helix pages) go through write(): they run on the store's own thread, in order, so a
 // WAL checkpoint or a slow disk never freezes the window.
 
-#include "feed/feedevent.h"
+#include "events/feedevent.h"
 
 #include <QList>
 #include <QPointer>

@@ -1,4 +1,4 @@
-#include "feed/feedevent.h"
+#include "events/feedevent.h"
 
 #include "protocol/timestamp.h"
 
