@@ -2,7 +2,9 @@
 
 #include "relayclient/relayclient.h"
 #include "store/localstore.h"
+#include "twitch/authsession.h"
 #include "twitch/chatevents.h"
+#include "twitch/eventsubsession.h"
 #include "twitch/helixclient.h"
 #include "twitch/ircclient.h"
 
@@ -10,11 +12,16 @@ namespace streams::app {
 
 FeedController::FeedController(LocalStore &store, HelixClient &helix, RelayClient &relay, IrcClient &chat,
                                FeedModel &model, QObject *parent)
+    : FeedController(store, helix, relay, chat, nullptr, model, parent) {}
+
+FeedController::FeedController(LocalStore &store, HelixClient &helix, RelayClient &relay, IrcClient &chat,
+                               EventSubSession *eventSub, FeedModel &model, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_helix(helix)
     , m_relay(relay)
     , m_chat(chat)
+    , m_eventSub(eventSub)
     , m_model(model) {
     // The relay client stores its events itself (cursor after store); the model only needs the new ones.
     connect(&m_relay, &RelayClient::eventsStored, this, [this](const QList<FeedEvent> &events) {
@@ -32,9 +39,33 @@ FeedController::FeedController(LocalStore &store, HelixClient &helix, RelayClien
             fetchFollowers();
     });
     connect(&m_chat, &IrcClient::chatEvent, this, [this](const ChatEvent &e) {
-        if (e.channelId == m_broadcasterId)
+        // EventSub's copy of it is the one shown (it arrives too, or arrived already).
+        if (e.channelId == m_broadcasterId && !coveredByEventSub(e.kind))
             this->store({fromChat(e)});
     });
+    if (m_eventSub) {
+        connect(m_eventSub, &EventSubSession::event, this, [this](const FeedEvent &e) {
+            if (e.broadcasterId == m_broadcasterId && m_eventSub->broadcasterId() == m_broadcasterId)
+                this->store({e});
+        });
+        connect(m_eventSub, &EventSubSession::revoked, this,
+                [this](const QString &type, const QString &status) {
+                    if (m_eventSub->broadcasterId() != m_broadcasterId)
+                        return;
+                    Q_EMIT notice(tr("Twitch stopped sending this channel's %1 to the app (%2).")
+                                      .arg(describeSubscriptionType(type), status));
+                });
+        connect(m_eventSub, &EventSubSession::subscriptionFailed, this,
+                [this](const QString &type, int status, const QString &message) {
+                    if (m_eventSub->broadcasterId() != m_broadcasterId)
+                        return;
+                    if (status == 403 && !eventSubScopeOf(type).isEmpty()) // the grant is missing
+                        needLogin(eventSubScopeOf(type), type);
+                    else
+                        Q_EMIT notice(tr("Twitch refused to send this channel's %1 to the app: %2")
+                                          .arg(describeSubscriptionType(type), message));
+                });
+    }
     // What is unread is kept with the events, so it still is after a restart.
     connect(&m_model, &FeedModel::markedUnread, this, [this](const QStringList &keys) {
         if (m_feed)
@@ -94,6 +125,82 @@ void FeedController::open(const QString &token, const QString &broadcasterId,
     fetchFollowers();
     m_relay.start(token, broadcasterId);
     m_chat.join(broadcasterLogin);
+
+    if (!m_eventSub)
+        return;
+    m_eventSub->stop();
+    if (!m_missingScopes.isEmpty() || !m_featuresNeedingLogin.isEmpty()) {
+        m_missingScopes.clear();
+        m_featuresNeedingLogin.clear();
+        Q_EMIT missingScopesChanged();
+    }
+    // The broadcaster is the token's user; a moderator is one Twitch lists among the channel's.
+    auto decide = [this, token, broadcasterId](const QString &userId) {
+        if (userId == broadcasterId) {
+            startEventSub(token, userId, false);
+            return;
+        }
+        if (m_scopesKnown && !m_scopes.contains(QLatin1String("user:read:moderated_channels")))
+            return; // cannot tell; chat and the relay still serve
+        m_helix.moderatedChannels(
+            userId, m_feed.get(),
+            [this, token, broadcasterId, userId](HelixResult<QList<HelixModeratedChannel>> result) {
+                if (broadcasterId != m_broadcasterId)
+                    return; // the user moved on
+                const auto *channels = std::get_if<QList<HelixModeratedChannel>>(&result);
+                if (!channels)
+                    return;
+                for (const HelixModeratedChannel &c : *channels)
+                    if (c.broadcasterId == broadcasterId) {
+                        startEventSub(token, userId, true);
+                        return;
+                    }
+            });
+    };
+    if (!m_userId.isEmpty()) {
+        decide(m_userId);
+        return;
+    }
+    m_helix.self(m_feed.get(), [this, broadcasterId, decide](HelixResult<QList<HelixUser>> result) {
+        const auto *users = std::get_if<QList<HelixUser>>(&result);
+        if (broadcasterId != m_broadcasterId || !users || users->isEmpty())
+            return;
+        decide(users->first().id);
+    });
+}
+
+void FeedController::setAccount(const Account &account) {
+    m_userId = account.userId;
+    m_scopes = account.scopes;
+    m_scopesKnown = true;
+}
+
+void FeedController::startEventSub(const QString &token, const QString &userId, bool isModerator) {
+    QList<EventSubSpec> granted;
+    for (const EventSubSpec &spec :
+         eventSubSpecs(m_broadcasterId, userId, userId == m_broadcasterId, isModerator)) {
+        if (!spec.scope.isEmpty() && m_scopesKnown && !m_scopes.contains(spec.scope))
+            needLogin(spec.scope, spec.type);
+        else
+            granted.append(spec);
+    }
+    m_eventSub->start(token, m_broadcasterId, granted);
+}
+
+void FeedController::needLogin(const QString &scope, const QString &subscriptionType) {
+    const QString feature = describeSubscriptionType(subscriptionType);
+    if (m_missingScopes.contains(scope) && m_featuresNeedingLogin.contains(feature))
+        return;
+    if (!m_missingScopes.contains(scope))
+        m_missingScopes.append(scope);
+    if (!m_featuresNeedingLogin.contains(feature))
+        m_featuresNeedingLogin.append(feature);
+    Q_EMIT missingScopesChanged();
+}
+
+bool FeedController::coveredByEventSub(const QString &kind) const {
+    return m_eventSub && !m_broadcasterId.isEmpty() && m_eventSub->broadcasterId() == m_broadcasterId &&
+           m_eventSub->coveredKinds().contains(kind);
 }
 
 void FeedController::close() {
@@ -101,6 +208,11 @@ void FeedController::close() {
     m_broadcasterId.clear(); // answers and events for it are dropped when they come
     m_relay.stop();
     m_chat.stop();
+    if (m_eventSub)
+        m_eventSub->stop();
+    m_userId.clear(); // the next login says who it is
+    m_scopes.clear();
+    m_scopesKnown = false;
     m_model.setEvents({});
 }
 
