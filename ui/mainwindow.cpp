@@ -6,7 +6,7 @@
 #include "notifier.h"
 #include "pickerpage.h"
 #include "playerview.h"
-#include "services.h"
+#include "services/services.h"
 #include "settingsdialog.h"
 #include "store/localstore.h"
 #include "store/settings.h"
@@ -233,9 +233,9 @@ void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config
     m_stream = nullptr;
     m_picker = nullptr;
     m_notifier = nullptr;
-    m_services =
-        std::make_unique<Services>(m_ctx.network, m_ctx.store, m_ctx.tokens, m_ctx.endpoints, relay, config);
-    Services &s = *m_services;
+    m_services = std::make_unique<app::Services>(m_ctx.network, m_ctx.store, m_ctx.tokens, m_ctx.endpoints,
+                                                 relay, config);
+    app::Services &s = *m_services;
 
     m_picker = new PickerPage(s.helix, *m_avatars, m_pages);
     m_pages->addWidget(m_picker);

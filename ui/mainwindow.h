@@ -21,6 +21,7 @@ class QNetworkAccessManager;
 
 namespace streams::app {
 class LocalStore;
+class Services;
 class Settings;
 class TokenStore;
 struct Account;
@@ -32,7 +33,6 @@ class AvatarCache;
 class LoginDialog;
 class Notifier;
 class PickerPage;
-class Services;
 class SettingsDialog;
 class StreamPage;
 class WelcomePage;
@@ -56,7 +56,7 @@ public:
 
     enum class Page { Welcome, Picker, Stream };
     Page page() const;
-    Services *services() const { return m_services.get(); }
+    app::Services *services() const { return m_services.get(); }
     WelcomePage *welcomePage() const { return m_welcome; }
     PickerPage *pickerPage() const { return m_picker; }
     StreamPage *streamPage() const { return m_stream; }
@@ -99,7 +99,7 @@ private:
 
     Context m_ctx;
     std::unique_ptr<AvatarCache> m_avatars;
-    std::unique_ptr<Services> m_services;
+    std::unique_ptr<app::Services> m_services;
     QStackedWidget *m_pages;
     WelcomePage *m_welcome;
     PickerPage *m_picker = nullptr;

@@ -8,7 +8,7 @@
 #include "feedpanel.h"
 #include "mainwindow.h"
 #include "notifier.h"
-#include "services.h"
+#include "services/services.h"
 #include "streampage.h"
 #include "uiapp.h"
 

@@ -11,7 +11,7 @@
 #include "pickerpage.h"
 #include "playerview.h"
 #include "relayharness.h"
-#include "services.h"
+#include "services/services.h"
 #include "settingsdialog.h"
 #include "store/localstore.h"
 #include "store/settings.h"

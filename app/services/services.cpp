@@ -1,9 +1,9 @@
-#include "services.h"
+#include "services/services.h"
 
-namespace streams::ui {
+namespace streams::app {
 
-Services::Services(QNetworkAccessManager &network, app::LocalStore &store, app::TokenStore &tokens,
-                   const app::TwitchEndpoints &endpoints, const QUrl &relayUrl, app::RelayConfig relayConfig,
+Services::Services(QNetworkAccessManager &network, LocalStore &store, TokenStore &tokens,
+                   const TwitchEndpoints &endpoints, const QUrl &relayUrl, RelayConfig relayConfig,
                    QObject *parent)
     : QObject(parent)
     , config(std::move(relayConfig))
@@ -16,14 +16,14 @@ Services::Services(QNetworkAccessManager &network, app::LocalStore &store, app::
     // session once.
     helix.setTokenSource(
         [this](bool renew, std::function<void(QString)> use) { auth.withToken(renew, std::move(use)); });
-    connect(&auth, &app::AuthSession::tokenRenewed, &relay, &app::RelayClient::setToken);
-    connect(&relay, &app::RelayClient::unauthorized, this, [this] {
+    connect(&auth, &AuthSession::tokenRenewed, &relay, &RelayClient::setToken);
+    connect(&relay, &RelayClient::unauthorized, this, [this] {
         auth.withToken(true, [this](const QString &token) {
             if (!token.isEmpty())
                 relay.setToken(token);
         });
     });
-    connect(&auth, &app::AuthSession::loggedOut, &feed, &app::FeedController::close);
+    connect(&auth, &AuthSession::loggedOut, &feed, &FeedController::close);
 }
 
-} // namespace streams::ui
+} // namespace streams::app
