@@ -38,9 +38,11 @@ QString Tokens::issueUser(const QString &userId, const QStringList &scopes, cons
     const QString t = randomToken();
     const QString client = clientId.isEmpty() ? m_clientId : clientId;
     m_tokens.insert(t, Token{client, userId, scopes, QDateTime::currentDateTimeUtc().addSecs(14400)});
-    if (client == m_clientId) // grants belong to the application they were given to
+    if (client == m_clientId) {                    // grants belong to the application they were given to
+        QSet<QString> &granted = m_grants[userId]; // authorized, even with no scope
         for (const QString &s : scopes)
-            m_grants[userId].insert(s);
+            granted.insert(s);
+    }
     return t;
 }
 
@@ -79,6 +81,10 @@ bool Tokens::revoke(const QString &token) {
 
 bool Tokens::hasGranted(const QString &userId, const QString &scope) const {
     return m_grants.value(userId).contains(scope);
+}
+
+bool Tokens::hasAuthorized(const QString &userId) const {
+    return m_grants.contains(userId);
 }
 
 const Token *Tokens::appTokenFrom(const QByteArray &authorization) const {

@@ -37,6 +37,8 @@ public:
     bool revoke(const QString &token);
     // Scopes the user has granted this client (kept after a token is revoked, as on Twitch).
     bool hasGranted(const QString &userId, const QString &scope) const;
+    // Whether the user has granted this client anything (EventSub's cost is then 0).
+    bool hasAuthorized(const QString &userId) const;
     // Authorization: Bearer header → app token, or nullptr.
     const Token *appTokenFrom(const QByteArray &authorization) const;
 

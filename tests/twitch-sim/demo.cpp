@@ -20,7 +20,8 @@ DemoDriver::DemoDriver(World &world, std::function<QUrl()> baseUrl, int interval
 }
 
 void DemoDriver::tick() {
-    // Who is watched: the broadcasters of EventSub subscriptions, and the channels joined in chat.
+    // Who is watched: the broadcasters of EventSub subscriptions (webhook, then WebSocket), and the channels
+    // joined in chat.
     auto *subs =
         m_network.get(QNetworkRequest(m_baseUrl().resolved(QUrl(QStringLiteral("/sim/subscriptions")))));
     connect(subs, &QNetworkReply::finished, this, [this, subs] {
@@ -30,23 +31,41 @@ void DemoDriver::tick() {
             if (s.toObject().value("status").toString() == u"enabled")
                 watched.insert(
                     s.toObject().value("condition").toObject().value("broadcaster_user_id").toString());
-        auto *irc = m_network.get(QNetworkRequest(m_baseUrl().resolved(QUrl(QStringLiteral("/sim/irc")))));
-        connect(irc, &QNetworkReply::finished, this, [this, irc, watched]() mutable {
-            const QJsonArray clients =
-                QJsonDocument::fromJson(irc->readAll()).object().value("clients").toArray();
-            for (const QJsonValue c : clients)
-                for (const QJsonValue channel : c.toObject().value("channels").toArray())
-                    if (const User *u = m_world.userByLogin(channel.toString().mid(1)))
-                        watched.insert(u->id);
-            for (const QString &id : std::as_const(watched))
-                if (m_world.userById(id))
-                    emitFor(id);
-            ++m_round;
+        auto *ws = m_network.get(
+            QNetworkRequest(m_baseUrl().resolved(QUrl(QStringLiteral("/sim/eventsub/subscriptions")))));
+        connect(ws, &QNetworkReply::finished, this, [this, ws, watched]() mutable {
+            QHash<QString, QSet<QString>> webSocketTypes; // broadcaster -> types
+            const QJsonArray data = QJsonDocument::fromJson(ws->readAll()).object().value("data").toArray();
+            for (const QJsonValue v : data) {
+                const QJsonObject s = v.toObject();
+                const QJsonObject condition = s.value("condition").toObject();
+                const QString broadcaster = condition.contains("to_broadcaster_user_id")
+                                                ? condition.value("to_broadcaster_user_id").toString()
+                                                : condition.value("broadcaster_user_id").toString();
+                if (s.value("status").toString() == u"enabled" && !broadcaster.isEmpty()) {
+                    watched.insert(broadcaster);
+                    webSocketTypes[broadcaster].insert(s.value("type").toString());
+                }
+            }
+            auto *irc =
+                m_network.get(QNetworkRequest(m_baseUrl().resolved(QUrl(QStringLiteral("/sim/irc")))));
+            connect(irc, &QNetworkReply::finished, this, [this, irc, watched, webSocketTypes]() mutable {
+                const QJsonArray clients =
+                    QJsonDocument::fromJson(irc->readAll()).object().value("clients").toArray();
+                for (const QJsonValue c : clients)
+                    for (const QJsonValue channel : c.toObject().value("channels").toArray())
+                        if (const User *u = m_world.userByLogin(channel.toString().mid(1)))
+                            watched.insert(u->id);
+                for (const QString &id : std::as_const(watched))
+                    if (m_world.userById(id))
+                        emitFor(id, webSocketTypes.value(id));
+                ++m_round;
+            });
         });
     });
 }
 
-void DemoDriver::emitFor(const QString &broadcasterId) {
+void DemoDriver::emitFor(const QString &broadcasterId, const QSet<QString> &webSocketTypes) {
     // Someone else from the world: a fan of this streamer.
     QStringList others;
     for (const User &u : m_world.users())
@@ -56,7 +75,18 @@ void DemoDriver::emitFor(const QString &broadcasterId) {
         return;
     auto *random = QRandomGenerator::global();
     const QString fan = others.at(random->bounded(int(others.size())));
-    // Follows half the time (the relay's path), the rest from chat.
+    // A chat-borne kind goes over EventSub instead where the streamer subscribed to it over WebSocket.
+    auto send = [&](const QString &chatType, const QString &eventSubType, int amount) {
+        QJsonObject body{{"broadcaster_user_id", broadcasterId}, {"user_id", fan}, {"amount", amount}};
+        if (webSocketTypes.contains(eventSubType)) {
+            body.insert("type", eventSubType);
+            post(QStringLiteral("/sim/trigger"), body);
+        } else {
+            body.insert("type", chatType);
+            post(QStringLiteral("/sim/chat"), body);
+        }
+    };
+    // Follows half the time (EventSub: the relay's webhooks and WebSocket subscribers), the rest from chat.
     switch (random->bounded(10)) {
     case 0:
     case 1:
@@ -67,32 +97,21 @@ void DemoDriver::emitFor(const QString &broadcasterId) {
              {{"type", "channel.follow"}, {"broadcaster_user_id", broadcasterId}, {"user_id", fan}});
         break;
     case 5:
-        post(QStringLiteral("/sim/chat"), {{"type", "cheer"},
-                                           {"broadcaster_user_id", broadcasterId},
-                                           {"user_id", fan},
-                                           {"amount", 100 * (1 + random->bounded(10))}});
+        send(QStringLiteral("cheer"), QStringLiteral("channel.cheer"), 100 * (1 + random->bounded(10)));
         break;
     case 6:
-        post(QStringLiteral("/sim/chat"),
-             {{"type", "sub"}, {"broadcaster_user_id", broadcasterId}, {"user_id", fan}});
+        send(QStringLiteral("sub"), QStringLiteral("channel.subscribe"), 1);
         break;
     case 7:
-        post(QStringLiteral("/sim/chat"), {{"type", "resub"},
-                                           {"broadcaster_user_id", broadcasterId},
-                                           {"user_id", fan},
-                                           {"amount", 2 + random->bounded(30)}});
+        send(QStringLiteral("resub"), QStringLiteral("channel.subscription.message"),
+             2 + random->bounded(30));
         break;
     case 8:
-        post(QStringLiteral("/sim/chat"), {{"type", "giftbomb"},
-                                           {"broadcaster_user_id", broadcasterId},
-                                           {"user_id", fan},
-                                           {"amount", 1 + random->bounded(10)}});
+        send(QStringLiteral("giftbomb"), QStringLiteral("channel.subscription.gift"),
+             1 + random->bounded(10));
         break;
     default:
-        post(QStringLiteral("/sim/chat"), {{"type", "raid"},
-                                           {"broadcaster_user_id", broadcasterId},
-                                           {"user_id", fan},
-                                           {"amount", 5 + random->bounded(400)}});
+        send(QStringLiteral("raid"), QStringLiteral("channel.raid"), 5 + random->bounded(400));
     }
 }
 

@@ -1,12 +1,14 @@
 #pragma once
 
-// twitch-sim --demo: every few seconds, for each streamer someone watches (an EventSub subscription or a
-// joined chat channel), one realistic event: a follow through EventSub, or a cheer, sub, resub, gift bomb
-// or raid in chat. It drives the simulator through its own public control API, as a test would.
+// twitch-sim --demo: every few seconds, for each streamer someone watches (an EventSub subscription, webhook
+// or WebSocket, or a joined chat channel), one realistic event: a follow through EventSub, or a cheer, sub,
+// resub, gift bomb or raid — as an EventSub notification where the streamer has a WebSocket subscription of
+// that type, in chat otherwise. It drives the simulator through its own public control API, as a test would.
 
 #include "simserver.h"
 
 #include <QNetworkAccessManager>
+#include <QSet>
 #include <QTimer>
 
 namespace twitchsim {
@@ -18,7 +20,8 @@ public:
 
 private:
     void tick();
-    void emitFor(const QString &broadcasterId);
+    // webSocketTypes: the types the broadcaster has enabled WebSocket subscriptions for.
+    void emitFor(const QString &broadcasterId, const QSet<QString> &webSocketTypes);
     void post(const QString &path, const QJsonObject &body);
 
     World &m_world;

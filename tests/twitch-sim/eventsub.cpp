@@ -1,5 +1,7 @@
 #include "eventsub.h"
 
+#include "wssubscriptions.h"
+
 #include "platform/backoff.h"
 
 #include <QHostAddress>
@@ -7,7 +9,6 @@
 #include <QJsonDocument>
 #include <QMessageAuthenticationCode>
 #include <QNetworkReply>
-#include <QRandomGenerator>
 #include <QTimer>
 #include <QUuid>
 
@@ -36,11 +37,6 @@ QString uuid() {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-// Twitch's header timestamps carry nanoseconds.
-QByteArray nanoTimestamp(const QDateTime &t) {
-    return t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz")).toLatin1() + "123456Z";
-}
-
 bool isLoopbackCallback(const QUrl &url) {
     return url.host() == u"localhost" || QHostAddress(url.host()).isLoopback();
 }
@@ -58,10 +54,12 @@ QJsonObject Subscription::json() const {
             {"cost", type == u"channel.follow" ? 0 : 1}};
 }
 
-EventSubApi::EventSubApi(World &world, Tokens &tokens, QObject *parent)
+EventSubApi::EventSubApi(World &world, Tokens &tokens, WebSocketSubscriptions &websocket, QObject *parent)
     : QObject(parent)
     , m_world(world)
-    , m_tokens(tokens) {
+    , m_tokens(tokens)
+    , m_websocket(websocket)
+    , m_events(world) {
     m_network.setAutoDeleteReplies(true);
     m_network.setTransferTimeout(10000);
 }
@@ -110,6 +108,13 @@ std::optional<QHttpServerResponse> EventSubApi::checkApp(const QHttpServerReques
     return std::nullopt;
 }
 
+bool EventSubApi::hasUserToken(const QHttpServerRequest &request) const {
+    const QByteArray auth = request.value("Authorization");
+    const Token *t =
+        auth.startsWith("Bearer ") ? m_tokens.find(QString::fromLatin1(auth.mid(7).trimmed())) : nullptr;
+    return t && !t->userId.isEmpty();
+}
+
 std::optional<QHttpServerResponse> EventSubApi::injectedFailure(const char *method) {
     auto it = m_failures.find(QLatin1String(method));
     if (it == m_failures.end() || it->second <= 0)
@@ -123,6 +128,12 @@ std::optional<QHttpServerResponse> EventSubApi::injectedFailure(const char *meth
 
 QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request) {
     ++m_createRequests;
+    const QJsonObject requestBody = QJsonDocument::fromJson(request.body()).object();
+    if (requestBody.value("transport").toObject().value("method").toString() == u"websocket") {
+        if (auto failure = injectedFailure("POST"))
+            return std::move(*failure);
+        return m_websocket.create(request, requestBody);
+    }
     if (auto denied = checkApp(request))
         return std::move(*denied);
     if (auto failure = injectedFailure("POST"))
@@ -200,6 +211,11 @@ QHttpServerResponse EventSubApi::create(const QHttpServerRequest &request) {
 }
 
 QHttpServerResponse EventSubApi::list(const QHttpServerRequest &request) {
+    if (hasUserToken(request)) {
+        if (auto failure = injectedFailure("GET"))
+            return std::move(*failure);
+        return m_websocket.list(request);
+    }
     if (auto denied = checkApp(request))
         return std::move(*denied);
     const QUrlQuery q = request.query();
@@ -241,6 +257,11 @@ QHttpServerResponse EventSubApi::list(const QHttpServerRequest &request) {
 }
 
 QHttpServerResponse EventSubApi::remove(const QHttpServerRequest &request) {
+    if (hasUserToken(request)) {
+        if (auto failure = injectedFailure("DELETE"))
+            return std::move(*failure);
+        return m_websocket.remove(request);
+    }
     if (auto denied = checkApp(request))
         return std::move(*denied);
     const QString id = request.query().queryItemValue("id");
@@ -321,53 +342,39 @@ void EventSubApi::deliver(const QString &subscriptionId, const QByteArray &messa
 
 QHttpServerResponse EventSubApi::trigger(const QHttpServerRequest &request) {
     const QJsonObject body = QJsonDocument::fromJson(request.body()).object();
-    const QString type = body.value("type").toString();
-    const QString broadcasterId = body.value("broadcaster_user_id").toString();
-    const User *b = m_world.userById(broadcasterId);
-    if (!b)
-        return twitchError(400, {}, QStringLiteral("unknown broadcaster_user_id"));
-    QJsonObject event{{"broadcaster_user_id", b->id},
-                      {"broadcaster_user_login", b->login},
-                      {"broadcaster_user_name", b->displayName}};
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (type == u"channel.follow") {
-        const User *u = m_world.userById(body.value("user_id").toString());
-        if (!u)
-            return twitchError(400, {}, QStringLiteral("unknown user_id"));
-        m_world.addFollower(b->id, u->id, now);
-        event.insert("user_id", u->id);
-        event.insert("user_login", u->login);
-        event.insert("user_name", u->displayName);
-        event.insert("followed_at", QString::fromLatin1(nanoTimestamp(now)));
-    } else if (type == u"stream.online") {
-        User *mb = m_world.mutableUserById(b->id);
-        mb->stream.live = true;
-        mb->stream.startedAt = now.toString(Qt::ISODate);
-        // Every go-live is a new stream with a new id, as on Twitch.
-        mb->stream.id = QString::number(QRandomGenerator::global()->bounded(100000000, 999999999));
-        event.insert("id", mb->stream.id);
-        event.insert("type", "live");
-        event.insert("started_at", mb->stream.startedAt);
-    } else if (type == u"stream.offline") {
-        m_world.mutableUserById(b->id)->stream.live = false;
-    } else {
+    const QString type = EventFactory::canonicalType(body.value("type").toString());
+    if (type.isEmpty())
         return twitchError(400, {},
-                           QStringLiteral("type must be channel.follow, stream.online or stream.offline"));
-    }
+                           QStringLiteral("type must be channel.follow, channel.cheer, channel.subscribe, "
+                                          "channel.subscription.message, channel.subscription.gift, "
+                                          "channel.raid, stream.online or stream.offline"));
+    auto built = m_events.build(type, body);
+    if (const QString *error = std::get_if<QString>(&built))
+        return twitchError(400, {}, *error);
+    const QList<QJsonObject> events = std::get<QList<QJsonObject>>(std::move(built));
     // One notification per enabled subscription, as Twitch does (a follow reaches every moderator's one).
     const int repeat = qBound(1, body.value("repeat").toInt(1), 5);
     QJsonArray ids;
-    for (const Subscription &s : std::as_const(m_subscriptions)) {
-        if (s.type != type || s.status != u"enabled" ||
-            s.condition.value("broadcaster_user_id").toString() != broadcasterId)
-            continue;
-        const QByteArray messageId = uuid().toLatin1();
-        const QByteArray payload = notificationBody(s, event);
-        for (int i = 0; i < repeat; ++i) // redelivery of the same message id
-            deliver(s.id, "notification", payload, messageId);
-        ids.append(QString::fromLatin1(messageId));
+    QJsonArray eventsJson;
+    for (const QJsonObject &event : events) {
+        eventsJson.append(event);
+        for (const Subscription &s : std::as_const(m_subscriptions)) {
+            if (s.type != type || s.status != u"enabled" || !EventFactory::reaches(type, s.condition, event))
+                continue;
+            const QByteArray messageId = uuid().toLatin1();
+            const QByteArray payload = notificationBody(s, event);
+            for (int i = 0; i < repeat; ++i) // redelivery of the same message id
+                deliver(s.id, "notification", payload, messageId);
+            ids.append(QString::fromLatin1(messageId));
+        }
     }
-    return QHttpServerResponse(QJsonObject{{"message_ids", ids}, {"event", event}});
+    const QStringList websocketIds =
+        m_websocket.notify(type, events, WebSocketSubscriptions::deliveryFrom(body));
+    return QHttpServerResponse(
+        QJsonObject{{"message_ids", ids},
+                    {"websocket_message_ids", QJsonArray::fromStringList(websocketIds)},
+                    {"event", events.first()},
+                    {"events", eventsJson}});
 }
 
 QHttpServerResponse EventSubApi::revoke(const QHttpServerRequest &request) {
@@ -382,6 +389,8 @@ QHttpServerResponse EventSubApi::revoke(const QHttpServerRequest &request) {
             deliver(s.id, "revocation", payload, uuid().toLatin1());
             return QHttpServerResponse(QJsonObject{{"revoked", id}});
         }
+    if (m_websocket.revoke(id, status))
+        return QHttpServerResponse(QJsonObject{{"revoked", id}});
     return twitchError(404, {}, QStringLiteral("no such subscription"));
 }
 

@@ -28,15 +28,13 @@ QString tagString(const QList<QPair<QString, QString>> &tags) {
 
 } // namespace
 
-IrcServer::IrcServer(World &world, QHttpServer &http, QObject *parent)
+IrcServer::IrcServer(World &world, WebSockets &sockets, QObject *parent)
     : QObject(parent)
     , m_world(world)
-    , m_http(http) {
-    connect(&m_http, &QHttpServer::newWebSocketConnection, this, &IrcServer::onConnection);
-}
+    , m_sockets(sockets) {}
 
 void IrcServer::registerRoutes(QHttpServer &server) {
-    acceptWebSocketsOn(server, QStringLiteral("/irc"));
+    m_sockets.serve(QStringLiteral("/irc"), [this](QWebSocket *ws) { onConnection(ws); });
     server.route("/sim/chat", QHttpServerRequest::Method::Post,
                  [this](const QHttpServerRequest &r) { return chat(r); });
     server.route("/sim/irc/ping", QHttpServerRequest::Method::Post, [this] {
@@ -60,23 +58,20 @@ void IrcServer::registerRoutes(QHttpServer &server) {
     });
 }
 
-void IrcServer::onConnection() {
-    while (m_http.hasPendingWebSocketConnections()) {
-        QWebSocket *ws = m_http.nextPendingWebSocketConnection().release();
-        ws->setParent(this);
-        auto *client = new Client;
-        client->socket = ws;
-        m_clients.append(client);
-        connect(ws, &QWebSocket::textMessageReceived, this, [this, client](const QString &frame) {
-            for (const QString &line : frame.split(QStringLiteral("\r\n"), Qt::SkipEmptyParts))
-                onLine(*client, line);
-        });
-        connect(ws, &QWebSocket::disconnected, this, [this, client, ws] {
-            m_clients.removeOne(client);
-            delete client;
-            ws->deleteLater();
-        });
-    }
+void IrcServer::onConnection(QWebSocket *ws) {
+    ws->setParent(this);
+    auto *client = new Client;
+    client->socket = ws;
+    m_clients.append(client);
+    connect(ws, &QWebSocket::textMessageReceived, this, [this, client](const QString &frame) {
+        for (const QString &line : frame.split(QStringLiteral("\r\n"), Qt::SkipEmptyParts))
+            onLine(*client, line);
+    });
+    connect(ws, &QWebSocket::disconnected, this, [this, client, ws] {
+        m_clients.removeOne(client);
+        delete client;
+        ws->deleteLater();
+    });
 }
 
 void IrcServer::send(Client &client, const QString &line) {

@@ -14,7 +14,7 @@ namespace twitchsim {
 class IrcServer : public QObject, public Area {
     Q_OBJECT
 public:
-    IrcServer(World &world, QHttpServer &http, QObject *parent = nullptr);
+    IrcServer(World &world, WebSockets &sockets, QObject *parent = nullptr);
     void registerRoutes(QHttpServer &server) override;
 
 private:
@@ -25,14 +25,14 @@ private:
         QSet<QString> channels;
         int pongs = 0;
     };
-    void onConnection();
+    void onConnection(QWebSocket *ws);
     void onLine(Client &client, const QString &line);
     void send(Client &client, const QString &line);
     QHttpServerResponse chat(const QHttpServerRequest &request);
     void broadcast(const QString &channel, const QString &line);
 
     World &m_world;
-    QHttpServer &m_http;
+    WebSockets &m_sockets;
     QList<Client *> m_clients;
     quint64 m_nextId = 1;
 };

@@ -8,8 +8,11 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <functional>
 #include <memory>
 #include <vector>
+
+class QWebSocket;
 
 namespace twitchsim {
 
@@ -23,6 +26,21 @@ public:
 // An application/x-www-form-urlencoded body ('+' is a space), plus the query string's parameters the body
 // lacks: id.twitch.tv takes its parameters either way.
 QUrlQuery formOf(const QHttpServerRequest &request);
+
+// The HTTP server's WebSocket connections, each handed to the area that serves its path.
+class WebSockets : public QObject {
+    Q_OBJECT
+public:
+    explicit WebSockets(QHttpServer &http, QObject *parent = nullptr);
+    // Upgrades `path` to WebSocket; its connections go to `handler`, which takes ownership.
+    void serve(const QString &path, std::function<void(QWebSocket *)> handler);
+
+private:
+    void onConnection();
+
+    QHttpServer &m_http;
+    QHash<QString, std::function<void(QWebSocket *)>> m_handlers;
+};
 
 // Owns the world and the HTTP server; each area adds its routes.
 class Tokens;
@@ -43,6 +61,7 @@ private:
     World m_world;
     std::unique_ptr<Tokens> m_tokens;
     QHttpServer m_http;
+    WebSockets m_webSockets{m_http};
     QUrl m_baseUrl;
     std::vector<std::unique_ptr<Area>> m_areas;
 };
