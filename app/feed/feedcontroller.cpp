@@ -45,8 +45,14 @@ FeedController::FeedController(LocalStore &store, HelixClient &helix, RelayClien
     });
     if (m_eventSub) {
         connect(m_eventSub, &EventSubSession::event, this, [this](const FeedEvent &e) {
-            if (e.broadcasterId == m_broadcasterId && m_eventSub->broadcasterId() == m_broadcasterId)
-                this->store({e});
+            if (e.broadcasterId != m_broadcasterId || m_eventSub->broadcasterId() != m_broadcasterId)
+                return;
+            // The relay's live changes carry its webhook's message id as their key, which EventSub's
+            // cannot share: while the relay is connected its copy is the one kept.
+            if ((e.kind == u"online" || e.kind == u"offline") &&
+                m_relay.state() == RelayClient::State::Connected)
+                return;
+            this->store({e});
         });
         connect(m_eventSub, &EventSubSession::revoked, this,
                 [this](const QString &type, const QString &status) {
@@ -140,21 +146,20 @@ void FeedController::open(const QString &token, const QString &broadcasterId,
             startEventSub(token, userId, false);
             return;
         }
-        if (m_scopesKnown && !m_scopes.contains(QLatin1String("user:read:moderated_channels")))
-            return; // cannot tell; chat and the relay still serve
+        if (m_scopesKnown && !m_scopes.contains(QLatin1String("user:read:moderated_channels"))) {
+            startEventSub(token, userId, false); // cannot tell: chat and the relay serve
+            return;
+        }
         m_helix.moderatedChannels(
             userId, m_feed.get(),
             [this, token, broadcasterId, userId](HelixResult<QList<HelixModeratedChannel>> result) {
                 if (broadcasterId != m_broadcasterId)
                     return; // the user moved on
-                const auto *channels = std::get_if<QList<HelixModeratedChannel>>(&result);
-                if (!channels)
-                    return;
-                for (const HelixModeratedChannel &c : *channels)
-                    if (c.broadcasterId == broadcasterId) {
-                        startEventSub(token, userId, true);
-                        return;
-                    }
+                bool isModerator = false;
+                if (const auto *channels = std::get_if<QList<HelixModeratedChannel>>(&result))
+                    for (const HelixModeratedChannel &c : *channels)
+                        isModerator = isModerator || c.broadcasterId == broadcasterId;
+                startEventSub(token, userId, isModerator); // a viewer: nothing to receive, no socket
             });
     };
     if (!m_userId.isEmpty()) {
