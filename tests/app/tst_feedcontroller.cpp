@@ -124,7 +124,20 @@ void TestFeedController::relayRestartLeavesNoGapOrDuplicateInTheModel() {
     QTRY_COMPARE_WITH_TIMEOUT(relay.state(), RelayClient::State::Connected, 15000);
     follow("1005");
     QTRY_COMPARE_WITH_TIMEOUT(relayFollowers(), QStringList({"1002", "1003", "1004", "1005"}), 15000);
-    QTest::qWait(500); // nothing arrives twice later either
+    // Nothing arrives twice later either: the relay delivers in the order it stores, so once a sentinel
+    // sent after the follows is in the model, whatever the resume could still have delivered is too.
+    QVERIFY(waitForEnabled(QStringLiteral("stream.offline"), kBroadcaster));
+    QStringList sentinelKeys; // a relay event's key is its Twitch message id
+    for (const QString &id : triggered({{"type", "stream.offline"}, {"broadcaster_user_id", kBroadcaster}}))
+        sentinelKeys.append(QStringLiteral("relay:") + id);
+    QVERIFY(!sentinelKeys.isEmpty());
+    auto sentinelShown = [&] {
+        for (int row = 0; row < model.rowCount(); ++row)
+            if (sentinelKeys.contains(model.at(row).key))
+                return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(sentinelShown(), 10000);
     QCOMPARE(relayFollowers(), QStringList({"1002", "1003", "1004", "1005"}));
     QSet<QString> keys;
     for (int row = 0; row < model.rowCount(); ++row)
