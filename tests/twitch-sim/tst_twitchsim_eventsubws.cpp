@@ -12,6 +12,7 @@
 #include <QNetworkReply>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -148,6 +149,28 @@ public:
     bool closed = false;
 };
 
+// The server's (unmasked) WebSocket frames in `data`: opcode and payload of each whole one.
+QList<std::pair<int, QByteArray>> serverFrames(const QByteArray &data) {
+    QList<std::pair<int, QByteArray>> frames;
+    qsizetype at = 0;
+    while (at + 2 <= data.size()) {
+        const int opcode = quint8(data[at]) & 0x0f;
+        qsizetype length = quint8(data[at + 1]) & 0x7f;
+        qsizetype header = 2;
+        if (length == 126) {
+            if (at + 4 > data.size())
+                break;
+            length = (qsizetype(quint8(data[at + 2])) << 8) | quint8(data[at + 3]);
+            header = 4;
+        }
+        if (at + header + length > data.size())
+            break;
+        frames.append({opcode, data.mid(at + header, length)});
+        at += header + length;
+    }
+    return frames;
+}
+
 bool isNanoTimestamp(const QString &s) {
     static const QRegularExpression re(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$)");
     return re.match(s).hasMatch();
@@ -168,6 +191,7 @@ private Q_SLOTS:
     void reconnectCarriesTheSessionOver();
     void reconnectNotFollowedEndsTheSession();
     void clientTrafficIsClosedWith4001();
+    void unansweredPingsAreClosedWith4002();
     void helixRefusesWhatTwitchRefuses();
     void helixListsAndDeletes();
     void costAndConnectionLimits();
@@ -535,6 +559,48 @@ void TestTwitchSimEventSubWs::clientTrafficIsClosedWith4001() {
     QCOMPARE(c.closeCode(), 4001);
     QCOMPARE(sim.subscription(json(created.body)["data"][0]["id"].toString())["status"].toString(),
              QStringLiteral("websocket_received_inbound_traffic"));
+}
+
+void TestTwitchSimEventSubWs::unansweredPingsAreClosedWith4002() {
+    Sim sim(5);
+    QVERIFY2(sim.start(), sim.errors().constData());
+    // A client that speaks WebSocket by hand and never answers a Ping.
+    QTcpSocket raw;
+    QByteArray received;
+    connect(&raw, &QTcpSocket::readyRead, this, [&] { received += raw.readAll(); });
+    raw.connectToHost(QHostAddress::LocalHost, sim.ws().port());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write(QStringLiteral("GET /eventsub/ws HTTP/1.1\r\nHost: 127.0.0.1:%1\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\n\r\n")
+                  .arg(sim.ws().port())
+                  .toLatin1());
+    auto frames = [&] {
+        const qsizetype end = received.indexOf("\r\n\r\n");
+        return end < 0 ? QList<std::pair<int, QByteArray>>{} : serverFrames(received.mid(end + 4));
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!frames().isEmpty(), 5000);
+    QVERIFY(received.startsWith("HTTP/1.1 101"));
+    QCOMPARE(frames()[0].first, 0x1);
+    const QString sessionId = json(frames()[0].second)["payload"]["session"]["id"].toString();
+    const auto created =
+        sim.create(sim.token("1001", {}),
+                   subscriptionBody("stream.online", "1", {{"broadcaster_user_id", "1001"}}, sessionId));
+    QCOMPARE(created.status, 202);
+    auto closeCode = [&] {
+        for (const auto &[opcode, payload] : frames())
+            if (opcode == 0x8 && payload.size() >= 2)
+                return (int(quint8(payload[0])) << 8) | quint8(payload[1]);
+        return 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(closeCode() != 0, 20000);
+    QCOMPARE(closeCode(), 4002);
+    bool pinged = false;
+    for (const auto &[opcode, payload] : frames())
+        pinged |= opcode == 0x9;
+    QVERIFY(pinged);
+    QCOMPARE(sim.subscription(json(created.body)["data"][0]["id"].toString())["status"].toString(),
+             QStringLiteral("websocket_failed_ping_pong"));
 }
 
 void TestTwitchSimEventSubWs::helixRefusesWhatTwitchRefuses() {
