@@ -162,6 +162,10 @@ void EventSubSession::open(const QUrl &url, Role role) {
         socket, &QWebSocket::disconnected, this, [this, socket] { onClosed(socket); }, Qt::QueuedConnection);
     (role == Role::Current ? m_socket : m_next) = socket;
     qCDebug(lcEventSub).noquote() << "opening" << url.toString(QUrl::RemoveQuery);
+    if (role == Role::Current) { // no welcome within a keepalive window: as dead as a silent session
+        m_keepaliveSeconds = m_timing.keepaliveSeconds > 0 ? m_timing.keepaliveSeconds : 10;
+        armKeepalive();
+    }
     socket->open(url);
 }
 

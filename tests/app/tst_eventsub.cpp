@@ -37,8 +37,13 @@ private Q_SLOTS:
     void reconnectDuringABurstLosesAndDoublesNothing();
     void revocationStopsThatKind();
     void unusedSessionClosedWith4003IsOpenedAgain();
+    void everyCloseCodeLeadsToANewSession_data();
+    void everyCloseCodeLeadsToANewSession();
     void duplicateMessageIdIsOneEvent();
     void oldTimestampIsDropped();
+    void notificationsBecomeFeedEvents_data();
+    void notificationsBecomeFeedEvents();
+    void sessionMessagesParse();
 
 private:
     QString token(const QString &userId, const QString &scopes = kAllScopes) {
@@ -298,6 +303,30 @@ void TestEventSub::unusedSessionClosedWith4003IsOpenedAgain() {
     QCOMPARE(m_session->state(), EventSubSession::State::Live);
 }
 
+void TestEventSub::everyCloseCodeLeadsToANewSession_data() {
+    QTest::addColumn<int>("code");
+    for (int code : {4000, 4001, 4002, 4004, 4005, 4006, 4007})
+        QTest::addRow("%d", code) << code;
+}
+
+void TestEventSub::everyCloseCodeLeadsToANewSession() {
+    QFETCH(int, code);
+    QVERIFY(startLive());
+    const QString first = m_session->sessionId();
+    QSignalSpy states(m_session.get(), &EventSubSession::stateChanged);
+    QCOMPARE(post("/sim/eventsub/close", {{"session_id", first}, {"code", code}}).status / 100, 2);
+    // The subscriptions went with the socket: a new session (from the first URL) gets them all again.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_session->sessionId().isEmpty() && m_session->sessionId() != first, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_session->enabledTypes().size(), 8, 10000);
+    QVERIFY(states.contains(QVariantList{QVariant::fromValue(EventSubSession::State::Reconnecting)}));
+    QTRY_COMPARE_WITH_TIMEOUT(enabledAtSim(m_session->sessionId()).size(), 8, 5000);
+    trigger({{"type", "channel.cheer"},
+             {"broadcaster_user_id", kBroadcaster},
+             {"user_id", "1002"},
+             {"amount", code}});
+    QTRY_COMPARE_WITH_TIMEOUT(cheerAmounts(), QList<int>({code}), 10000);
+}
+
 void TestEventSub::duplicateMessageIdIsOneEvent() {
     QVERIFY(startLive());
     const QJsonObject answer = trigger({{"type", "channel.cheer"},
@@ -333,6 +362,163 @@ void TestEventSub::oldTimestampIsDropped() {
              {"amount", 23}});
     QTRY_VERIFY_WITH_TIMEOUT(cheerAmounts().contains(23), 10000);
     QCOMPARE(cheerAmounts(), QList<int>({22, 23}));
+}
+
+void TestEventSub::notificationsBecomeFeedEvents_data() {
+    // Event objects with the fields twitch-platform.md §2 lists for each type.
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QByteArray>("event");
+    QTest::addColumn<QString>("kind"); // empty: not a feed event
+    QTest::addColumn<QString>("userId");
+    QTest::addColumn<int>("amount");
+    QTest::addColumn<QString>("tier");
+    QTest::addColumn<QString>("message");
+    const QByteArray b =
+        R"("broadcaster_user_id":"1337","broadcaster_user_login":"cooler_user","broadcaster_user_name":"Cooler_User")";
+    const QByteArray u = R"("user_id":"1234","user_login":"cool_user","user_name":"Cool_User")";
+    QTest::newRow("follow") << "channel.follow"
+                            << "{" + u + "," + b + R"(,"followed_at":"2020-07-15T18:16:11.17106713Z"})"
+                            << "follow"
+                            << "1234" << 0 << ""
+                            << "";
+    QTest::newRow("cheer") << "channel.cheer"
+                           << "{" + u + "," + b + R"(,"is_anonymous":false,"message":"pogchamp","bits":1000})"
+                           << "cheer"
+                           << "1234" << 1000 << ""
+                           << "pogchamp";
+    QTest::newRow("anonymous cheer")
+        << "channel.cheer"
+        << "{" + b +
+               R"(,"is_anonymous":true,"user_id":null,"user_login":null,"user_name":null,"message":"","bits":5})"
+        << "cheer"
+        << "" << 5 << ""
+        << "";
+    QTest::newRow("sub") << "channel.subscribe"
+                         << "{" + u + "," + b + R"(,"tier":"2000","is_gift":false})"
+                         << "sub"
+                         << "1234" << 1 << "2000"
+                         << "";
+    QTest::newRow("gifted sub (the gift is the event)")
+        << "channel.subscribe"
+        << "{" + u + "," + b + R"(,"tier":"1000","is_gift":true})"
+        << ""
+        << "" << 0 << ""
+        << "";
+    QTest::newRow("resub")
+        << "channel.subscription.message"
+        << "{" + u + "," + b +
+               R"(,"tier":"1000","message":{"text":"Love the stream!","emotes":[]},"cumulative_months":15,"streak_months":1,"duration_months":6})"
+        << "resub"
+        << "1234" << 15 << "1000"
+        << "Love the stream!";
+    QTest::newRow("gift bomb")
+        << "channel.subscription.gift"
+        << "{" + u + "," + b + R"(,"total":2,"tier":"1000","cumulative_total":284,"is_anonymous":false})"
+        << "giftbomb"
+        << "1234" << 2 << "1000"
+        << "";
+    QTest::newRow("one gift")
+        << "channel.subscription.gift"
+        << "{" + u + "," + b + R"(,"total":1,"tier":"3000","cumulative_total":null,"is_anonymous":false})"
+        << "subgift"
+        << "1234" << 1 << "3000"
+        << "";
+    QTest::newRow("raid")
+        << "channel.raid"
+        << QByteArray(
+               R"({"from_broadcaster_user_id":"1234","from_broadcaster_user_login":"cool_user","from_broadcaster_user_name":"Cool_User","to_broadcaster_user_id":"1337","to_broadcaster_user_login":"cooler_user","to_broadcaster_user_name":"Cooler_User","viewers":9001})")
+        << "raid"
+        << "1234" << 9001 << ""
+        << "";
+    QTest::newRow("online") << "stream.online"
+                            << "{" + b +
+                                   R"(,"id":"9001","type":"live","started_at":"2020-10-11T10:11:12.123Z"})"
+                            << "online"
+                            << "1337" << 0 << ""
+                            << "";
+    QTest::newRow("offline") << "stream.offline"
+                             << "{" + b + "}"
+                             << "offline"
+                             << "1337" << 0 << ""
+                             << "";
+    QTest::newRow("another type") << "channel.update"
+                                  << "{" + b + R"(,"title":"x"})"
+                                  << ""
+                                  << "" << 0 << ""
+                                  << "";
+}
+
+void TestEventSub::notificationsBecomeFeedEvents() {
+    QFETCH(QString, type);
+    QFETCH(QByteArray, event);
+    QFETCH(QString, kind);
+    QFETCH(QString, userId);
+    QFETCH(int, amount);
+    QFETCH(QString, tier);
+    QFETCH(QString, message);
+    const QByteArray frame =
+        R"({"metadata":{"message_id":"befa7b53-d79d-478f-86b9-120f112b044e",)"
+        R"("message_type":"notification","message_timestamp":"2022-11-16T10:11:12.464757833Z",)"
+        R"("subscription_type":")" +
+        type.toUtf8() +
+        R"(","subscription_version":"1"},"payload":{"subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","type":")" +
+        type.toUtf8() + R"(","status":"enabled"},"event":)" + event + "}}";
+    const std::optional<EventSubMessage> m = parseEventSubMessage(frame);
+    QVERIFY(m);
+    QCOMPARE(m->type, EventSubMessage::Type::Notification);
+    QCOMPARE(m->id, QStringLiteral("befa7b53-d79d-478f-86b9-120f112b044e"));
+    const std::optional<FeedEvent> e = feedEventFromNotification(*m);
+    QCOMPARE(e.has_value(), !kind.isEmpty());
+    if (!e)
+        return;
+    QCOMPARE(e->kind, kind);
+    QCOMPARE(e->broadcasterId, QStringLiteral("1337"));
+    QCOMPARE(e->userId, userId);
+    QCOMPARE(e->amount, amount);
+    QCOMPARE(e->tier, tier);
+    QCOMPARE(e->message, message);
+    QCOMPARE(e->source, QStringLiteral("eventsub"));
+    if (kind == u"follow") { // the relay's and Helix's key: one row whoever reports it
+        QCOMPARE(e->key, followKey("1337", "1234", "2020-07-15T18:16:11Z"));
+        QCOMPARE(e->occurredAt, QDateTime::fromString("2020-07-15T18:16:11.171Z", Qt::ISODateWithMs));
+    } else {
+        QCOMPARE(e->key, QStringLiteral("eventsub:befa7b53-d79d-478f-86b9-120f112b044e"));
+    }
+}
+
+void TestEventSub::sessionMessagesParse() {
+    const auto welcome = parseEventSubMessage(
+        R"({"metadata":{"message_id":"96a3f3b5-5dec-4eed-908e-e11ee657416c","message_type":"session_welcome",)"
+        R"("message_timestamp":"2023-07-19T14:56:51.634234626Z"},"payload":{"session":{"id":"AQoQILE98gtqShGmLD7AM6yJThAB",)"
+        R"("status":"connected","connected_at":"2023-07-19T14:56:51.616329898Z","keepalive_timeout_seconds":10,"reconnect_url":null}}})");
+    QVERIFY(welcome);
+    QCOMPARE(welcome->type, EventSubMessage::Type::Welcome);
+    QCOMPARE(welcome->sessionId, QStringLiteral("AQoQILE98gtqShGmLD7AM6yJThAB"));
+    QCOMPARE(welcome->keepaliveSeconds, 10);
+    QCOMPARE(welcome->timestampMs,
+             QDateTime::fromString("2023-07-19T14:56:51.634Z", Qt::ISODateWithMs).toMSecsSinceEpoch());
+    const auto reconnect = parseEventSubMessage(
+        R"({"metadata":{"message_id":"84c1e79a-2a4b-4c13-ba0b-4312293e9308","message_type":"session_reconnect",)"
+        R"("message_timestamp":"2022-11-18T09:10:11.634234626Z"},"payload":{"session":{"id":"AQoQexAWVYKSTIu4ec_2VAxyuhAB",)"
+        R"("status":"reconnecting","keepalive_timeout_seconds":null,"reconnect_url":"wss://eventsub.wss.twitch.tv?...",)"
+        R"("connected_at":"2022-11-16T10:11:12.634234626Z"}}})");
+    QVERIFY(reconnect);
+    QCOMPARE(reconnect->type, EventSubMessage::Type::Reconnect);
+    QCOMPARE(reconnect->keepaliveSeconds, 0);
+    QCOMPARE(reconnect->reconnectUrl, QStringLiteral("wss://eventsub.wss.twitch.tv?..."));
+    const auto revocation = parseEventSubMessage(
+        R"({"metadata":{"message_id":"84c1e79a","message_type":"revocation","message_timestamp":"2022-11-16T10:11:12.464757833Z",)"
+        R"("subscription_type":"channel.follow","subscription_version":"2"},"payload":{"subscription":{"id":"f1c2a387",)"
+        R"("status":"authorization_revoked","type":"channel.follow","version":"2","cost":0}}})");
+    QVERIFY(revocation);
+    QCOMPARE(revocation->type, EventSubMessage::Type::Revocation);
+    QCOMPARE(revocation->subscriptionType, QStringLiteral("channel.follow"));
+    QCOMPARE(revocation->subscriptionStatus, QStringLiteral("authorization_revoked"));
+    // Not EventSub: no type, no valid timestamp, not JSON.
+    QVERIFY(!parseEventSubMessage(R"({"metadata":{"message_timestamp":"2022-11-16T10:11:12Z"}})"));
+    QVERIFY(!parseEventSubMessage(
+        R"({"metadata":{"message_type":"session_keepalive","message_timestamp":"yesterday"}})"));
+    QVERIFY(!parseEventSubMessage("PING"));
 }
 
 QTEST_GUILESS_MAIN(TestEventSub)
