@@ -191,7 +191,6 @@ void EventSubSession::dropAll(bool deliverHeld) {
     if (m_calls)
         m_calls.release()->deleteLater();
     m_attempts.clear();
-    m_pending = 0;
     m_waitingFor401.clear();
     m_sessionId.clear();
     if (!m_enabled.isEmpty()) {
@@ -329,7 +328,6 @@ void EventSubSession::createSubscriptions() {
         m_calls.release()->deleteLater();
     m_calls = std::make_unique<QObject>();
     m_attempts.clear();
-    m_pending = 0;
     m_waitingFor401.clear();
     for (const EventSubSpec &spec : std::as_const(m_specs))
         create(spec);
@@ -351,14 +349,12 @@ void EventSubSession::create(const EventSubSpec &spec) {
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     request.setTransferTimeout(10000);
-    ++m_pending;
     QNetworkReply *reply = m_network.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
     QObject *calls = m_calls.get();
     connect(reply, &QNetworkReply::finished, calls, [this, reply, spec, calls] {
         reply->deleteLater();
         if (calls != m_calls.get())
             return; // an earlier session's answer
-        --m_pending;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
         const QString message = answer.value(QLatin1String("message")).toString();
@@ -384,11 +380,9 @@ void EventSubSession::create(const EventSubSpec &spec) {
         if (status == 0 || status >= 500) {
             const int attempt = ++m_attempts[spec.type];
             if (attempt < kCreateAttempts) {
-                ++m_pending;
                 QTimer::singleShot(250 * attempt, calls, [this, spec, calls] {
                     if (calls != m_calls.get())
                         return;
-                    --m_pending;
                     create(spec);
                 });
                 return;

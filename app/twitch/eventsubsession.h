@@ -133,7 +133,6 @@ private:
 
     QStringList m_enabled;          // subscription types enabled on m_sessionId
     QStringList m_waitingFor401;    // types refused with 401, created again with the next token
-    int m_pending = 0;              // create calls in flight
     QHash<QString, int> m_attempts; // creates that met 5xx or no answer, per type, this session
     int m_totalCost = 0;
     int m_maxTotalCost = 0;
