@@ -380,7 +380,8 @@ void TestTwitchSimEventSubWs::notificationsOfEveryType() {
         QCOMPARE(sub["id"].toString(), subscriptionIds.value(e.type));
         QCOMPARE(sub["type"].toString(), e.type);
         QCOMPARE(sub["status"].toString(), QStringLiteral("enabled"));
-        QCOMPARE(sub["transport"]["session_id"].toString(), broadcaster.sessionId());
+        QCOMPARE(sub["transport"].toObject(),
+                 (QJsonObject{{"method", "websocket"}, {"session_id", broadcaster.sessionId()}}));
         const QJsonObject event = n["payload"]["event"].toObject();
         QVERIFY2(event[e.field] == e.value, qPrintable(e.type + ": " + QJsonDocument(event).toJson()));
         if (e.type == "channel.raid") {

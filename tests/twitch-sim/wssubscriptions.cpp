@@ -45,9 +45,11 @@ QString now() {
 
 } // namespace
 
-QJsonObject WsSubscription::json() const {
-    QJsonObject transport{{"method", "websocket"}, {"session_id", sessionId}, {"connected_at", connectedAt}};
-    if (!disconnectedAt.isEmpty())
+QJsonObject WsSubscription::json(bool connectionTimes) const {
+    QJsonObject transport{{"method", "websocket"}, {"session_id", sessionId}};
+    if (connectionTimes)
+        transport.insert("connected_at", connectedAt);
+    if (connectionTimes && !disconnectedAt.isEmpty())
         transport.insert("disconnected_at", disconnectedAt);
     return {{"id", id},
             {"status", status},
@@ -347,7 +349,7 @@ QStringList WebSocketSubscriptions::notify(const QString &type, const QList<QJso
                 continue;
             const QString messageId = QUuid::createUuid().toString(QUuid::WithoutBraces);
             const QByteArray frame = eventSubMessage(
-                QStringLiteral("notification"), {{"subscription", s.json()}, {"event", event}},
+                QStringLiteral("notification"), {{"subscription", s.json(false)}, {"event", event}},
                 {{"subscription_type", s.type}, {"subscription_version", s.version}}, messageId,
                 QDateTime::currentDateTimeUtc().addSecs(-delivery.timestampAgeSeconds));
             for (int i = 0; i < delivery.repeat; ++i)
@@ -366,7 +368,7 @@ bool WebSocketSubscriptions::revoke(const QString &subscriptionId, const QString
             s.status = status;
             m_sessions.enqueue(
                 s.sessionId,
-                eventSubMessage(QStringLiteral("revocation"), {{"subscription", s.json()}},
+                eventSubMessage(QStringLiteral("revocation"), {{"subscription", s.json(false)}},
                                 {{"subscription_type", s.type}, {"subscription_version", s.version}}));
             return true;
         }

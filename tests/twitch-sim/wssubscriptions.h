@@ -24,7 +24,8 @@ struct WsSubscription {
     QString connectedAt;
     QString disconnectedAt;
     int cost = 0;
-    QJsonObject json() const;
+    // Helix's form; in messages over the socket the transport has only method and session_id.
+    QJsonObject json(bool connectionTimes = true) const;
 };
 
 class WebSocketSubscriptions : public QObject, public Area {
