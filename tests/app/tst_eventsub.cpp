@@ -39,6 +39,7 @@ private Q_SLOTS:
     void unusedSessionClosedWith4003IsOpenedAgain();
     void everyCloseCodeLeadsToANewSession_data();
     void everyCloseCodeLeadsToANewSession();
+    void aFourthConnectionIsRefusedAndLetGo();
     void duplicateMessageIdIsOneEvent();
     void oldTimestampIsDropped();
     void notificationsBecomeFeedEvents_data();
@@ -325,6 +326,41 @@ void TestEventSub::everyCloseCodeLeadsToANewSession() {
              {"user_id", "1002"},
              {"amount", code}});
     QTRY_COMPARE_WITH_TIMEOUT(cheerAmounts(), QList<int>({code}), 10000);
+}
+
+void TestEventSub::aFourthConnectionIsRefusedAndLetGo() {
+    // Twitch allows a user three WebSocket connections with enabled subscriptions (twitch-platform.md §3).
+    QUrl ws = m_sim->url();
+    ws.setScheme("ws");
+    ws.setPath("/eventsub/ws");
+    auto sessionsOfBroadcaster = [&] {
+        int n = 0;
+        for (const QJsonValue v : get("/sim/eventsub/sessions").value("sessions").toArray())
+            n += v.toObject()["user_id"].toString() == kBroadcaster ? 1 : 0;
+        return n;
+    };
+    {
+        std::vector<std::unique_ptr<EventSubSession>> others;
+        for (int i = 0; i < 3; ++i) {
+            others.push_back(std::make_unique<EventSubSession>(
+                m_network, ws, m_sim->url().resolved(QUrl("/helix")), kClientId));
+            others.back()->start(token(kBroadcaster), kBroadcaster,
+                                 eventSubSpecs(kBroadcaster, kBroadcaster, true, false));
+            QTRY_COMPARE_WITH_TIMEOUT(others.back()->enabledTypes().size(), 8, 10000);
+        }
+        QSignalSpy refused(m_session.get(), &EventSubSession::subscriptionFailed);
+        m_session->start(token(kBroadcaster), kBroadcaster,
+                         eventSubSpecs(kBroadcaster, kBroadcaster, true, false));
+        // Every create is refused with 429: asked once each, then the socket is closed, not kept unused.
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->state(), EventSubSession::State::Failed, 10000);
+        QCOMPARE(refused.count(), 8);
+        for (const QList<QVariant> &r : refused)
+            QCOMPARE(r[1].toInt(), 429);
+        QCOMPARE(m_session->connections(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(sessionsOfBroadcaster(), 3, 10000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(sessionsOfBroadcaster(), 0,
+                              10000); // the others closed: the next test starts clean
 }
 
 void TestEventSub::duplicateMessageIdIsOneEvent() {
