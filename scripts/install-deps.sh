@@ -21,7 +21,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy clang-tools
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-websockets-dev qt6-httpserver-dev
   libboost1.81-dev libssl-dev libsqlite3-dev clang libclang-rt-14-dev
-  postgresql libpq-dev redis-server libhiredis-dev
+  postgresql libpq-dev libqt6sql6-psql redis-server libhiredis-dev
   curl ca-certificates procps
 )
 if [ "$relay_only" -eq 0 ]; then

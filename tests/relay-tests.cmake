@@ -9,3 +9,12 @@ add_dependencies(streams_relayharness streams-relay)
 streams_add_test(tst_relay SOURCES relay/tst_relay.cpp LIBS streams_relayharness Qt6::Sql TIMEOUT 300)
 streams_add_test(tst_relay_limits SOURCES relay/tst_relay_limits.cpp LIBS streams_relayharness TIMEOUT 300)
 streams_add_test(tst_relay_hostile SOURCES relay/tst_relay_hostile.cpp LIBS streams_relayharness TIMEOUT 300)
+
+# The same suites with the event log on PostgreSQL (STREAMS_RELAY_DATABASE_URL): the harness starts a server
+# (initdb + pg_ctl from Debian's postgresql package, as nobody when run as root) and gives each relay its own
+# database.
+foreach(suite tst_relay tst_relay_limits tst_relay_hostile)
+    add_test(NAME ${suite}_postgres COMMAND ${suite})
+    set_tests_properties(${suite}_postgres PROPERTIES TIMEOUT 300 LABELS postgres
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;STREAMS_TEST_DATABASE=postgres")
+endforeach()

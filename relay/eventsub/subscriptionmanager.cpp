@@ -29,7 +29,7 @@ bool isLive(const QString &status) {
 } // namespace
 
 SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret,
-                                         const QString &databasePath, Writer write, QObject *parent)
+                                         const StorageTarget &database, Writer write, QObject *parent)
     : QObject(parent)
     , m_api(api)
     , m_callback(std::move(callbackUrl))
@@ -37,7 +37,7 @@ SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QB
     , m_write(std::move(write)) {
     QString error;
     const QString connection = QStringLiteral("subscriptions-load");
-    if (auto db = openDatabase(databasePath, connection, false, &error)) {
+    if (auto db = openDatabase(database, connection, false, &error)) {
         QSqlQuery q(*db);
         q.exec(QStringLiteral(
             "SELECT id, type, broadcaster_id, moderator_id, status, last_wanted_at FROM subscriptions"));

@@ -6,6 +6,7 @@
 
 #include "eventsub/twitchapi.h"
 #include "protocol/messages.h"
+#include "storage/database.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -30,7 +31,7 @@ class SubscriptionManager : public QObject {
 public:
     using Writer = std::function<void(QString sql, QVariantList bindings)>;
     // Loads what was recorded in the database; later changes go through `write` (the storage thread).
-    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, const QString &databasePath,
+    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, const StorageTarget &database,
                         Writer write, QObject *parent = nullptr);
     ~SubscriptionManager() override;
 

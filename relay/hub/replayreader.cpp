@@ -6,14 +6,14 @@
 
 namespace streams::relay {
 
-std::unique_ptr<ReplayReader> ReplayReader::open(const QString &databasePath, QString *error) {
+std::unique_ptr<ReplayReader> ReplayReader::open(const StorageTarget &target, QString *error) {
     std::unique_ptr<ReplayReader> reader(new ReplayReader);
     reader->m_thread = std::thread([r = reader.get()] { r->m_context.run(); });
     // The connection is opened on the thread that uses it (Qt SQL connections stay on their thread).
     std::promise<QString> opened;
-    boost::asio::post(reader->m_context, [r = reader.get(), &opened, databasePath] {
+    boost::asio::post(reader->m_context, [r = reader.get(), &opened, target] {
         QString why;
-        r->m_reader = EventReader::open(databasePath, &why);
+        r->m_reader = EventReader::open(target, &why);
         opened.set_value(r->m_reader ? QString() : why);
     });
     const QString why = opened.get_future().get();

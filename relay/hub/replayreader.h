@@ -37,7 +37,7 @@ public:
     };
 
     // Opens the database on the reader's own thread; nullptr with *error when it cannot.
-    static std::unique_ptr<ReplayReader> open(const QString &databasePath, QString *error);
+    static std::unique_ptr<ReplayReader> open(const StorageTarget &target, QString *error);
     ~ReplayReader(); // NOLINT(bugprone-exception-escape): see the definition
 
     // Any thread; `done` runs on `executor`.

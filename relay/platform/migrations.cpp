@@ -26,6 +26,14 @@ bool hasSecondStatement(const QString &sql) {
                 return false; // unterminated: SQLite reports it
             if (ended)
                 return true;
+        } else if (c == u'$' && sql.mid(i, 2) == QLatin1String("$$")) {
+            // PostgreSQL's dollar quoting (a function's body)
+            i = sql.indexOf(QStringLiteral("$$"), i + 2);
+            if (i < 0)
+                return false;
+            ++i;
+            if (ended)
+                return true;
         } else if (c == u'-' && sql.mid(i, 2) == QLatin1String("--")) {
             i = sql.indexOf(u'\n', i);
             if (i < 0)
@@ -50,8 +58,22 @@ QString describe(const QSqlError &error, const QString &sql) {
 
 } // namespace
 
+bool isPostgres(const QSqlDatabase &db) {
+    return db.driverName() == QLatin1String("QPSQL");
+}
+
 std::optional<int> schemaVersion(const QSqlDatabase &db) {
     QSqlQuery q(db);
+    if (isPostgres(db)) {
+        // PostgreSQL has no user_version: a one-row table holds it.
+        if (!q.exec(QStringLiteral("SELECT to_regclass('streams_schema') IS NOT NULL")) || !q.next())
+            return std::nullopt;
+        if (!q.value(0).toBool())
+            return 0;
+        if (!q.exec(QStringLiteral("SELECT version FROM streams_schema")))
+            return std::nullopt;
+        return q.next() ? q.value(0).toInt() : 0;
+    }
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
         return std::nullopt;
     return q.value(0).toInt();
@@ -91,8 +113,36 @@ std::optional<MigrationError> migrateSchema(QSqlDatabase &db, const QList<Migrat
                 MigrationError::Kind::Failed, *found, known,
                 QStringLiteral("cannot start a transaction: %1").arg(db.lastError().text())};
         QString failure;
-        for (; it != steps.cend() && it->version == version && failure.isEmpty(); ++it) {
+        if (isPostgres(db)) {
+            // Several relays may start at once on one database: one migrates, the others wait for it and
+            // then find the version already there.
+            QSqlQuery lock(db);
+            if (!lock.exec(QStringLiteral("SELECT pg_advisory_xact_lock(7262010311)")) ||
+                !lock.exec(
+                    QStringLiteral("CREATE TABLE IF NOT EXISTS streams_schema(version INTEGER NOT NULL)")))
+                failure = describe(lock.lastError(), QStringLiteral("schema lock"));
+            const std::optional<int> now = failure.isEmpty() ? schemaVersion(db) : std::nullopt;
+            if (failure.isEmpty() && !now)
+                failure = QStringLiteral("cannot read the schema version: %1").arg(db.lastError().text());
+            if (now && *now > known) {
+                db.rollback();
+                return MigrationError{MigrationError::Kind::NewerSchema, *now, known, {}};
+            }
+            if (now && *now >= version) { // another relay did it meanwhile
+                db.commit();
+                while (it != steps.cend() && it->version <= *now)
+                    ++it;
+                continue;
+            }
+        }
+        for (; failure.isEmpty() && it != steps.cend() && it->version == version; ++it) {
             QSqlQuery q(db);
+            if (it->values.isEmpty()) {
+                // Not prepared: Qt would read ':' and '?' in a PostgreSQL function body as placeholders.
+                if (!q.exec(it->sql))
+                    failure = describe(q.lastError(), it->sql);
+                continue;
+            }
             if (!q.prepare(it->sql)) {
                 failure = describe(q.lastError(), it->sql);
                 break;
@@ -104,9 +154,13 @@ std::optional<MigrationError> migrateSchema(QSqlDatabase &db, const QList<Migrat
         }
         if (failure.isEmpty()) {
             QSqlQuery q(db);
-            const QString sql = QStringLiteral("PRAGMA user_version = %1").arg(version);
+            const QString sql = isPostgres(db) ? QStringLiteral("DELETE FROM streams_schema")
+                                               : QStringLiteral("PRAGMA user_version = %1").arg(version);
             if (!q.exec(sql))
                 failure = describe(q.lastError(), sql);
+            const QString set = QStringLiteral("INSERT INTO streams_schema(version) VALUES(%1)").arg(version);
+            if (failure.isEmpty() && isPostgres(db) && !q.exec(set))
+                failure = describe(q.lastError(), set);
         }
         if (failure.isEmpty() && !db.commit())
             failure = QStringLiteral("cannot commit version %1: %2").arg(version).arg(db.lastError().text());

@@ -1,9 +1,12 @@
 #pragma once
 
-// Schema migrations of a SQLite database (Qt SQL), for the relay's event log and the app's local store.
+// Schema migrations of a SQLite or PostgreSQL database (Qt SQL), for the relay's event log and the app's
+// local store.
 // A schema is a list of numbered steps, each one SQL statement (nothing is split on ';', so a ';' inside a
 // string literal or a trigger is safe). The steps of one version run in one transaction that also sets
-// PRAGMA user_version to that version: a database is at a version completely or not at all.
+// PRAGMA user_version to that version: a database is at a version completely or not at all. PostgreSQL keeps
+// the version in the table streams_schema, and each version's transaction holds an advisory lock, so
+// relays that start at once on one database migrate it once.
 
 #include <QSqlDatabase>
 #include <QString>
@@ -30,7 +33,8 @@ struct MigrationError {
     QString detail; // for Failed: SQLite's message and the start of the statement
 };
 
-// The database's PRAGMA user_version (0 for a new one), or nullopt when it cannot be read.
+// The database's PRAGMA user_version or streams_schema.version (0 for a new one), or nullopt when it cannot
+// be read.
 std::optional<int> schemaVersion(const QSqlDatabase &db);
 
 // Brings `db` (open) from its user_version to the newest version in `steps`, one transaction per version.

@@ -65,7 +65,10 @@ ConfigResult parseServerConfig(const QStringList &arguments, const QHash<QString
         "STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS (604800), STREAMS_RELAY_REDIRECT_URI "
         "(http://localhost:17563: the\n"
         "OAuth redirect registered for TWITCH_CLIENT_ID, told to the apps), TWITCH_AUTH_URL, "
-        "TWITCH_HELIX_URL."));
+        "TWITCH_HELIX_URL.\n"
+        "Several relays: STREAMS_RELAY_DATABASE_URL (postgresql://user:password@host:port/database; unset: "
+        "SQLite in the data directory),\n"
+        "STREAMS_RELAY_REDIS_URL (redis://host:port[/db]: events reach the clients of every relay)."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
@@ -235,6 +238,31 @@ ConfigResult parseServerConfig(const QStringList &arguments, const QHash<QString
                 &c.subscriptionTtlSeconds))
         return fail(QStringLiteral(
             "STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS must be a whole number from 1 to 31536000"));
+    const QString databaseUrl = env.value(QStringLiteral("STREAMS_RELAY_DATABASE_URL")).trimmed();
+    if (!databaseUrl.isEmpty()) {
+        // Never echo the value: it may hold a password.
+        c.databaseUrl = QUrl(databaseUrl, QUrl::StrictMode);
+        const QString scheme = c.databaseUrl.scheme();
+        if (!c.databaseUrl.isValid() || (scheme != u"postgresql" && scheme != u"postgres") ||
+            c.databaseUrl.path().size() < 2)
+            return fail(
+                QStringLiteral("STREAMS_RELAY_DATABASE_URL must be postgresql://[user[:password]@]host"
+                               "[:port]/database[?option=value…]"));
+    }
+    const QString redisUrl = env.value(QStringLiteral("STREAMS_RELAY_REDIS_URL")).trimmed();
+    if (!redisUrl.isEmpty()) {
+        c.redisUrl = QUrl(redisUrl, QUrl::StrictMode);
+        bool dbOk = true;
+        if (c.redisUrl.path().size() > 1)
+            c.redisUrl.path().mid(1).toInt(&dbOk);
+        if (!c.redisUrl.isValid() || c.redisUrl.scheme() != u"redis" || c.redisUrl.host().isEmpty() || !dbOk)
+            return fail(
+                QStringLiteral("STREAMS_RELAY_REDIS_URL must be redis://[:password@]host[:port][/db]"));
+        if (c.databaseUrl.isEmpty())
+            return fail(
+                QStringLiteral("STREAMS_RELAY_REDIS_URL needs STREAMS_RELAY_DATABASE_URL: relays that "
+                               "share clients must share one event log"));
+    }
     c.redirectUri = QUrl(
         env.value(QStringLiteral("STREAMS_RELAY_REDIRECT_URI"), QStringLiteral("http://localhost:17563")));
     if (!c.redirectUri.isValid() || c.redirectUri.scheme().isEmpty() || c.redirectUri.host().isEmpty())

@@ -38,6 +38,8 @@ struct ServerConfig {
     int subscriptionTtlSeconds = 7 * 86400; // STREAMS_RELAY_SUBSCRIPTION_TTL_SECONDS: unused ones are deleted
     QUrl redirectUri; // STREAMS_RELAY_REDIRECT_URI: the app's registered OAuth redirect, for /api/v1/config
     bool fsyncEveryCommit = true; // STREAMS_RELAY_DURABILITY=fsync (default) or os
+    QUrl databaseUrl; // STREAMS_RELAY_DATABASE_URL: PostgreSQL shared by several relays; empty: SQLite
+    QUrl redisUrl;    // STREAMS_RELAY_REDIS_URL: fan-out between relays; needs databaseUrl
 
     QUrl callbackUrl(quint16 boundPort) const;
 };

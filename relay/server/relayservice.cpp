@@ -49,12 +49,15 @@ quint16 RelayService::start(QString *error) {
     }
     QFile::setPermissions(m_config.dataDir,
                           QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    const QString dbPath = QDir(m_config.dataDir).filePath(QStringLiteral("relay.sqlite3"));
-    m_store = EventStore::open(dbPath, {m_config.retentionDays, m_config.retentionEvents},
+    StorageTarget storage;
+    storage.postgres = m_config.databaseUrl;
+    if (!storage.isPostgres())
+        storage.sqlitePath = QDir(m_config.dataDir).filePath(QStringLiteral("relay.sqlite3"));
+    m_store = EventStore::open(storage, {m_config.retentionDays, m_config.retentionEvents},
                                m_config.fsyncEveryCommit ? Durability::Fsync : Durability::OsBuffers, error);
     if (!m_store)
         return 0;
-    m_replay = ReplayReader::open(dbPath, error);
+    m_replay = ReplayReader::open(storage, error);
     if (!m_replay)
         return 0;
     m_started = true;
@@ -66,18 +69,8 @@ quint16 RelayService::start(QString *error) {
     m_storeThread.setObjectName(QStringLiteral("storage"));
     m_store->moveToThread(&m_storeThread);
     m_storeThread.start();
-    m_checkpointer = std::make_unique<Checkpointer>(dbPath, m_store->walBytes());
-    m_checkpointer->moveToThread(&m_checkpointThread);
-    m_checkpointThread.setObjectName(QStringLiteral("checkpoint"));
-    m_checkpointThread.start();
-    QMetaObject::invokeMethod(m_checkpointer.get(), [this] {
-        m_checkpointTimer = new QTimer(m_checkpointer.get());
-        connect(m_checkpointTimer, &QTimer::timeout, m_checkpointer.get(), &Checkpointer::checkpoint);
-        // Often, so each checkpoint (and its fsync of the database file, which the commits' fsyncs queue
-        // behind) stays small: relay-bench's acknowledgement p99 was 16-19 ms at 100 ms, 20-24 at 500,
-        // 28 at 2 s, and worse again at 50 ms.
-        m_checkpointTimer->start(100);
-    });
+    if (!storage.isPostgres())
+        startCheckpoints(storage.sqlitePath);
     QMetaObject::invokeMethod(m_store.get(), &EventStore::prune, Qt::QueuedConnection);
     m_retention.setInterval(10 * 60 * 1000);
     connect(&m_retention, &QTimer::timeout, this,
@@ -145,7 +138,7 @@ quint16 RelayService::start(QString *error) {
     EventStore *store = m_store.get();
     m_subscriptions =
         std::make_unique<SubscriptionManager>(*m_api, m_config.callbackUrl(port).toString(), m_webhookSecret,
-                                              dbPath, [store](QString sql, QVariantList bindings) {
+                                              storage, [store](QString sql, QVariantList bindings) {
                                                   store->submitWrite(std::move(sql), std::move(bindings));
                                               });
     m_subscriptions->setUnusedAfter(m_config.subscriptionTtlSeconds);
@@ -159,10 +152,28 @@ quint16 RelayService::start(QString *error) {
     });
     m_api->start();
     m_pool->start();
-    qCInfo(lcRelay).noquote() << "event log" << dbPath << "epoch" << m_store->epoch() << "last seq"
-                              << m_store->lastSeq() << "; callback" << m_config.callbackUrl(port).toString()
-                              << ";" << m_pool->size() << "I/O threads";
+    qCInfo(lcRelay).noquote() << "event log" << storage.describe() << "epoch" << m_store->epoch()
+                              << (storage.isPostgres()
+                                      ? QStringLiteral("(seq per broadcaster)")
+                                      : QStringLiteral("last seq %1").arg(m_store->lastSeq()))
+                              << "; callback" << m_config.callbackUrl(port).toString() << ";"
+                              << m_pool->size() << "I/O threads";
     return port;
+}
+
+void RelayService::startCheckpoints(const QString &sqlitePath) {
+    m_checkpointer = std::make_unique<Checkpointer>(sqlitePath, m_store->walBytes());
+    m_checkpointer->moveToThread(&m_checkpointThread);
+    m_checkpointThread.setObjectName(QStringLiteral("checkpoint"));
+    m_checkpointThread.start();
+    QMetaObject::invokeMethod(m_checkpointer.get(), [this] {
+        m_checkpointTimer = new QTimer(m_checkpointer.get());
+        connect(m_checkpointTimer, &QTimer::timeout, m_checkpointer.get(), &Checkpointer::checkpoint);
+        // Often, so each checkpoint (and its fsync of the database file, which the commits' fsyncs queue
+        // behind) stays small: relay-bench's acknowledgement p99 was 16-19 ms at 100 ms, 20-24 at 500,
+        // 28 at 2 s, and worse again at 50 ms.
+        m_checkpointTimer->start(100);
+    });
 }
 
 void RelayService::stop() {
@@ -188,15 +199,17 @@ void RelayService::stop() {
     m_pool.reset(); // every connection goes with its context (they still reach the hub as they go)
     m_storeThread.quit();
     m_storeThread.wait();
-    QMetaObject::invokeMethod(
-        m_checkpointer.get(),
-        [this] {
-            m_checkpointer->checkpoint();
-            delete m_checkpointTimer;
-        },
-        Qt::BlockingQueuedConnection);
-    m_checkpointThread.quit();
-    m_checkpointThread.wait();
+    if (m_checkpointer) {
+        QMetaObject::invokeMethod(
+            m_checkpointer.get(),
+            [this] {
+                m_checkpointer->checkpoint();
+                delete m_checkpointTimer;
+            },
+            Qt::BlockingQueuedConnection);
+        m_checkpointThread.quit();
+        m_checkpointThread.wait();
+    }
 }
 
 void RelayService::handleRequest(net::Request &&request, const net::Peer &peer, net::Responder respond) {
@@ -238,7 +251,8 @@ QByteArray RelayService::readiness(bool *ready) const {
     const bool token = m_api && m_api->hasAppToken();
     const bool reconciled = m_subscriptions && m_subscriptions->reconciled();
     *ready = storage && token && reconciled;
-    return QByteArray("storage: ") + (storage ? "ok" : "unavailable") +
+    const QByteArray where = m_store ? " (" + m_store->target().describe().toUtf8() + ")" : QByteArray();
+    return QByteArray("storage: ") + (storage ? "ok" : "unavailable") + where +
            "\ntwitch app token: " + (token ? "ok" : "missing") +
            "\nsubscriptions reconciled: " + (reconciled ? "yes" : "not yet") + '\n';
 }

@@ -52,6 +52,7 @@ private:
     void handleRequest(net::Request &&request, const net::Peer &peer, net::Responder respond);
     void handleWebhook(const net::Request &request, const net::Peer &peer, net::Responder respond);
     QByteArray readiness(bool *ready) const; // on this object's thread
+    void startCheckpoints(const QString &sqlitePath);
 
     ServerConfig m_config;
     QByteArray m_webhookSecret;

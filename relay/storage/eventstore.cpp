@@ -2,6 +2,7 @@
 
 #include "protocol/codec.h"
 #include "storage/database.h"
+#include "storage/pgwriter.h"
 #include "storage/sqlitewriter.h"
 
 #include <QDateTime>
@@ -14,9 +15,9 @@
 
 #include <atomic>
 
-Q_LOGGING_CATEGORY(lcStore, "streams.relay.storage")
-
 namespace streams::relay {
+
+Q_LOGGING_CATEGORY(lcStore, "streams.relay.storage")
 namespace {
 
 std::string_view view(const QByteArray &bytes) {
@@ -30,10 +31,10 @@ QString uniqueConnectionName(const char *role) {
 
 } // namespace
 
-std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolicy retention,
+std::unique_ptr<EventStore> EventStore::open(const StorageTarget &target, RetentionPolicy retention,
                                              Durability durability, QString *error) {
     const QString name = uniqueConnectionName("writer");
-    auto db = openDatabase(path, name, true, error);
+    auto db = openDatabase(target, name, true, error);
     if (!db)
         return nullptr;
     QSqlQuery q(*db);
@@ -41,24 +42,26 @@ std::unique_ptr<EventStore> EventStore::open(const QString &path, RetentionPolic
     if (q.exec(QStringLiteral("SELECT value FROM meta WHERE key='epoch'")) && q.next())
         epoch = q.value(0).toString();
     qint64 nextSeq = 1;
-    if (q.exec(QStringLiteral("SELECT MAX(seq) FROM events")) && q.next())
-        nextSeq = q.value(0).toLongLong() + 1;
-    // Never reuse a seq that retention deleted.
-    if (q.exec(QStringLiteral("SELECT MAX(through_seq) FROM pruned")) && q.next())
-        nextSeq = qMax(nextSeq, q.value(0).toLongLong() + 1);
+    if (!target.isPostgres()) { // PostgreSQL issues each broadcaster's seq itself
+        if (q.exec(QStringLiteral("SELECT MAX(seq) FROM events")) && q.next())
+            nextSeq = q.value(0).toLongLong() + 1;
+        // Never reuse a seq that retention deleted.
+        if (q.exec(QStringLiteral("SELECT MAX(through_seq) FROM pruned")) && q.next())
+            nextSeq = qMax(nextSeq, q.value(0).toLongLong() + 1);
+    }
     q = QSqlQuery();
     db.reset();
     closeDatabase(name);
     if (epoch.isEmpty()) {
-        *error = QStringLiteral("database %1 has no epoch").arg(path);
+        *error = QStringLiteral("database %1 has no epoch").arg(target.describe());
         return nullptr;
     }
-    return std::unique_ptr<EventStore>(new EventStore(path, name, epoch, nextSeq, retention, durability));
+    return std::unique_ptr<EventStore>(new EventStore(target, name, epoch, nextSeq, retention, durability));
 }
 
-EventStore::EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq,
+EventStore::EventStore(StorageTarget target, QString connectionName, QString epoch, qint64 nextSeq,
                        RetentionPolicy retention, Durability durability)
-    : m_path(std::move(path))
+    : m_target(std::move(target))
     , m_connectionName(std::move(connectionName))
     , m_epoch(std::move(epoch))
     , m_nextSeq(nextSeq)
@@ -112,10 +115,7 @@ void EventStore::flush() {
     CommittedBatch out;
     std::vector<StoreOutcome> outcomes;
     outcomes.reserve(batch.size());
-    if (!storeBatch(batch, writes, outcomes, out)) {
-        out.events.clear();
-        outcomes.assign(batch.size(), StoreOutcome::Failed);
-    }
+    storeBatch(batch, writes, outcomes, out);
     if (m_handler && !out.events.empty())
         m_handler(out);
     for (std::size_t i = 0; i < batch.size(); ++i)
@@ -135,7 +135,7 @@ void EventStore::boundWal() {
     if (m_walBytes.load(std::memory_order_relaxed) < kWalLimit)
         return;
     // Wait at most 50 ms for readers or the checkpointer: acknowledgements are waiting behind this.
-    if (m_writer->restartWal(50))
+    if (m_sqlite && m_sqlite->restartWal(50))
         m_walBytes.store(0, std::memory_order_relaxed); // the next checkpoint counts afresh
     else // busy: a reader or the checkpointer; the next commit tries again
         qCDebug(lcStore).noquote() << "WAL restart postponed:" << m_writer->lastError();
@@ -145,74 +145,100 @@ bool EventStore::ensureOpen() {
     if (m_writer)
         return true;
     QString error;
-    m_writer = SqliteWriter::open(m_path, m_durability == Durability::Fsync, &error);
+    if (m_target.isPostgres()) {
+        m_writer = PgWriter::open(m_target, &error);
+    } else {
+        auto sqlite =
+            SqliteWriter::open(m_target.sqlitePath, m_durability == Durability::Fsync, m_nextSeq, &error);
+        m_sqlite = sqlite.get();
+        m_writer = std::move(sqlite);
+    }
     if (!m_writer)
         qCWarning(lcStore).noquote() << error;
     return m_writer != nullptr;
 }
 
-bool EventStore::storeBatch(std::vector<IncomingEvent> &batch,
+void EventStore::storeBatch(std::vector<IncomingEvent> &batch,
                             std::vector<std::pair<QString, QVariantList>> &writes,
                             std::vector<StoreOutcome> &outcomes, CommittedBatch &out) {
-    if (!ensureOpen())
-        return false;
-    if (!m_writer->begin()) {
-        qCWarning(lcStore).noquote() << "cannot begin transaction:" << m_writer->lastError();
-        return false;
+    if (!ensureOpen()) {
+        outcomes.assign(batch.size(), StoreOutcome::Failed);
+        return;
     }
-    for (const auto &[sql, bindings] : writes)
-        if (!m_writer->exec(sql, bindings)) // bookkeeping only: log it, keep the events
-            qCWarning(lcStore).noquote() << "write failed:" << m_writer->lastError();
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
-    qint64 nextSeq = m_nextSeq;
-    std::vector<StoredEventPtr> stored;
-    auto fail = [this](const char *what) {
-        qCWarning(lcStore).noquote() << what << m_writer->lastError();
-        m_writer->rollback();
-        return false;
+    // Each event is encoded once with seq 0 and cut around it: the log issues the seq (PostgreSQL inside its
+    // transaction), and the stored and the delivered frame are head + seq + tail. The top-level "seq" is the
+    // last one in the text (keys are sorted: "data" comes before it, only "type" and "user" after), and a
+    // "seq" inside a string would have its quotes escaped.
+    struct Parts {
+        QByteArray frame, id, broadcaster, kind, dedup;
+        qsizetype cut = 0;
     };
-    for (IncomingEvent &in : batch) {
-        const auto fresh = m_writer->recordMessage(view(in.messageId), now);
-        if (!fresh)
-            return fail("cannot record message id:");
-        if (!*fresh || !in.event) {
-            outcomes.push_back(*fresh ? StoreOutcome::Stored : StoreOutcome::Duplicate);
+    static constexpr QByteArrayView kSeqZero = "\"seq\":0,";
+    std::vector<Parts> parts(batch.size());
+    std::vector<LogAppend> group(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        IncomingEvent &in = batch[i];
+        LogAppend &a = group[i];
+        a.messageId = view(in.messageId);
+        if (!in.event)
             continue;
-        }
+        Parts &p = parts[i];
         protocol::Event &ev = *in.event;
-        ev.seq = nextSeq;
-        QByteArray frame = protocol::encode(ev);
-        if (frame.size() > protocol::kMaxFrameBytes) {
+        ev.seq = 0;
+        p.frame = protocol::encode(ev);
+        // Room for the seq's digits under the clients' 64 KiB limit.
+        if (p.frame.size() > protocol::kMaxFrameBytes - 20) {
             // Clients refuse frames over 64 KiB (JSON re-encoding can grow a 20 KB body past that): keep the
             // event, without Twitch's raw object.
             ev.data = QJsonObject{{QStringLiteral("truncated"), true}};
-            frame = protocol::encode(ev);
+            p.frame = protocol::encode(ev);
         }
-        const QByteArray id = ev.id.toUtf8(), broadcaster = ev.broadcasterId.toUtf8(),
-                         kind = ev.kind.toUtf8(), dedup = in.dedupKey.toUtf8();
-        const auto inserted = m_writer->insertEvent(ev.seq, view(id), view(broadcaster), view(kind),
-                                                    view(dedup), now, view(frame));
-        if (!inserted)
-            return fail("cannot store event:");
-        if (!*inserted) { // the same follow through another subscription
-            outcomes.push_back(StoreOutcome::Duplicate);
-            continue;
+        p.cut = p.frame.lastIndexOf(kSeqZero);
+        if (p.cut < 0) { // cannot happen with the codec's sorted keys; refuse rather than store a wrong seq
+            qCWarning(lcStore) << "event frame without a seq; not stored";
+            outcomes.assign(batch.size(), StoreOutcome::Failed);
+            return;
         }
-        ++nextSeq;
-        auto e = std::make_shared<StoredEvent>();
-        e->seq = ev.seq;
-        e->broadcasterId = broadcaster.toStdString();
-        e->follow = ev.kind == u"follow";
-        e->frame = frame.toStdString();
-        e->receivedNs = in.receivedNs;
-        stored.push_back(std::move(e));
-        outcomes.push_back(StoreOutcome::Stored);
+        p.cut += kSeqZero.size() - 2; // just after "seq":
+        p.id = ev.id.toUtf8();
+        p.broadcaster = ev.broadcasterId.toUtf8();
+        p.kind = ev.kind.toUtf8();
+        p.dedup = in.dedupKey.toUtf8();
+        a.hasEvent = true;
+        a.broadcasterId = view(p.broadcaster);
+        a.kind = view(p.kind);
+        a.dedupKey = view(p.dedup);
+        a.frameHead = std::string_view(p.frame.constData(), std::size_t(p.cut));
+        a.frameTail =
+            std::string_view(p.frame.constData() + p.cut + 1, std::size_t(p.frame.size() - p.cut - 1));
     }
-    if (!m_writer->commit())
-        return fail("commit failed:");
-    m_nextSeq = nextSeq;
-    out.events = std::move(stored);
-    return true;
+    const auto results = m_writer->append(group, writes, QDateTime::currentSecsSinceEpoch());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const std::optional<qint64> &r = results[i];
+        if (!r) {
+            outcomes.push_back(StoreOutcome::Failed);
+        } else if (*r == kAppendDuplicateMessage) {
+            outcomes.push_back(StoreOutcome::Duplicate);
+        } else if (*r == kAppendNothing) {
+            // No event to relay (the id is recorded), or the same follow through another subscription.
+            outcomes.push_back(batch[i].event && !batch[i].dedupKey.isEmpty() ? StoreOutcome::Duplicate
+                                                                              : StoreOutcome::Stored);
+        } else {
+            const LogAppend &a = group[i];
+            auto e = std::make_shared<StoredEvent>();
+            e->seq = *r;
+            e->broadcasterId = std::string(a.broadcasterId);
+            e->follow = a.kind == "follow";
+            e->frame.reserve(a.frameHead.size() + a.frameTail.size() + 20);
+            e->frame.append(a.frameHead).append(std::to_string(*r)).append(a.frameTail);
+            e->receivedNs = batch[i].receivedNs;
+            m_nextSeq = std::max(m_nextSeq, *r + 1);
+            out.events.push_back(std::move(e));
+            outcomes.push_back(StoreOutcome::Stored);
+        }
+    }
+    // A group stores in seq order per broadcaster; PostgreSQL's seqs are per broadcaster, so the batch is
+    // in the order of the group, which keeps each broadcaster's order.
 }
 
 void EventStore::shutdown() {
@@ -225,6 +251,7 @@ void EventStore::shutdown() {
         QMutexLocker lock(&m_mutex);
         m_closed = true;
     }
+    m_sqlite = nullptr;
     m_writer.reset();
     closeDatabase(m_connectionName);
 }
@@ -232,14 +259,19 @@ void EventStore::shutdown() {
 void EventStore::prune() {
     // Rare and not in the commit path: Qt SQL on a connection of its own, on this thread.
     if (!QSqlDatabase::database(m_connectionName, false).isOpen()) {
+        closeDatabase(m_connectionName);
         QString error;
-        if (!openDatabase(m_path, m_connectionName, false, &error)) {
+        if (!openDatabase(m_target, m_connectionName, false, &error)) {
             qCWarning(lcStore).noquote() << "retention pass cannot open the database:" << error;
             closeDatabase(m_connectionName);
             return;
         }
     }
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (m_target.isPostgres()) {
+        prunePostgres(db);
+        return;
+    }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (!db.transaction())
         return;
@@ -314,6 +346,66 @@ void EventStore::prune() {
         qCInfo(lcStore) << "retention removed" << deleted << "events";
 }
 
+void EventStore::prunePostgres(QSqlDatabase &db) {
+    // Several relays share the log: whichever holds the lock prunes, the others skip this pass.
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    if (!db.transaction()) {
+        db.close(); // perhaps a lost connection: the next pass opens a new one
+        return;
+    }
+    bool ok = true;
+    auto run = [&](const QString &sql, const QVariantList &values) {
+        QSqlQuery q(db);
+        q.prepare(sql);
+        for (const QVariant &v : values)
+            q.addBindValue(v);
+        if (ok && !q.exec()) {
+            qCWarning(lcStore) << "retention pass failed:" << q.lastError().text();
+            ok = false;
+        }
+        return q;
+    };
+    QSqlQuery lock = run(QStringLiteral("SELECT pg_try_advisory_xact_lock(7262010312)"), {});
+    if (!ok || !lock.next() || !lock.value(0).toBool()) {
+        db.rollback();
+        return;
+    }
+    // Per broadcaster, the newest seq that goes: past the age limit, or beyond the newest N.
+    QSqlQuery through = run(QStringLiteral(R"(
+        SELECT broadcaster_id, MAX(seq) FROM (
+            SELECT broadcaster_id, seq FROM events WHERE received_at < ?
+            UNION ALL
+            SELECT broadcaster_id, seq FROM (
+                SELECT broadcaster_id, seq,
+                       ROW_NUMBER() OVER (PARTITION BY broadcaster_id ORDER BY seq DESC) AS newest
+                FROM events) ranked
+            WHERE newest > ?) doomed
+        GROUP BY broadcaster_id)"),
+                            {now - qint64(m_retention.days) * 86400, m_retention.eventsPerBroadcaster});
+    qint64 deleted = 0;
+    while (ok && through.next()) {
+        const QVariantList key{through.value(0), through.value(1)};
+        run(QStringLiteral(
+                "INSERT INTO pruned(broadcaster_id, through_seq) VALUES(?, ?) ON CONFLICT(broadcaster_id) "
+                "DO UPDATE SET through_seq = GREATEST(pruned.through_seq, excluded.through_seq)"),
+            key);
+        deleted += run(QStringLiteral("DELETE FROM events WHERE broadcaster_id = ? AND seq <= ?"), key)
+                       .numRowsAffected();
+    }
+    // Message ids guard Twitch's retries and the 10-minute window: a day is plenty. A follow's key lasts as
+    // long as the events do (on SQLite it is a column of the event).
+    run(QStringLiteral("DELETE FROM seen_messages WHERE received_at < ?"), {now - 86400});
+    run(QStringLiteral("DELETE FROM dedup_keys WHERE received_at < ?"),
+        {now - qint64(m_retention.days) * 86400});
+    if (!ok || !db.commit()) {
+        db.rollback();
+        db.close(); // perhaps a lost connection: the next pass opens a new one
+        return;
+    }
+    if (deleted > 0)
+        qCInfo(lcStore) << "retention removed" << deleted << "events";
+}
+
 Checkpointer::~Checkpointer() {
     if (!m_connectionName.isEmpty())
         closeDatabase(m_connectionName);
@@ -323,7 +415,7 @@ void Checkpointer::checkpoint() {
     if (m_connectionName.isEmpty()) {
         QString error;
         m_connectionName = uniqueConnectionName("checkpointer");
-        if (!openDatabase(m_path, m_connectionName, false, &error)) {
+        if (!openDatabase(StorageTarget{m_path, {}}, m_connectionName, false, &error)) {
             qCWarning(lcStore).noquote() << error;
             closeDatabase(m_connectionName);
             m_connectionName.clear();
@@ -342,11 +434,11 @@ void Checkpointer::checkpoint() {
         m_walBytes->store(q.value(1).toLongLong() * m_frameBytes, std::memory_order_relaxed);
 }
 
-std::unique_ptr<EventReader> EventReader::open(const QString &path, QString *error) {
+std::unique_ptr<EventReader> EventReader::open(const StorageTarget &target, QString *error) {
     const QString name = uniqueConnectionName("reader");
-    if (!openDatabase(path, name, false, error))
+    if (!openDatabase(target, name, false, error))
         return nullptr;
-    return std::unique_ptr<EventReader>(new EventReader(name));
+    return std::unique_ptr<EventReader>(new EventReader(target, name));
 }
 
 EventReader::~EventReader() {
@@ -356,14 +448,21 @@ EventReader::~EventReader() {
 std::optional<std::vector<StoredEventPtr>> EventReader::eventsAfter(const QString &broadcasterId,
                                                                     qint64 afterSeq, int limit) {
     std::vector<StoredEventPtr> out;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT seq, kind, frame FROM events WHERE broadcaster_id = ? AND seq > ? "
-                             "ORDER BY seq LIMIT ?"));
-    q.addBindValue(broadcasterId);
-    q.addBindValue(afterSeq);
-    q.addBindValue(limit);
-    if (!q.exec()) {
+    auto query = [&] {
+        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral("SELECT seq, kind, frame FROM events WHERE broadcaster_id = ? AND seq > ? "
+                                 "ORDER BY seq LIMIT ?"));
+        q.addBindValue(broadcasterId);
+        q.addBindValue(afterSeq);
+        q.addBindValue(limit);
+        q.exec();
+        return q;
+    };
+    QSqlQuery q = query();
+    if (!q.isActive() && reopen())
+        q = query();
+    if (!q.isActive()) {
         qCWarning(lcStore) << "replay query failed:" << q.lastError().text();
         return std::nullopt;
     }
@@ -379,10 +478,26 @@ std::optional<std::vector<StoredEventPtr>> EventReader::eventsAfter(const QStrin
 }
 
 qint64 EventReader::prunedThrough(const QString &broadcasterId) {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT through_seq FROM pruned WHERE broadcaster_id = ?"));
-    q.addBindValue(broadcasterId);
-    return q.exec() && q.next() ? q.value(0).toLongLong() : 0;
+    auto query = [&] {
+        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+        q.prepare(QStringLiteral("SELECT through_seq FROM pruned WHERE broadcaster_id = ?"));
+        q.addBindValue(broadcasterId);
+        q.exec();
+        return q;
+    };
+    QSqlQuery q = query();
+    if (!q.isActive() && reopen())
+        q = query();
+    return q.isActive() && q.next() ? q.value(0).toLongLong() : 0;
+}
+
+bool EventReader::reopen() {
+    closeDatabase(m_connectionName);
+    QString error;
+    if (openDatabase(m_target, m_connectionName, false, &error))
+        return true;
+    qCWarning(lcStore).noquote() << error;
+    return false;
 }
 
 } // namespace streams::relay

@@ -4,6 +4,7 @@
 // every event that arrived while the previous commit ran); readers replay from their own connections.
 
 #include "protocol/messages.h"
+#include "storage/database.h"
 
 #include <QElapsedTimer>
 #include <QMutex>
@@ -22,8 +23,9 @@
 class QSqlDatabase;
 
 namespace streams::relay {
+class LogWriter;
 class SqliteWriter;
-}
+} // namespace streams::relay
 
 namespace streams::relay {
 
@@ -68,12 +70,12 @@ class EventStore : public QObject {
     Q_OBJECT
 public:
     // Opens the database (migrating it) on the calling thread; move the object to its thread afterwards.
-    static std::unique_ptr<EventStore> open(const QString &path, RetentionPolicy retention,
+    static std::unique_ptr<EventStore> open(const StorageTarget &target, RetentionPolicy retention,
                                             Durability durability, QString *error);
     ~EventStore() override;
 
     QString epoch() const { return m_epoch; }
-    QString path() const { return m_path; }
+    const StorageTarget &target() const { return m_target; }
 
     // Thread-safe. The handler runs on the store's thread after each commit, before the events' `done`.
     void setCommitHandler(std::function<void(const CommittedBatch &)> handler);
@@ -84,25 +86,29 @@ public:
     // Thread-safe: commits what is queued and closes; blocks until done when called from another thread.
     void shutdown();
 
-    // Deletes what is past the retention policy; runs on the store's thread.
+    // Deletes what is past the retention policy; runs on the store's thread. On PostgreSQL one relay at a
+    // time does it (an advisory lock); the others skip the pass.
     void prune();
+    // SQLite: the last seq issued (one counter for all broadcasters). PostgreSQL counts per broadcaster: 0.
     qint64 lastSeq() const { return m_nextSeq - 1; }
     // How much of the write-ahead log is in use; the Checkpointer keeps it up to date.
     std::atomic<qint64> *walBytes() { return &m_walBytes; }
 
 private:
-    EventStore(QString path, QString connectionName, QString epoch, qint64 nextSeq, RetentionPolicy retention,
-               Durability durability);
+    EventStore(StorageTarget target, QString connectionName, QString epoch, qint64 nextSeq,
+               RetentionPolicy retention, Durability durability);
     void flush();
     void boundWal();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
-    bool storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
+    void storeBatch(std::vector<IncomingEvent> &batch, std::vector<std::pair<QString, QVariantList>> &writes,
                     std::vector<StoreOutcome> &outcomes, CommittedBatch &out);
+    void prunePostgres(QSqlDatabase &db);
 
-    const QString m_path;
-    const QString m_connectionName;         // Qt SQL, for retention passes
-    std::unique_ptr<SqliteWriter> m_writer; // opened on the store's thread
+    const StorageTarget m_target;
+    const QString m_connectionName;      // Qt SQL, for retention passes
+    std::unique_ptr<LogWriter> m_writer; // opened on the store's thread
+    SqliteWriter *m_sqlite = nullptr;    // m_writer, on SQLite
     const QString m_epoch;
     qint64 m_nextSeq = 1;
     RetentionPolicy m_retention;
@@ -137,7 +143,7 @@ private:
 // Read side, one per thread.
 class EventReader {
 public:
-    static std::unique_ptr<EventReader> open(const QString &path, QString *error);
+    static std::unique_ptr<EventReader> open(const StorageTarget &target, QString *error);
     ~EventReader();
 
     // Stored events of the broadcaster with seq > afterSeq, in order, at most `limit`; nullopt when the
@@ -148,8 +154,12 @@ public:
     qint64 prunedThrough(const QString &broadcasterId);
 
 private:
-    explicit EventReader(QString connectionName)
-        : m_connectionName(std::move(connectionName)) {}
+    EventReader(StorageTarget target, QString connectionName)
+        : m_target(std::move(target))
+        , m_connectionName(std::move(connectionName)) {}
+    // A connection lost (a database server restarted) is opened again, once per query.
+    bool reopen();
+    StorageTarget m_target;
     QString m_connectionName;
 };
 

@@ -20,8 +20,10 @@ void bindText(sqlite3_stmt *statement, int index, std::string_view text) {
 
 } // namespace
 
-std::unique_ptr<SqliteWriter> SqliteWriter::open(const QString &path, bool fsyncEveryCommit, QString *error) {
+std::unique_ptr<SqliteWriter> SqliteWriter::open(const QString &path, bool fsyncEveryCommit, qint64 nextSeq,
+                                                 QString *error) {
     std::unique_ptr<SqliteWriter> w(new SqliteWriter);
+    w->m_nextSeq = nextSeq;
     const QByteArray file = path.toUtf8();
     if (sqlite3_open_v2(file.constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
@@ -55,6 +57,44 @@ SqliteWriter::~SqliteWriter() {
     for (sqlite3_stmt *s : {m_begin, m_commit, m_rollback, m_seen, m_insert})
         sqlite3_finalize(s);
     sqlite3_close(m_db);
+}
+
+std::vector<std::optional<qint64>> SqliteWriter::append(const std::vector<LogAppend> &group,
+                                                        const BookkeepingWrites &writes, qint64 receivedAt) {
+    std::vector<std::optional<qint64>> results;
+    results.reserve(group.size());
+    auto fail = [&](const char *what) {
+        qCWarning(lcStore).noquote() << what << lastError();
+        rollback();
+        return std::vector<std::optional<qint64>>(group.size());
+    };
+    if (!begin())
+        return fail("cannot begin transaction:");
+    for (const auto &[sql, bindings] : writes)
+        if (!exec(sql, bindings)) // bookkeeping only: log it, keep the events
+            qCWarning(lcStore).noquote() << "write failed:" << lastError();
+    qint64 nextSeq = m_nextSeq;
+    for (const LogAppend &in : group) {
+        const auto fresh = recordMessage(in.messageId, receivedAt);
+        if (!fresh)
+            return fail("cannot record message id:");
+        if (!*fresh || !in.hasEvent) {
+            results.emplace_back(*fresh ? kAppendNothing : kAppendDuplicateMessage);
+            continue;
+        }
+        m_frame.assign(in.frameHead);
+        m_frame += std::to_string(nextSeq);
+        m_frame += in.frameTail;
+        const auto inserted =
+            insertEvent(nextSeq, in.messageId, in.broadcasterId, in.kind, in.dedupKey, receivedAt, m_frame);
+        if (!inserted)
+            return fail("cannot store event:");
+        results.emplace_back(*inserted ? nextSeq++ : kAppendNothing); // not inserted: its dedup key exists
+    }
+    if (!commit())
+        return fail("commit failed:");
+    m_nextSeq = nextSeq;
+    return results;
 }
 
 bool SqliteWriter::begin() {

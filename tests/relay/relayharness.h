@@ -2,6 +2,7 @@
 
 // A relay and twitch-sim as real processes on 127.0.0.1, and protocol clients to talk to the relay.
 
+#include "dbservers.h"
 #include "serverprocess.h"
 
 #include <QDeadlineTimer>
@@ -121,6 +122,11 @@ public:
     HttpResult postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
                            QByteArray timestamp = {}, QByteArray secret = kWebhookSecret);
     QJsonArray simSubscriptions();
+    // STREAMS_TEST_DATABASE=postgres: relays keep their log in PostgreSQL (a server the test process starts).
+    static bool usesPostgres();
+    static PostgresServer *postgres();
+    // The database a relay on `dataDir` uses (created on first use); empty when PostgreSQL cannot start.
+    static QUrl databaseFor(const QString &dataDir);
 
 protected:
     std::unique_ptr<ServerProcess> m_sim;

@@ -8,6 +8,7 @@
 #include <QMessageAuthenticationCode>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -407,9 +408,20 @@ void TestRelay::subscriptionsAreKeptOnDisk() {
     }
     QStringList types;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", "subscriptions-check");
-        db.setDatabaseName(data.filePath("relay.sqlite3"));
-        QVERIFY(db.open());
+        // The relay's own database: the SQLite file, or its PostgreSQL database (STREAMS_TEST_DATABASE).
+        QSqlDatabase db;
+        if (usesPostgres()) {
+            const QUrl url = databaseFor(data.path());
+            db = QSqlDatabase::addDatabase("QPSQL", "subscriptions-check");
+            db.setHostName(url.host());
+            db.setPort(url.port());
+            db.setUserName(url.userName());
+            db.setDatabaseName(url.path().mid(1));
+        } else {
+            db = QSqlDatabase::addDatabase("QSQLITE", "subscriptions-check");
+            db.setDatabaseName(data.filePath("relay.sqlite3"));
+        }
+        QVERIFY2(db.open(), qPrintable(db.lastError().text()));
         QSqlQuery q(db);
         QVERIFY(q.exec("SELECT type, broadcaster_id, moderator_id, last_wanted_at FROM subscriptions "
                        "ORDER BY type"));

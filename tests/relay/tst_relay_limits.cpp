@@ -40,6 +40,7 @@ private Q_SLOTS:
     void appTokenIsRenewedAfter401();
     void silentPeerIsDropped();
     void corruptDatabaseStopsWithOneClearLine();
+    void unreachableDatabaseStopsWithOneClearLine();
 
 private:
     void failNext(int status, int count) {
@@ -339,6 +340,44 @@ void TestRelayLimits::corruptDatabaseStopsWithOneClearLine() {
     QFile again(db.fileName());
     QVERIFY(again.open(QIODevice::ReadOnly));
     QCOMPARE(again.readAll(), garbage); // left as it was, for the operator to inspect or restore
+}
+
+void TestRelayLimits::unreachableDatabaseStopsWithOneClearLine() {
+    // A PostgreSQL URL nobody answers at, with a password that must not reach the log; and a malformed one.
+    const quint16 nobody = freeLocalPort();
+    const QString secret = QStringLiteral("hunter2-db-password");
+    struct Case {
+        QString url;
+        QByteArray expected;
+        int exitCode; // 2: a setting is wrong; 1: it cannot start
+    };
+    const QList<Case> cases{
+        {QStringLiteral("postgresql://relay:%1@127.0.0.1:%2/events").arg(secret).arg(nobody),
+         QByteArray("cannot open database postgresql://relay@127.0.0.1:") + QByteArray::number(nobody) +
+             "/events",
+         1},
+        {QStringLiteral("mysql://relay:%1@127.0.0.1/events").arg(secret),
+         QByteArray("STREAMS_RELAY_DATABASE_URL"), 2},
+    };
+    for (const auto &[url, expected, exitCode] : cases) {
+        QTemporaryDir data;
+        QProcess relay;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("TWITCH_CLIENT_ID", kClientId);
+        env.insert("TWITCH_CLIENT_SECRET", "x");
+        env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
+        env.insert("STREAMS_RELAY_DATA_DIR", data.path());
+        env.insert("STREAMS_RELAY_DATABASE_URL", url);
+        relay.setProcessEnvironment(env);
+        relay.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"});
+        QVERIFY(relay.waitForFinished(20000));
+        QCOMPARE(relay.exitCode(), exitCode);
+        const QByteArray err = relay.readAllStandardError();
+        QVERIFY2(err.contains(expected), err.constData());
+        QVERIFY2(err.count('\n') == 1, err.constData()); // one line
+        QVERIFY2(!err.contains(secret.toUtf8()), err.constData());
+        QVERIFY(relay.readAllStandardOutput().isEmpty()); // never said it was listening
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRelayLimits)
