@@ -62,11 +62,19 @@ EventSubSession::EventSubSession(QNetworkAccessManager &network, QUrl webSocketU
         setState(State::Connecting, m_reason);
         open(firstUrl(), Role::Current);
     });
+    // After a reconnect's welcome the old socket may still have frames on their way (Qt reads them in
+    // later event-loop turns): it is closed once it has been quiet for a moment, and the new socket's
+    // events wait until then, so the order stays.
+    m_oldQuiet.setSingleShot(true);
+    connect(&m_oldQuiet, &QTimer::timeout, this, &EventSubSession::finishSwitch);
     m_switch.setSingleShot(true);
     connect(&m_switch, &QTimer::timeout, this, [this] {
-        qCInfo(lcEventSub) << "the replaced socket did not close in time";
-        retire(m_old);
-        flushHeld();
+        if (m_holding) {
+            finishSwitch(); // the old socket kept talking: enough
+        } else {
+            qCInfo(lcEventSub) << "the replaced socket did not close in time";
+            retire(m_old);
+        }
     });
 }
 
@@ -181,6 +189,8 @@ void EventSubSession::retire(QWebSocket *&socket) {
 void EventSubSession::dropAll(bool deliverHeld) {
     m_keepalive.stop();
     m_switch.stop();
+    m_oldQuiet.stop();
+    m_holding = false;
     retire(m_socket);
     retire(m_next);
     retire(m_old);
@@ -229,6 +239,8 @@ void EventSubSession::onFrame(QWebSocket *socket, const QString &text) {
     const EventSubMessage &m = *parsed;
     if (socket == m_socket && !m_sessionId.isEmpty())
         armKeepalive(); // any message proves the session alive
+    if (socket == m_old && m_holding)
+        m_oldQuiet.start(m_timing.oldSocketQuietMs);
     switch (m.type) {
     case EventSubMessage::Type::Welcome:
         onWelcome(socket, m);
@@ -238,7 +250,7 @@ void EventSubSession::onFrame(QWebSocket *socket, const QString &text) {
         break;
     case EventSubMessage::Type::Notification:
         // While the replaced socket still drains, the new one's events wait behind it: the order stays.
-        if ((socket == m_socket && m_old) || socket == m_next)
+        if ((socket == m_socket && m_holding) || socket == m_next)
             m_held.append(m);
         else
             deliver(m);
@@ -285,7 +297,8 @@ void EventSubSession::onWelcome(QWebSocket *socket, const EventSubMessage &m) {
         m_old = std::exchange(m_socket, std::exchange(m_next, nullptr));
         m_sessionId = m.sessionId;
         armKeepalive();
-        m_old->close(QWebSocketProtocol::CloseCodeNormal);
+        m_holding = true;
+        m_oldQuiet.start(m_timing.oldSocketQuietMs);
         m_switch.start(m_timing.switchTimeoutMs);
         return;
     }
@@ -302,8 +315,9 @@ void EventSubSession::onClosed(QWebSocket *socket) {
     const QString reason = socket->closeReason();
     if (socket == m_old) { // the replaced socket: everything it had is delivered
         retire(m_old);
+        if (m_holding)
+            finishSwitch();
         m_switch.stop();
-        flushHeld();
         return;
     }
     if (socket != m_socket && socket != m_next) {
@@ -430,6 +444,16 @@ void EventSubSession::deliver(const EventSubMessage &m) {
         return;
     if (const std::optional<FeedEvent> e = feedEventFromNotification(m))
         Q_EMIT event(*e);
+}
+
+void EventSubSession::finishSwitch() {
+    m_oldQuiet.stop();
+    m_holding = false;
+    if (m_old) {
+        m_old->close(QWebSocketProtocol::CloseCodeNormal);
+        m_switch.start(m_timing.switchTimeoutMs); // then it goes, closed or not
+    }
+    flushHeld();
 }
 
 void EventSubSession::flushHeld() {

@@ -45,7 +45,8 @@ public:
         int maxRetryMs = 60000;
         int keepaliveSeconds = 0;    // asked with ?keepalive_timeout_seconds= (10–600); 0: Twitch's default
         int keepaliveGraceMs = 1000; // added to the window before a silent socket counts as dead
-        int switchTimeoutMs = 5000;  // after a reconnect's welcome, how long the old socket may take to close
+        int oldSocketQuietMs = 250;  // after a reconnect's welcome, the old socket is closed once this quiet
+        int switchTimeoutMs = 5000;  // … or after this at most; and then it may take this long to close
     };
 
     EventSubSession(QNetworkAccessManager &network, QUrl webSocketUrl, QUrl helixBase, QString clientId,
@@ -94,6 +95,7 @@ private:
     void onClosed(QWebSocket *socket);
     void onWelcome(QWebSocket *socket, const EventSubMessage &m);
     void deliver(const EventSubMessage &m);
+    void finishSwitch(); // closes the replaced socket and lets the new one's events out
     void flushHeld();
     void createSubscriptions();
     void create(const EventSubSpec &spec);
@@ -128,6 +130,8 @@ private:
     QTimer m_keepalive;
     QTimer m_retry;
     QTimer m_switch;
+    QTimer m_oldQuiet;
+    bool m_holding = false;           // the new socket's notifications wait for the old socket to be done
     QList<EventSubMessage> m_held;    // the new socket's notifications while the old one still drains
     std::unique_ptr<QObject> m_calls; // context of this session's Helix calls; replaced per session
 
