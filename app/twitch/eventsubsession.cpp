@@ -154,8 +154,9 @@ QUrl EventSubSession::firstUrl() const {
     if (m_timing.keepaliveSeconds > 0) {
         QUrlQuery query(url);
         query.removeAllQueryItems(QStringLiteral("keepalive_timeout_seconds"));
+        // Twitch clamps it to 10–600; the welcome says what it chose, and that is what is watched.
         query.addQueryItem(QStringLiteral("keepalive_timeout_seconds"),
-                           QString::number(qBound(10, m_timing.keepaliveSeconds, 600)));
+                           QString::number(m_timing.keepaliveSeconds));
         url.setQuery(query);
     }
     return url;

@@ -43,7 +43,7 @@ public:
     struct Timing {
         int firstRetryMs = 1000; // streams::Backoff: first delay, doubled up to maxRetryMs, with jitter
         int maxRetryMs = 60000;
-        int keepaliveSeconds = 0;    // asked with ?keepalive_timeout_seconds= (10–600); 0: Twitch's default
+        int keepaliveSeconds = 0; // asked with ?keepalive_timeout_seconds= (Twitch: 10–600); 0: its default
         int keepaliveGraceMs = 1000; // added to the window before a silent socket counts as dead
         int oldSocketQuietMs = 250;  // after a reconnect's welcome, the old socket is closed once this quiet
         int switchTimeoutMs = 5000;  // … or after this at most; and then it may take this long to close

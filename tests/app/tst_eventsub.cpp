@@ -33,6 +33,7 @@ private Q_SLOTS:
     void cleanup();
     void welcomeCreatesTheSubscriptionsWithinTheWindow();
     void aModeratorGetsFollowsOnly();
+    void asksForItsKeepaliveWindow();
     void missingKeepaliveReconnectsAndRecreates();
     void reconnectDuringABurstLosesAndDoublesNothing();
     void revocationStopsThatKind();
@@ -208,6 +209,18 @@ void TestEventSub::aModeratorGetsFollowsOnly() {
     QCOMPARE(subs.keys(), QStringList({"channel.follow"}));
     QCOMPARE(subs["channel.follow"]["condition"].toObject()["moderator_user_id"].toString(), kModerator);
     QCOMPARE(m_session->coveredKinds(), QStringList({"follow"}));
+}
+
+void TestEventSub::asksForItsKeepaliveWindow() {
+    QUrl ws = m_sim->url();
+    ws.setScheme("ws");
+    ws.setPath("/eventsub/ws");
+    EventSubSession::Timing timing;
+    timing.keepaliveSeconds = 3; // ?keepalive_timeout_seconds=3
+    m_session = std::make_unique<EventSubSession>(m_network, ws, m_sim->url().resolved(QUrl("/helix")),
+                                                  kClientId, timing);
+    QVERIFY(startLive());
+    QCOMPARE(simSession(m_session->sessionId())["keepalive_timeout_seconds"].toInt(), 3);
 }
 
 void TestEventSub::missingKeepaliveReconnectsAndRecreates() {
