@@ -40,8 +40,8 @@ struct App {
         if (prepare)
             prepare(*this);
         endpoints = {sim.resolved(QUrl("/oauth2")), helix.isEmpty() ? sim.resolved(QUrl("/helix")) : helix,
-                     QUrl(sim.toString().replace("http://", "ws://") + "/irc"),
-                     sim.resolved(QUrl("/player"))};
+                     QUrl(sim.toString().replace("http://", "ws://") + "/irc"), sim.resolved(QUrl("/player")),
+                     QUrl(sim.toString().replace("http://", "ws://") + "/eventsub/ws")};
         open();
     }
     ~App() { window.reset(); }
