@@ -215,9 +215,10 @@ QString Figures::shown(const Figure &f, double value) {
     return (sign ? QStringLiteral("+") : QString()) + number(value, f.decimals);
 }
 
-void Figures::print(const QString &name, const QString &value, const Target &target, const QString &verdict) {
+void Figures::print(const QString &name, const QString &value, const Target &target,
+                    const QString &verdict) const {
     // Padded as QStrings: the range's dash and "µ" are one column each but more than one byte.
-    const QString line = name.leftJustified(64) + u' ' + value.rightJustified(20) +
+    const QString line = name.leftJustified(m_nameWidth) + u' ' + value.rightJustified(20) +
                          QStringLiteral("   target ") +
                          (target.text.isEmpty() ? QStringLiteral("-") : target.text) + verdict;
     std::printf("%s\n", line.toUtf8().constData());

@@ -64,6 +64,8 @@ public:
     static Target report(const QString &text = {}) { return {Goal::Report, 0, text}; }
 
     void add(const QString &name, double value, const QString &unit, int decimals, const Target &target);
+    // Columns the names are padded to (64 unless set).
+    void setNameWidth(int columns) { m_nameWidth = columns; }
     void printRanges(int runs) const;
 
 private:
@@ -76,8 +78,8 @@ private:
     static bool meets(const Target &target, double value);
     static QString number(double value, int decimals);
     static QString shown(const Figure &f, double value);
-    static void print(const QString &name, const QString &value, const Target &target,
-                      const QString &verdict);
+    void print(const QString &name, const QString &value, const Target &target, const QString &verdict) const;
+    int m_nameWidth = 64;
     QStringList m_order;
     QMap<QString, Figure> m_figures;
 };

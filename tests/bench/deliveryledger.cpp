@@ -5,12 +5,18 @@
 
 namespace streams::bench {
 
-void DeliveryLedger::record(quint64 webhook, int client, qint64 receivedNs) {
+void DeliveryLedger::record(quint64 webhook, int client, qint64 receivedNs, qint64 seq) {
     {
         std::lock_guard lock(m_mutex);
         Entry &e = m_entries[webhook];
         e.clients.push_back(client);
         e.receivedNs.push_back(receivedNs);
+        if (seq > 0) {
+            qint64 &last = m_lastSeq[client];
+            if (seq <= last)
+                ++m_outOfOrder;
+            last = std::max(last, seq);
+        }
     }
     ++m_recorded;
 }
@@ -18,7 +24,9 @@ void DeliveryLedger::record(quint64 webhook, int client, qint64 receivedNs) {
 void DeliveryLedger::clear() {
     std::lock_guard lock(m_mutex);
     m_entries.clear();
+    m_lastSeq.clear();
     m_recorded = 0;
+    m_outOfOrder = 0;
 }
 
 DeliveryLedger::Tally DeliveryLedger::tally(const std::vector<quint64> &acknowledged, int recipients,
@@ -54,6 +62,26 @@ DeliveryLedger::Tally DeliveryLedger::tally(const std::vector<quint64> &acknowle
         if (!acked.contains(webhook))
             ++t.unacknowledged;
     return t;
+}
+
+DeliveryLedger::Split DeliveryLedger::split(const std::vector<quint64> &acknowledged,
+                                            const std::vector<int> &storedBy,
+                                            const std::function<std::vector<int>(quint64)> &recipients,
+                                            const std::function<int(int)> &relayOf) const {
+    std::lock_guard lock(m_mutex);
+    Split s;
+    for (std::size_t i = 0; i < acknowledged.size() && i < storedBy.size(); ++i) {
+        const auto it = m_entries.find(acknowledged[i]);
+        for (const int client : recipients(acknowledged[i])) {
+            const bool same = relayOf(client) == storedBy[i];
+            const bool received = it != m_entries.end() &&
+                                  std::find(it->second.clients.begin(), it->second.clients.end(), client) !=
+                                      it->second.clients.end();
+            (same ? s.sameExpected : s.otherExpected) += 1;
+            (same ? s.sameReceived : s.otherReceived) += received ? 1 : 0;
+        }
+    }
+    return s;
 }
 
 } // namespace streams::bench

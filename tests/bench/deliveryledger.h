@@ -1,7 +1,8 @@
 #pragma once
 
 // Which webhook reached which client, and when: the bench counts a webhook only once every client that
-// should have it has it, and names what was acknowledged but never delivered.
+// should have it has it, and names what was acknowledged but never delivered, received twice, or received
+// out of order (a client's events must come in increasing seq).
 
 #include <QtGlobal>
 
@@ -15,8 +16,11 @@ namespace streams::bench {
 
 class DeliveryLedger {
 public:
-    // Called by the client fleets' threads for every event frame that carries a bench webhook's number.
-    void record(quint64 webhook, int client, qint64 receivedNs);
+    // Called by the client fleets' threads for every event frame that carries a bench webhook's number;
+    // seq: the frame's, 0 when it has none.
+    void record(quint64 webhook, int client, qint64 receivedNs, qint64 seq = 0);
+    // Receipts whose seq was not above the client's previous one, since the last clear().
+    qint64 outOfOrder() const { return m_outOfOrder.load(); }
     // Deliveries recorded so far (duplicates included).
     qint64 recorded() const { return m_recorded.load(); }
     void clear();
@@ -34,6 +38,18 @@ public:
     Tally tally(const std::vector<quint64> &acknowledged, int recipients,
                 const std::function<qint64(quint64)> &scheduledNs = {}) const;
 
+    // Several relays: the copies that should have arrived, split by whether the client is on the relay that
+    // acknowledged (stored) the webhook or on another one, and how many of each arrived.
+    struct Split {
+        qint64 sameExpected = 0, sameReceived = 0;
+        qint64 otherExpected = 0, otherReceived = 0;
+    };
+    // storedBy[i]: the relay that acknowledged acknowledged[i]; recipients(webhook): the clients that should
+    // have it; relayOf(client): the relay a client is connected to.
+    Split split(const std::vector<quint64> &acknowledged, const std::vector<int> &storedBy,
+                const std::function<std::vector<int>(quint64)> &recipients,
+                const std::function<int(int)> &relayOf) const;
+
 private:
     struct Entry {
         std::vector<int> clients;
@@ -41,7 +57,9 @@ private:
     };
     mutable std::mutex m_mutex;
     std::unordered_map<quint64, Entry> m_entries;
+    std::unordered_map<int, qint64> m_lastSeq; // per client
     std::atomic<qint64> m_recorded{0};
+    std::atomic<qint64> m_outOfOrder{0};
 };
 
 } // namespace streams::bench

@@ -8,14 +8,14 @@
 
 namespace streams::bench {
 
-IdleClients::IdleClients(const QUrl &relay, std::vector<int> bounds, std::function<QString(int)> tokenFor,
-                         QString broadcaster)
+IdleClients::IdleClients(const std::vector<QUrl> &relays, std::vector<int> bounds,
+                         std::function<QString(int)> tokenFor, QString broadcaster)
     : m_bounds(std::move(bounds))
     , m_open(m_bounds.size(), false)
     , m_tokenFor(std::move(tokenFor))
     , m_broadcaster(std::move(broadcaster)) {
     for (std::size_t i = 0; i < m_bounds.size(); ++i)
-        m_fleets.push_back(std::make_unique<WsFleet>(relay));
+        m_fleets.push_back(std::make_unique<WsFleet>(relays, base(i)));
 }
 
 bool IdleClients::setCount(int n) {

@@ -1,7 +1,8 @@
 #pragma once
 
 // relay-bench's idle clients: all in the fan-out room, opened in segments (one client fleet each) so that
-// their number can step between the intake levels. A client's index is global, counted across segments.
+// their number can step between the intake levels. A client's index is global, counted across segments;
+// with several relays, client i connects to relay i % relays.size().
 
 #include "wsfleet.h"
 
@@ -17,8 +18,8 @@ namespace streams::bench {
 class IdleClients {
 public:
     // bounds: the ascending client counts the segments end at; tokenFor(i): the token of client i.
-    IdleClients(const QUrl &relay, std::vector<int> bounds, std::function<QString(int)> tokenFor,
-                QString broadcaster);
+    IdleClients(const std::vector<QUrl> &relays, std::vector<int> bounds,
+                std::function<QString(int)> tokenFor, QString broadcaster);
     // n: 0 or one of the bounds; false when not all of them got subscribed.
     bool setCount(int n);
     // `f` gets the client's global index.

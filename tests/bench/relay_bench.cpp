@@ -1,17 +1,24 @@
-// relay-bench: drives a streams-relay process from outside (its command line, environment, HTTP routes and
-// wire protocol v1 only, so it measures today's relay and any rewrite alike) with twitch-sim for tokens and
-// subscriptions, and prints the figures issue 10 sets targets for, each next to its target. Every intake
-// webhook goes to a broadcaster with subscribed clients and counts only once they have it; CPU is the whole
-// relay process's. A measurement, not a test: it fails only when it cannot measure.
+// relay-bench: drives streams-relay processes from outside (their command line, environment, HTTP routes
+// and wire protocol v1 only, so it measures today's relay and any rewrite alike) with twitch-sim for tokens
+// and subscriptions, and prints the figures issues 10 and 11 set targets for, each next to its target. Every
+// intake webhook goes to a broadcaster with subscribed clients and counts only once they have it; CPU is the
+// whole relay process's. A measurement, not a test: it fails only when it cannot measure.
 //
 //   relay-bench [--clients N] [--idle-clients N[,M...]] [--seconds S] [--runs N] [--subscribers N]
 //               [--fanout-runs N] [--fanout-resets] [--only fanout|intake|delivery] [--durability fsync|os]
-//               [--relay PATH] [--relay-env NAME=VALUE]... [--quick]
+//               [--relays N] [--postgres] [--relay PATH] [--relay-env NAME=VALUE]... [--quick]
 //
-// It exits 1 when the relay crashed, did not exit cleanly on SIGTERM or wrote a sanitizer's report to its
+// By default one relay on SQLite. --postgres starts a PostgreSQL and a Redis of the bench's own (the test
+// suites' servers, tests/support/dbservers.h) and runs the relays on them; --relays N (implies --postgres)
+// starts N relays on one database and one Redis and spreads the clients and webhook connections over them
+// round-robin. It then also prints the CPU of PostgreSQL's and Redis's processes, PostgreSQL's commits and
+// Redis's commands per webhook.
+//
+// It exits 1 when a relay crashed, did not exit cleanly on SIGTERM or wrote a sanitizer's report to its
 // stderr, and with --fanout-resets when a client that stayed connected missed a fan-out event.
 
 #include "benchsupport.h"
+#include "engines.h"
 #include "relayrun.h"
 #include "serverprocess.h"
 
@@ -54,8 +61,8 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption secondsOpt("seconds", "Length of each timed phase.", "S", "5");
     const QCommandLineOption runsOpt(
         "runs", "Repeat everything N times (a fresh relay each) and print ranges.", "N", "1");
-    const QCommandLineOption subscribersOpt("subscribers", "Clients subscribed to the intake broadcaster.",
-                                            "N", "1");
+    const QCommandLineOption subscribersOpt(
+        "subscribers", "Clients subscribed to the intake broadcaster (default: one per relay).", "N");
     const QCommandLineOption quickOpt("quick", "Small numbers: checks that the benchmark itself works.");
     const QCommandLineOption durabilityOpt("durability", "The relay's STREAMS_RELAY_DURABILITY: fsync or os.",
                                            "MODE", "fsync");
@@ -72,8 +79,17 @@ int main(int argc, char *argv[]) {
                                       QStringLiteral(STREAMS_RELAY_PATH));
     const QCommandLineOption relayEnvOpt("relay-env", "An environment setting for the relay (repeatable).",
                                          "NAME=VALUE");
+    const QCommandLineOption relaysOpt("relays",
+                                       "Relay processes on one PostgreSQL database and one Redis (more than "
+                                       "one implies --postgres); clients "
+                                       "and webhook connections are spread over them round-robin.",
+                                       "N", "1");
+    const QCommandLineOption postgresOpt(
+        "postgres", "Start a PostgreSQL and a Redis of the bench's own and run the relays on them "
+                    "(STREAMS_RELAY_DATABASE_URL, STREAMS_RELAY_REDIS_URL); default: SQLite.");
     parser.addOptions({clientsOpt, idleOpt, secondsOpt, runsOpt, subscribersOpt, quickOpt, durabilityOpt,
-                       fanoutRunsOpt, fanoutResetsOpt, onlyOpt, relayOpt, relayEnvOpt});
+                       fanoutRunsOpt, fanoutResetsOpt, onlyOpt, relayOpt, relayEnvOpt, relaysOpt,
+                       postgresOpt});
     parser.process(app);
 
     RunOptions o;
@@ -81,7 +97,14 @@ int main(int argc, char *argv[]) {
     o.clients = o.quick ? 200 : parser.value(clientsOpt).toInt();
     o.seconds = o.quick ? 1 : parser.value(secondsOpt).toInt();
     const int runs = o.quick ? 1 : qMax(1, parser.value(runsOpt).toInt());
-    o.subscribers = qBound(1, parser.value(subscribersOpt).toInt(), 50);
+    o.relays = parser.value(relaysOpt).toInt();
+    if (o.relays < 1 || o.relays > 16) {
+        std::fprintf(stderr, "relay-bench: --relays takes 1 to 16\n");
+        return 2;
+    }
+    o.postgres = o.relays > 1 || parser.isSet(postgresOpt);
+    o.subscribers =
+        qBound(1, parser.isSet(subscribersOpt) ? parser.value(subscribersOpt).toInt() : o.relays, 50);
     o.fanoutRuns = o.quick ? 1 : qMax(1, parser.value(fanoutRunsOpt).toInt());
     o.fanoutResets = parser.isSet(fanoutResetsOpt);
     o.broadcasters = o.quick ? 10 : 100;
@@ -143,6 +166,14 @@ int main(int argc, char *argv[]) {
         std::fprintf(stderr, "relay-bench: twitch-sim did not start\n");
         return 1;
     }
+    SharedEngines engines;
+    if (o.postgres) {
+        QString why;
+        if (!engines.start(&why)) {
+            std::fprintf(stderr, "relay-bench: %s\n", qPrintable(why));
+            return 1;
+        }
+    }
     std::vector<QString> tokens;
     for (int i = 0; i < o.broadcasters; ++i) {
         QUrl url = sim.url().resolved(QUrl(QStringLiteral("/sim/users/%1/token").arg(kFirstBroadcaster + i)));
@@ -162,17 +193,37 @@ int main(int argc, char *argv[]) {
         qPrintable(o.relayPath), qPrintable(grouped(o.clients)),
         qPrintable(levels.join(QStringLiteral(" and "))), o.seconds, o.subscribers, qPrintable(o.durability),
         runs, QThread::idealThreadCount(), qVersion());
+    if (o.postgres) {
+        std::printf("%d relay(s) on PostgreSQL %s (postmaster pid %lld) and Redis (%s, pid %lld), a fresh "
+                    "database each run\n",
+                    o.relays, qPrintable(engines.postgresVersion()), engines.postmasterPid(),
+                    qPrintable(engines.redisUrl().toString()), engines.redisPid());
+        if (o.relays > 1)
+            std::printf(
+                "NOTE: the %d relays, PostgreSQL, Redis, twitch-sim and this load generator all share "
+                "these %d cores: on a 2-vCPU machine more relays show the overhead of the shared "
+                "engines (the cost per webhook), not more throughput. More relays add throughput only "
+                "when each gets cores of its own.\n",
+                o.relays, QThread::idealThreadCount());
+    } else {
+        std::printf("event log: SQLite in the relay's data directory\n");
+    }
     std::fflush(stdout);
 
     Figures figures;
+    if (o.postgres)
+        figures.setNameWidth(o.relays > 1 ? 90 : 78); // the engines' figures have longer names
     qint64 undelivered = 0;
+    qint64 disordered = 0;
     qint64 missedAfterResets = 0;
     bool relayFaulted = false;
     for (int i = 0; i < runs; ++i) {
         std::printf("\nRun %d of %d\n", i + 1, runs);
-        RelayRun run(o, sim, tokens, dir.filePath(QStringLiteral("relay-%1").arg(i)), figures);
+        RelayRun run(o, sim, tokens, dir.filePath(QStringLiteral("relay-%1").arg(i)), figures,
+                     o.postgres ? &engines : nullptr, QStringLiteral("relaybench_%1").arg(i));
         const bool ok = run.exec();
         undelivered += run.undelivered();
+        disordered += run.disordered();
         missedAfterResets += run.missedAfterResets();
         relayFaulted = relayFaulted || run.relayFaulted();
         if (!ok) {
@@ -187,6 +238,11 @@ int main(int argc, char *argv[]) {
                     qPrintable(grouped(undelivered)));
     else
         std::printf("\nrelay-bench: every acknowledged webhook reached every client subscribed to it\n");
+    if (disordered > 0)
+        std::printf("relay-bench: %s EVENTS CAME TWICE OR OUT OF seq ORDER TO A CLIENT (see above)\n",
+                    qPrintable(grouped(disordered)));
+    else
+        std::printf("relay-bench: no client received an event twice or out of seq order\n");
     if (o.fanoutResets && missedAfterResets > 0)
         std::printf("relay-bench: %s FAN-OUT EVENTS NEVER REACHED CLIENTS THAT STAYED CONNECTED WHILE OTHERS "
                     "WERE RESET\n",

@@ -1,5 +1,6 @@
 #include "relayrun.h"
 
+#include "engines.h"
 #include "idleclients.h"
 #include "serverprocess.h"
 #include "wsfleet.h"
@@ -81,12 +82,14 @@ void awaitDeliveries(const DeliveryLedger &ledger, qint64 expected, int stallMs 
 } // namespace
 
 RelayRun::RelayRun(const RunOptions &options, test::ServerProcess &sim, const std::vector<QString> &tokens,
-                   const QString &dataDir, Figures &figures)
+                   const QString &dataDir, Figures &figures, SharedEngines *engines, const QString &database)
     : m_o(options)
     , m_sim(sim)
     , m_tokens(tokens)
     , m_dataDir(dataDir)
-    , m_figures(figures) {}
+    , m_figures(figures)
+    , m_engines(engines)
+    , m_database(database) {}
 
 RelayRun::~RelayRun() = default;
 
@@ -97,24 +100,100 @@ bool RelayRun::startRelay() {
     env.insert("TWITCH_CLIENT_ID", kClientId);
     env.insert("TWITCH_CLIENT_SECRET", "simsecret0000000000000000000001");
     env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kSecret));
-    env.insert("STREAMS_RELAY_DATA_DIR", m_dataDir);
     env.insert("STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "100000");
     env.insert("STREAMS_RELAY_DURABILITY", m_o.durability);
     env.insert("QT_LOGGING_RULES", "streams.relay.hub.info=false;streams.relay.webhook.info=false");
+    if (m_engines) {
+        QString why;
+        const auto database = m_engines->newDatabase(m_database, &why);
+        if (!database) {
+            std::fprintf(stderr, "relay-bench: cannot create the database %s: %s\n", qPrintable(m_database),
+                         qPrintable(why));
+            return false;
+        }
+        env.insert("STREAMS_RELAY_DATABASE_URL", database->toString(QUrl::FullyEncoded));
+        env.insert("STREAMS_RELAY_REDIS_URL", m_engines->redisUrl().toString(QUrl::FullyEncoded));
+    }
     for (const QString &setting : m_o.relayEnv)
         env.insert(setting.section('=', 0, 0), setting.section('=', 1));
-    m_relay =
-        std::make_unique<test::ServerProcess>(m_o.relayPath, QStringList{"--listen", "127.0.0.1:0"}, env);
-    if (!m_relay->start() ||
-        !spinUntil([&] { return test::httpGet(m_relay->url().resolved(QUrl("/readyz"))).status == 200; },
-                   15000, 50)) {
-        std::fprintf(stderr, "relay-bench: the relay did not become ready: %s\n",
-                     m_relay->errors().constData());
-        return false;
+    // One after the other: the first runs the database's migrations (the others would wait for its lock).
+    for (int k = 0; k < m_o.relays; ++k) {
+        const QString dataDir = k == 0 ? m_dataDir : QStringLiteral("%1-%2").arg(m_dataDir).arg(k);
+        env.insert("STREAMS_RELAY_DATA_DIR", dataDir);
+        auto relay =
+            std::make_unique<test::ServerProcess>(m_o.relayPath, QStringList{"--listen", "127.0.0.1:0"}, env);
+        const bool started = relay->start();
+        test::ServerProcess *r = relay.get();
+        m_relays.push_back(std::move(relay));
+        if (!started ||
+            !spinUntil([&] { return test::httpGet(r->url().resolved(QUrl("/readyz"))).status == 200; }, 15000,
+                       50)) {
+            std::fprintf(stderr, "relay-bench: the relay did not become ready: %s\n",
+                         r->errors().constData());
+            return false;
+        }
+        m_pids.push_back(r->process().processId());
+        m_urls.push_back(r->url());
+        if (several())
+            std::printf("  relay %d pid %lld on %s\n", k, m_pids.back(), qPrintable(r->url().toString()));
+        else
+            std::printf("  relay pid %lld on %s\n", m_pids.back(), qPrintable(r->url().toString()));
     }
-    m_pid = m_relay->process().processId();
-    std::printf("  relay pid %lld on %s\n", m_pid, qPrintable(m_relay->url().toString()));
     return true;
+}
+
+qint64 RelayRun::relaysCpuUs() const {
+    qint64 us = 0;
+    for (const qint64 pid : m_pids)
+        us += processCpuUs(pid).value_or(0);
+    return us;
+}
+
+qint64 RelayRun::relaysResidentKiB() const {
+    qint64 kib = 0;
+    for (const qint64 pid : m_pids)
+        kib += residentKiB(pid);
+    return kib;
+}
+
+QMap<QString, qint64> RelayRun::relaysThreadCpuUs() const {
+    QMap<QString, qint64> all;
+    for (const qint64 pid : m_pids) {
+        const QMap<QString, qint64> one = threadCpuUs(pid);
+        for (auto it = one.cbegin(); it != one.cend(); ++it)
+            all[it.key()] += it.value();
+    }
+    return all;
+}
+
+QString RelayRun::overRelays() const {
+    return several() ? QStringLiteral(" over %1 relays").arg(m_o.relays) : QString();
+}
+
+RelayRun::EngineSample RelayRun::engineSample() const {
+    EngineSample e;
+    if (!m_engines)
+        return e;
+    e.postgresCpuUs = m_engines->postgresCpuUs();
+    e.redisCpuUs = m_engines->redisCpuUs();
+    if (const auto counts = m_engines->redisCounts()) {
+        e.redisCommands = counts->commands;
+        e.redisPublishes = counts->publishes;
+    }
+    return e;
+}
+
+void RelayRun::printSplit(const WebhookLoad::Result &r,
+                          const std::function<std::vector<int>(quint64)> &recipients,
+                          const std::function<int(int)> &relayOf, const char *phase) const {
+    if (!several())
+        return;
+    const DeliveryLedger::Split s = m_ledger.split(r.acknowledged, r.acknowledgedBy, recipients, relayOf);
+    std::printf(
+        "  %s: copies to clients of the relay that stored the event %s of %s; to clients of the other "
+        "relays (through Redis) %s of %s\n",
+        phase, qPrintable(grouped(s.sameReceived)), qPrintable(grouped(s.sameExpected)),
+        qPrintable(grouped(s.otherReceived)), qPrintable(grouped(s.otherExpected)));
 }
 
 bool RelayRun::exec() {
@@ -126,30 +205,36 @@ bool RelayRun::exec() {
 }
 
 void RelayRun::stopRelay() {
-    QProcess &process = m_relay->process();
-    if (process.state() == QProcess::NotRunning) {
-        std::printf("  THE RELAY EXITED DURING THE RUN (%s, code %d)\n",
-                    process.exitStatus() == QProcess::CrashExit ? "crashed" : "exited", process.exitCode());
-        m_relayFaulted = true;
-    } else if (m_relay->terminate(60000) != 0) { // a sanitized relay checks for leaks on its way out
-        if (process.state() != QProcess::NotRunning) {
-            std::printf("  THE RELAY DID NOT EXIT within 60 s of SIGTERM\n");
-            m_relay->kill();
-        } else {
-            std::printf("  THE RELAY DID NOT EXIT CLEANLY on SIGTERM (%s, code %d)\n",
+    for (std::size_t k = 0; k < m_relays.size(); ++k) {
+        test::ServerProcess &relay = *m_relays[k];
+        const QByteArray which = several() ? "RELAY " + QByteArray::number(qulonglong(k)) : "RELAY";
+        QProcess &process = relay.process();
+        if (process.state() == QProcess::NotRunning) {
+            std::printf("  THE %s EXITED DURING THE RUN (%s, code %d)\n", which.constData(),
                         process.exitStatus() == QProcess::CrashExit ? "crashed" : "exited",
                         process.exitCode());
+            m_relayFaulted = true;
+        } else if (relay.terminate(60000) != 0) { // a sanitized relay checks for leaks on its way out
+            if (process.state() != QProcess::NotRunning) {
+                std::printf("  THE %s DID NOT EXIT within 60 s of SIGTERM\n", which.constData());
+                relay.kill();
+            } else {
+                std::printf("  THE %s DID NOT EXIT CLEANLY on SIGTERM (%s, code %d)\n", which.constData(),
+                            process.exitStatus() == QProcess::CrashExit ? "crashed" : "exited",
+                            process.exitCode());
+            }
+            m_relayFaulted = true;
         }
-        m_relayFaulted = true;
-    }
-    const QByteArray errors = m_relay->errors();
-    const QByteArray report = sanitizerReport(errors);
-    if (!report.isEmpty()) {
-        std::printf("  THE RELAY'S STDERR HAS A SANITIZER REPORT:\n%s\n", report.constData());
-        m_relayFaulted = true;
-    } else {
-        std::printf("  relay stopped; its stderr (%s lines) has no sanitizer report\n",
-                    qPrintable(grouped(errors.count('\n'))));
+        const QByteArray errors = relay.errors();
+        const QByteArray report = sanitizerReport(errors);
+        if (!report.isEmpty()) {
+            std::printf("  THE %s'S STDERR HAS A SANITIZER REPORT:\n%s\n", which.constData(),
+                        report.constData());
+            m_relayFaulted = true;
+        } else {
+            std::printf("  %s stopped; its stderr (%s lines) has no sanitizer report\n",
+                        which.toLower().constData(), qPrintable(grouped(errors.count('\n'))));
+        }
     }
 }
 
@@ -157,7 +242,7 @@ bool RelayRun::phases() {
     const bool idlePhases = m_o.wants("fanout") || m_o.wants("intake");
     if (idlePhases) {
         // The intake broadcaster's own clients: every intake webhook is a follow they must receive.
-        m_subscribers = std::make_unique<WsFleet>(m_relay->url());
+        m_subscribers = std::make_unique<WsFleet>(m_urls, 0);
         const QString token = m_tokens[std::size_t(kIntakeBroadcaster.toInt() - kFirstBroadcaster)];
         if (!m_subscribers->open(
                 m_o.subscribers, [&](int) { return token; }, [](int) { return kIntakeBroadcaster; })) {
@@ -174,7 +259,7 @@ bool RelayRun::phases() {
         std::sort(bounds.begin(), bounds.end());
         bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
         m_idle = std::make_unique<IdleClients>(
-            m_relay->url(), bounds, [this](int i) { return m_tokens[std::size_t(i) % m_tokens.size()]; },
+            m_urls, bounds, [this](int i) { return m_tokens[std::size_t(i) % m_tokens.size()]; },
             kFanoutBroadcaster);
         if (!memory())
             return false;
@@ -188,10 +273,12 @@ bool RelayRun::phases() {
         if (m_cpuPerWebhook.size() >= 2) {
             const auto low = m_cpuPerWebhook.begin();
             const auto high = std::prev(m_cpuPerWebhook.end());
-            m_figures.add(QStringLiteral("relay CPU per delivered webhook, %1 vs %2 idle clients")
-                              .arg(grouped(high->first), grouped(low->first)),
-                          (high->second / low->second - 1) * 100, QStringLiteral(" %"), 1,
-                          Figures::withinPercent(20, QStringLiteral("within 20 %")));
+            m_figures.add(
+                QStringLiteral("%1 per delivered webhook, %2 vs %3 idle clients")
+                    .arg(several() ? QStringLiteral("CPU of all relays") : QStringLiteral("relay CPU"),
+                         grouped(high->first), grouped(low->first)),
+                (high->second / low->second - 1) * 100, QStringLiteral(" %"), 1,
+                Figures::withinPercent(20, QStringLiteral("within 20 %")));
         }
         if (!ackLatency())
             return false;
@@ -210,17 +297,20 @@ bool RelayRun::phases() {
 
 bool RelayRun::memory() {
     spinFor(500);
-    const qint64 before = residentKiB(m_pid);
+    const qint64 before = relaysResidentKiB();
     QElapsedTimer timer;
     timer.start();
     if (!m_idle->setCount(m_o.clients))
         return false;
     const double connectS = timer.elapsed() / 1000.0;
     spinFor(1000);
-    const qint64 after = residentKiB(m_pid);
+    const qint64 after = relaysResidentKiB();
     std::printf("  %s idle clients connected and subscribed in %.1f s\n", qPrintable(grouped(m_o.clients)),
                 connectS);
-    m_figures.add(QStringLiteral("memory per idle authenticated client (relay RSS growth)"),
+    m_figures.add(several()
+                      ? QStringLiteral("memory per idle authenticated client (RSS growth of the %1 relays)")
+                            .arg(m_o.relays)
+                      : QStringLiteral("memory per idle authenticated client (relay RSS growth)"),
                   double(after - before) / m_o.clients, QStringLiteral(" KiB"), 1,
                   Figures::atMost(8, QStringLiteral("≤ 8 KiB")));
     return true;
@@ -232,21 +322,26 @@ bool RelayRun::fanout() {
     std::atomic<int> received{0};
     std::atomic<qint64> first{LLONG_MAX};
     std::atomic<qint64> last{0};
-    m_idle->onEvent([&](int, QByteArrayView frame, qint64 at) {
+    // Several relays: which relays' clients had it (client i is on relay i % relays).
+    std::vector<std::atomic<int>> receivedOn(std::size_t(m_o.relays));
+    m_idle->onEvent([&](int client, QByteArrayView frame, qint64 at) {
         if (webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())) != expected.load())
             return;
         ++received;
+        ++receivedOn[std::size_t(client % m_o.relays)];
         for (qint64 f = first.load(); at < f && !first.compare_exchange_weak(f, at);) {
         }
         for (qint64 l = last.load(); at > l && !last.compare_exchange_weak(l, at);) {
         }
     });
-    WebhookLoad one(m_relay->url(), 1);
+    WebhookLoad one(m_urls.front(), 1); // relay 0 stores it
     std::vector<qint64> lastTimes;
     std::vector<qint64> firstTimes;
     bool complete = true;
     for (int run = 0; run < m_o.fanoutRuns; ++run) {
         received = 0;
+        for (auto &k : receivedOn)
+            k = 0;
         first = LLONG_MAX;
         last = 0;
         const quint64 n = ++m_unique;
@@ -263,6 +358,10 @@ bool RelayRun::fanout() {
         if (!spinUntil([&] { return received >= m_o.clients; }, 30000)) {
             std::printf("  fan-out run %d: only %d of %s clients received the event\n", run + 1,
                         received.load(), qPrintable(grouped(m_o.clients)));
+            for (int k = 0; several() && k < m_o.relays; ++k)
+                std::printf("    clients of relay %d%s: %d of %d received it\n", k,
+                            k == 0 ? " (which stored it)" : "", receivedOn[std::size_t(k)].load(),
+                            m_o.clients / m_o.relays + (k < m_o.clients % m_o.relays ? 1 : 0));
             m_undelivered += m_o.clients - received;
             complete = false;
             if (received == 0)
@@ -277,9 +376,10 @@ bool RelayRun::fanout() {
         std::fprintf(stderr, "relay-bench: the fan-out event reached no client\n");
         return false;
     }
-    m_figures.add(QStringLiteral("fan-out: one event to %1 clients, last receives (median of %2)")
+    m_figures.add(QStringLiteral("fan-out: one event to %1 clients%3, last receives (median of %2)")
                       .arg(grouped(m_o.clients))
-                      .arg(lastTimes.size()),
+                      .arg(lastTimes.size())
+                      .arg(overRelays()),
                   percentileMs(lastTimes, 0.5), QStringLiteral(" ms"), 1,
                   Figures::atMost(50, QStringLiteral("≤ 50 ms")));
     std::printf("  worst run %.1f ms; the first client had it after %.1f ms (median)%s\n",
@@ -318,7 +418,7 @@ bool RelayRun::fanoutWithResets() {
         for (qint64 l = last.load(); at > l && !last.compare_exchange_weak(l, at);) {
         }
     });
-    WebhookLoad one(m_relay->url(), 1);
+    WebhookLoad one(m_urls.front(), 1);
     std::vector<qint64> lastTimes;
     for (int run = 0; run < m_o.fanoutRuns; ++run) {
         if (run > 0 && !(m_idle->setCount(0) && m_idle->setCount(n)))
@@ -427,10 +527,13 @@ WebhookLoad::Source RelayRun::follows(qint64 count) {
 }
 
 void RelayRun::watchSubscribers() {
-    m_subscribers->onEvent([this](int client, QByteArrayView frame, qint64 at) {
-        if (const quint64 n = webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())))
-            m_ledger.record(n, client, at);
-    });
+    m_subscribers->onEvent(
+        [this](int client, QByteArrayView frame, qint64 at) { record(client, frame, at); });
+}
+
+void RelayRun::record(int client, QByteArrayView frame, qint64 at) {
+    if (const quint64 n = webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())))
+        m_ledger.record(n, client, at, topLevelMember(frame, "seq").value_or(QByteArrayView()).toLongLong());
 }
 
 void RelayRun::noteUndelivered(const DeliveryLedger::Tally &t, qint64 acknowledged, const char *phase) {
@@ -444,23 +547,38 @@ void RelayRun::noteUndelivered(const DeliveryLedger::Tally &t, qint64 acknowledg
     if (t.duplicates > 0)
         std::printf("  DUPLICATES (%s): %s events received twice by one client\n", phase,
                     qPrintable(grouped(t.duplicates)));
+    if (m_ledger.outOfOrder() > 0)
+        std::printf("  OUT OF ORDER (%s): %s events came to a client with a seq not above its previous one\n",
+                    phase, qPrintable(grouped(m_ledger.outOfOrder())));
+    m_disordered += t.duplicates + m_ledger.outOfOrder();
 }
 
 bool RelayRun::intake(int idle) {
     if (!m_idle->setCount(idle))
         return false;
     spinFor(1000); // closes and handshakes settle
-    const QString at = QStringLiteral("%1 idle clients").arg(grouped(idle));
+    const QString at = QStringLiteral("%1 idle clients%2").arg(grouped(idle), overRelays());
     {
-        const qint64 cpu = processCpuUs(m_pid).value_or(0);
+        const qint64 cpu = relaysCpuUs();
+        const EngineSample engines = engineSample();
         const qint64 t = monotonicNs();
         spinFor(1000);
-        std::printf("  relay at rest with %s: %.1f %% of a core\n", qPrintable(at),
-                    double(processCpuUs(m_pid).value_or(0) - cpu) * 1e5 / double(monotonicNs() - t));
+        const double wall = double(monotonicNs() - t);
+        std::printf("  %s at rest with %s: %.1f %% of a core\n", several() ? "relays" : "relay",
+                    qPrintable(at), double(relaysCpuUs() - cpu) * 1e5 / wall);
+        if (m_engines) {
+            const EngineSample now = engineSample();
+            std::printf("  PostgreSQL at rest: %.1f %% of a core, Redis %.1f %%\n",
+                        double(now.postgresCpuUs - engines.postgresCpuUs) * 1e5 / wall,
+                        double(now.redisCpuUs - engines.redisCpuUs) * 1e5 / wall);
+        }
     }
     const WebhookLoad::Source next = follows(m_o.seconds * kPreparedPerSecond);
     m_ledger.clear();
     watchSubscribers();
+    // Read through psql before the clock starts: it is not part of what is measured.
+    const std::optional<qint64> commitsBefore =
+        m_engines ? m_engines->commits(m_database) : std::optional<qint64>();
 
     // A side thread watches the write-ahead log: under a steady stream of commits it must stay bounded.
     std::atomic<bool> stop{false};
@@ -472,66 +590,126 @@ bool RelayRun::intake(int idle) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
-    const auto threadsBefore = threadCpuUs(m_pid);
-    const qint64 relayBefore = processCpuUs(m_pid).value_or(0);
+    const auto threadsBefore = relaysThreadCpuUs();
+    const qint64 relayBefore = relaysCpuUs();
+    const EngineSample enginesBefore = engineSample();
     const qint64 simBefore = processCpuUs(m_sim.process().processId()).value_or(0);
     const qint64 ownBefore = ownCpuUs();
     const qint64 machineBefore = machineBusyUs();
     const qint64 start = monotonicNs();
     WebhookLoad::Result r;
-    WebhookLoad load(m_relay->url(), kIntakeConnections);
+    WebhookLoad load(m_urls, kIntakeConnections);
     offThread([&] { r = load.closedLoop(qint64(m_o.seconds) * 1000000000LL, next); });
     awaitDeliveries(m_ledger, r.answered * m_o.subscribers);
     const qint64 wallUs = (monotonicNs() - start) / 1000;
-    const qint64 relayUs = processCpuUs(m_pid).value_or(0) - relayBefore;
+    const qint64 relayUs = relaysCpuUs() - relayBefore;
+    const EngineSample enginesAfter = engineSample();
+    const qint64 postgresUs = enginesAfter.postgresCpuUs - enginesBefore.postgresCpuUs;
+    const qint64 redisUs = enginesAfter.redisCpuUs - enginesBefore.redisCpuUs;
     const qint64 simUs = processCpuUs(m_sim.process().processId()).value_or(0) - simBefore;
     const qint64 ownUs = ownCpuUs() - ownBefore;
-    const qint64 othersUs = machineBusyUs() - machineBefore - relayUs - simUs - ownUs;
-    const auto threadsAfter = threadCpuUs(m_pid);
+    const qint64 othersUs = machineBusyUs() - machineBefore - relayUs - postgresUs - redisUs - simUs - ownUs;
+    const auto threadsAfter = relaysThreadCpuUs();
     stop = true;
     walWatch.join();
     m_subscribers->onEvent({});
 
     const DeliveryLedger::Tally t = m_ledger.tally(r.acknowledged, m_o.subscribers);
-    if (t.complete == 0) {
+    // With several relays and no fan-out between them, no webhook reaches every subscriber: the figures then
+    // count what was stored and acknowledged, and say so.
+    const bool partial = several() && t.missing > 0;
+    if (t.complete == 0 && !(partial && m_ledger.recorded() > 0)) {
         std::fprintf(stderr,
                      "relay-bench: none of %lld acknowledged intake webhooks was delivered to the "
                      "subscribed client\n",
                      r.answered);
         return false;
     }
-    const double seconds = double(std::max(r.lastAnswerNs, t.lastNs) - r.startNs) / 1e9;
+    const qint64 counted = partial ? r.answered : t.complete;
+    const QString per = partial ? QStringLiteral("acknowledged webhook (DELIVERIES INCOMPLETE)")
+                                : QStringLiteral("delivered webhook");
+    const double seconds =
+        double((partial ? r.lastAnswerNs : std::max(r.lastAnswerNs, t.lastNs)) - r.startNs) / 1e9;
     const int cores = QThread::idealThreadCount();
-    const double perWebhook = double(relayUs) / double(t.complete);
+    const double perWebhook = double(relayUs) / double(counted);
     m_cpuPerWebhook[idle] = perWebhook;
-    m_figures.add(QStringLiteral("intake, %1: stored + acknowledged + delivered").arg(at),
-                  double(t.complete) / seconds, QStringLiteral(" /s"), 0,
+    m_figures.add(partial ? QStringLiteral("intake, %1: stored + acknowledged, DELIVERIES INCOMPLETE").arg(at)
+                          : QStringLiteral("intake, %1: stored + acknowledged + delivered").arg(at),
+                  double(counted) / seconds, QStringLiteral(" /s"), 0,
                   Figures::atLeast(15000, QStringLiteral("≥ 15,000 /s")));
-    m_figures.add(QStringLiteral("relay CPU per delivered webhook, %1").arg(at), perWebhook,
-                  QStringLiteral(" µs"), 1, Figures::atMost(60, QStringLiteral("≤ 60 µs")));
+    m_figures.add(several() ? QStringLiteral("CPU of all %1 relays per %2, %3").arg(m_o.relays).arg(per, at)
+                            : QStringLiteral("relay CPU per %1, %2").arg(per, at),
+                  perWebhook, QStringLiteral(" µs"), 1, Figures::atMost(60, QStringLiteral("≤ 60 µs")));
+    if (m_engines) {
+        m_figures.add(QStringLiteral("PostgreSQL CPU (all processes) per %1, %2").arg(per, at),
+                      double(postgresUs) / double(counted), QStringLiteral(" µs"), 1, Figures::report());
+        m_figures.add(QStringLiteral("Redis CPU per %1, %2").arg(per, at), double(redisUs) / double(counted),
+                      QStringLiteral(" µs"), 1, Figures::report());
+        m_figures.add(QStringLiteral("relays + PostgreSQL + Redis CPU per %1, %2").arg(per, at),
+                      double(relayUs + postgresUs + redisUs) / double(counted), QStringLiteral(" µs"), 1,
+                      Figures::report());
+    }
     m_figures.add(QStringLiteral("load generator (this process) CPU per webhook, %1").arg(at),
-                  double(ownUs) / double(t.complete), QStringLiteral(" µs"), 1, Figures::report());
+                  double(ownUs) / double(counted), QStringLiteral(" µs"), 1, Figures::report());
     m_figures.add(QStringLiteral("load generator share of the %1 cores, %2").arg(cores).arg(at),
                   double(ownUs) * 100 / (double(wallUs) * cores), QStringLiteral(" %"), 1, Figures::report());
     QStringList where;
     for (auto it = threadsAfter.cbegin(); it != threadsAfter.cend(); ++it) {
-        const double us = double(it.value() - threadsBefore.value(it.key())) / double(t.complete);
+        const double us = double(it.value() - threadsBefore.value(it.key())) / double(counted);
         if (us >= 0.5)
             where << QStringLiteral("%1 %2").arg(it.key()).arg(us, 0, 'f', 0);
     }
     auto share = [&](qint64 us) { return double(us) * 100 / (double(wallUs) * cores); };
-    std::printf("  %s of %s acknowledged delivered in %.2f s to %d subscriber(s); share of the cores: relay "
-                "%.0f %% (µs per webhook by live thread: %s), twitch-sim %.1f %%, other processes %.0f %%\n",
-                qPrintable(grouped(t.complete)), qPrintable(grouped(r.answered)), seconds, m_o.subscribers,
-                share(relayUs), qPrintable(where.join(QStringLiteral(", "))), share(simUs),
-                std::max(0.0, share(othersUs)));
+    const QString engines = m_engines ? QStringLiteral(", PostgreSQL %1 %, Redis %2 %")
+                                            .arg(share(postgresUs), 0, 'f', 0)
+                                            .arg(share(redisUs), 0, 'f', 0)
+                                      : QString();
+    std::printf(
+        "  %s of %s acknowledged delivered in %.2f s to %d subscriber(s); share of the cores: %s "
+        "%.0f %% (µs per webhook by live thread: %s)%s, twitch-sim %.1f %%, other processes %.0f %%\n",
+        qPrintable(grouped(t.complete)), qPrintable(grouped(r.answered)), seconds, m_o.subscribers,
+        several() ? "relays" : "relay", share(relayUs), qPrintable(where.join(QStringLiteral(", "))),
+        qPrintable(engines), share(simUs), std::max(0.0, share(othersUs)));
     if (r.failed > 0)
         std::printf("  %s requests were not answered 2xx\n", qPrintable(grouped(r.failed)));
     noteUndelivered(t, r.answered, "intake");
+    const int subscribers = m_o.subscribers;
+    printSplit(
+        r,
+        [subscribers](quint64) {
+            std::vector<int> all(std::size_t(subscribers), 0);
+            for (int i = 0; i < subscribers; ++i)
+                all[std::size_t(i)] = i;
+            return all;
+        },
+        [this](int client) { return m_subscribers->relayOf(client); }, "intake");
     if (largestWal > 0)
         m_figures.add(QStringLiteral("largest write-ahead log during intake, %1").arg(at),
                       double(largestWal.load()) / (1024 * 1024), QStringLiteral(" MiB"), 0,
                       Figures::report(QStringLiteral("bounded (~64 MiB + a burst)")));
+    if (m_engines) {
+        const double redisCommands = double(enginesAfter.redisCommands - enginesBefore.redisCommands);
+        const double publishes = double(enginesAfter.redisPublishes - enginesBefore.redisPublishes);
+        m_figures.add(QStringLiteral("Redis commands, %1").arg(at), redisCommands / seconds,
+                      QStringLiteral(" /s"), 0, Figures::report());
+        m_figures.add(QStringLiteral("Redis commands per %1, %2").arg(per, at),
+                      redisCommands / double(counted), QStringLiteral(""), 2, Figures::report());
+        m_figures.add(QStringLiteral("Redis PUBLISH (messages) per %1, %2").arg(per, at),
+                      publishes / double(counted), QStringLiteral(""), 2, Figures::report());
+        // PostgreSQL publishes an idle backend's statistics 10 s late: wait for them before reading.
+        std::printf("  waiting %d s for PostgreSQL's statistics (pg_stat_database)...\n",
+                    SharedEngines::kStatsSettleMs / 1000);
+        std::fflush(stdout);
+        spinFor(SharedEngines::kStatsSettleMs);
+        const std::optional<qint64> commitsAfter = m_engines->commits(m_database);
+        if (commitsBefore && commitsAfter) {
+            const double commits = double(*commitsAfter - *commitsBefore);
+            m_figures.add(QStringLiteral("PostgreSQL commits, %1").arg(at), commits / seconds,
+                          QStringLiteral(" /s"), 0, Figures::report());
+            m_figures.add(QStringLiteral("PostgreSQL commits per %1, %2").arg(per, at),
+                          commits / double(counted), QStringLiteral(""), 3, Figures::report());
+        }
+    }
     return true;
 }
 
@@ -544,11 +722,11 @@ bool RelayRun::ackLatency() {
     std::unordered_map<quint64, qint64> scheduled;
     scheduled.reserve(std::size_t(total));
     WebhookLoad::Result r;
-    WebhookLoad load(m_relay->url(), kIntakeConnections);
+    WebhookLoad load(m_urls, kIntakeConnections);
     offThread([&] { r = load.paced(rate, total, next, [&](quint64 n, qint64 at) { scheduled[n] = at; }); });
     awaitDeliveries(m_ledger, r.answered * m_o.subscribers);
     m_subscribers->onEvent({});
-    const QString name = QStringLiteral("ack latency at %1/s, ").arg(grouped(rate));
+    const QString name = QStringLiteral("ack latency at %1/s%2, ").arg(grouped(rate), overRelays());
     m_figures.add(name + QStringLiteral("p50"), percentileMs(r.latenciesNs, 0.5), QStringLiteral(" ms"), 2,
                   Figures::report());
     m_figures.add(name + QStringLiteral("p99"), percentileMs(r.latenciesNs, 0.99), QStringLiteral(" ms"), 2,
@@ -558,12 +736,22 @@ bool RelayRun::ackLatency() {
                 qPrintable(grouped(r.answered)), qPrintable(grouped(total)), percentileMs(t.latenciesNs, 0.5),
                 percentileMs(t.latenciesNs, 0.99));
     noteUndelivered(t, r.answered, "ack latency");
+    const int subscribers = m_o.subscribers;
+    printSplit(
+        r,
+        [subscribers](quint64) {
+            std::vector<int> all(std::size_t(subscribers), 0);
+            for (int i = 0; i < subscribers; ++i)
+                all[std::size_t(i)] = i;
+            return all;
+        },
+        [this](int client) { return m_subscribers->relayOf(client); }, "ack latency");
     return true;
 }
 
 bool RelayRun::delivery() {
     const int clients = m_o.broadcasters * kPerBroadcaster;
-    WsFleet fleet(m_relay->url());
+    WsFleet fleet(m_urls, 0);
     if (!fleet.open(
             clients, [&](int i) { return m_tokens[std::size_t(i / kPerBroadcaster)]; },
             [&](int i) { return QString::number(kFirstBroadcaster + i / kPerBroadcaster); })) {
@@ -576,11 +764,8 @@ bool RelayRun::delivery() {
     std::unordered_map<quint64, qint64> scheduled;
     scheduled.reserve(std::size_t(total));
     m_ledger.clear();
-    fleet.onEvent([this](int client, QByteArrayView frame, qint64 at) {
-        if (const quint64 n = webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())))
-            m_ledger.record(n, client, at);
-    });
-    WebhookLoad load(m_relay->url(), kDeliveryConnections);
+    fleet.onEvent([this](int client, QByteArrayView frame, qint64 at) { record(client, frame, at); });
+    WebhookLoad load(m_urls, kDeliveryConnections);
     const WebhookLoad::Source next = prepared(total, WebhookKind::Online, [this](quint64 n) {
         return QString::number(kFirstBroadcaster + int(n % quint64(m_o.broadcasters)));
     });
@@ -593,10 +778,11 @@ bool RelayRun::delivery() {
         std::fprintf(stderr, "relay-bench: no delivery-phase event reached its clients\n");
         return false;
     }
-    const QString name = QStringLiteral("delivery at %1/s over %2 x %3 clients, ")
+    const QString name = QStringLiteral("delivery at %1/s over %2 x %3 clients%4, ")
                              .arg(grouped(rate))
                              .arg(m_o.broadcasters)
-                             .arg(kPerBroadcaster);
+                             .arg(kPerBroadcaster)
+                             .arg(overRelays());
     m_figures.add(name + QStringLiteral("p50"), percentileMs(t.latenciesNs, 0.5), QStringLiteral(" ms"), 2,
                   Figures::report());
     m_figures.add(name + QStringLiteral("p99"), percentileMs(t.latenciesNs, 0.99), QStringLiteral(" ms"), 2,
@@ -605,6 +791,18 @@ bool RelayRun::delivery() {
                 qPrintable(grouped(qint64(t.latenciesNs.size()))),
                 qPrintable(grouped(r.answered * kPerBroadcaster)), qPrintable(grouped(r.answered)));
     noteUndelivered(t, r.answered, "delivery");
+    const int broadcasters = m_o.broadcasters;
+    printSplit(
+        r,
+        [broadcasters](quint64 n) {
+            // Online events of broadcaster kFirstBroadcaster + n % broadcasters: its kPerBroadcaster clients.
+            const int first = int(n % quint64(broadcasters)) * kPerBroadcaster;
+            std::vector<int> clients;
+            for (int i = 0; i < kPerBroadcaster; ++i)
+                clients.push_back(first + i);
+            return clients;
+        },
+        [&fleet](int client) { return fleet.relayOf(client); }, "delivery");
     fleet.closeAll();
     return true;
 }

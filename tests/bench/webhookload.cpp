@@ -145,9 +145,10 @@ struct WebhookLoad::Engine {
         bool busy = false;
         quint64 n = 0;
         qint64 sentNs = 0; // scheduled time when paced
+        int relay = 0;     // index into relays
     };
 
-    sockaddr_in relay = {};
+    std::vector<sockaddr_in> relays;
     int epoll = -1;
     int timer = -1;
     std::vector<Conn> conns;
@@ -159,6 +160,7 @@ struct WebhookLoad::Engine {
         c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (c.fd < 0)
             return false;
+        const sockaddr_in &relay = relays[std::size_t(c.relay)];
         if (::connect(c.fd, reinterpret_cast<const sockaddr *>(&relay), sizeof(relay)) != 0) {
             std::fprintf(stderr, "webhookload: connect: %s\n", std::strerror(errno));
             ::close(c.fd);
@@ -231,6 +233,7 @@ struct WebhookLoad::Engine {
         if (status >= 200 && status < 300) {
             ++result.answered;
             result.acknowledged.push_back(c.n);
+            result.acknowledgedBy.push_back(c.relay);
         } else {
             ++result.failed;
         }
@@ -308,11 +311,18 @@ struct WebhookLoad::Engine {
 };
 
 WebhookLoad::WebhookLoad(const QUrl &relay, int connections)
+    : WebhookLoad(std::vector<QUrl>{relay}, connections) {}
+
+WebhookLoad::WebhookLoad(const std::vector<QUrl> &relays, int connections)
     : m_engine(std::make_unique<Engine>()) {
     Engine &e = *m_engine;
-    e.relay.sin_family = AF_INET;
-    e.relay.sin_port = htons(quint16(relay.port()));
-    ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &e.relay.sin_addr);
+    for (const QUrl &relay : relays) {
+        sockaddr_in address = {};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(quint16(relay.port()));
+        ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &address.sin_addr);
+        e.relays.push_back(address);
+    }
     e.epoll = ::epoll_create1(EPOLL_CLOEXEC);
     e.timer = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     epoll_event ev = {};
@@ -320,8 +330,10 @@ WebhookLoad::WebhookLoad(const QUrl &relay, int connections)
     ev.data.u64 = Engine::kTimer;
     ::epoll_ctl(e.epoll, EPOLL_CTL_ADD, e.timer, &ev);
     e.conns.resize(std::size_t(connections));
-    for (auto &c : e.conns)
-        e.connect(c);
+    for (std::size_t i = 0; i < e.conns.size(); ++i) {
+        e.conns[i].relay = int(i % e.relays.size());
+        e.connect(e.conns[i]);
+    }
 }
 
 WebhookLoad::~WebhookLoad() {
@@ -366,12 +378,26 @@ WebhookLoad::Result WebhookLoad::paced(int rate, qint64 total, const Source &nex
     const qint64 interval = 1000000000LL / qMax(1, rate);
     qint64 scheduled = 0;
     std::deque<std::pair<Webhook, qint64>> waiting; // due, but every connection busy
-    std::vector<Engine::Conn *> free;
+    // The free connections of each relay; the relays take turns (with one relay: the last freed goes next).
+    std::vector<std::vector<Engine::Conn *>> free(e.relays.size());
+    std::size_t turn = 0;
     for (auto &c : e.conns)
-        free.push_back(&c);
+        free[std::size_t(c.relay)].push_back(&c);
+    auto takeFree = [&]() -> Engine::Conn * {
+        for (std::size_t k = 0; k < free.size(); ++k) {
+            auto &list = free[(turn + k) % free.size()];
+            if (!list.empty()) {
+                turn = (turn + k + 1) % free.size();
+                Engine::Conn *c = list.back();
+                list.pop_back();
+                return c;
+            }
+        }
+        return nullptr;
+    };
     e.onFree = [&](Engine::Conn &c) {
         if (waiting.empty()) {
-            free.push_back(&c);
+            free[std::size_t(c.relay)].push_back(&c);
             return;
         }
         auto [webhook, at] = std::move(waiting.front());
@@ -386,12 +412,10 @@ WebhookLoad::Result WebhookLoad::paced(int rate, qint64 total, const Source &nex
             if (onSchedule)
                 onSchedule(webhook.n, at);
             ++scheduled;
-            if (free.empty()) {
-                waiting.emplace_back(std::move(webhook), at);
-            } else {
-                Engine::Conn *c = free.back();
-                free.pop_back();
+            if (Engine::Conn *c = takeFree()) {
                 e.send(*c, std::move(webhook), at);
+            } else {
+                waiting.emplace_back(std::move(webhook), at);
             }
         }
         if (scheduled < total)

@@ -35,6 +35,7 @@ public:
         qint64 answered = 0;               // 2xx
         qint64 failed = 0;                 // another status, or the connection lost before the answer
         std::vector<quint64> acknowledged; // numbers of the webhooks answered 2xx
+        std::vector<int> acknowledgedBy;   // for each of them, the relay (index) that answered
         std::vector<qint64> latenciesNs;   // per answer, from its scheduled (paced) or sent time
         qint64 startNs = 0;
         qint64 lastAnswerNs = 0;
@@ -42,6 +43,8 @@ public:
     };
 
     WebhookLoad(const QUrl &relay, int connections);
+    // Connection c goes to relays[c % relays.size()].
+    WebhookLoad(const std::vector<QUrl> &relays, int connections);
     ~WebhookLoad();
     WebhookLoad(const WebhookLoad &) = delete;
     WebhookLoad &operator=(const WebhookLoad &) = delete;
@@ -50,8 +53,8 @@ public:
     // Every connection sends its next request as soon as the last one is answered, for durationNs (the
     // requests in flight then are still awaited). durationNs 0: one request per connection.
     Result closedLoop(qint64 durationNs, const Source &next);
-    // `total` requests at `rate` per second, each on the first free connection (queued while none is);
-    // latency counts from the scheduled time, so a stalled relay cannot hide its stall.
+    // `total` requests at `rate` per second, each on a free connection (queued while none is), the relays
+    // taking turns; latency counts from the scheduled time, so a stalled relay cannot hide its stall.
     Result paced(int rate, qint64 total, const Source &next,
                  const std::function<void(quint64 n, qint64 scheduledNs)> &onSchedule = {});
 

@@ -57,12 +57,13 @@ struct WsFleet::Client {
     QByteArray message; // a fragmented message being put together
     QString token;
     QString broadcaster;
+    int relay = 0; // index into Shared::relays
     bool subscribed = false;
 };
 
 struct WsFleet::Shared {
-    sockaddr_in relay = {};
-    QByteArray handshake;
+    std::vector<sockaddr_in> relays;
+    std::vector<QByteArray> handshakes; // one per relay
     int epoll = -1;
     int wake = -1;
     std::mutex mutex;
@@ -75,6 +76,7 @@ struct WsFleet::Shared {
     std::unordered_map<int, std::unique_ptr<Client>> clients;
     struct Pending {
         int index = 0;
+        int relay = 0;
         QString token, broadcaster;
     };
     std::deque<Pending> toOpen;
@@ -83,15 +85,24 @@ struct WsFleet::Shared {
 };
 
 WsFleet::WsFleet(const QUrl &relay)
-    : m_shared(std::make_unique<Shared>()) {
+    : WsFleet(std::vector<QUrl>{relay}, 0) {}
+
+WsFleet::WsFleet(const std::vector<QUrl> &relays, int firstIndex)
+    : m_shared(std::make_unique<Shared>())
+    , m_firstIndex(firstIndex)
+    , m_relayCount(int(relays.size())) {
     Shared &s = *m_shared;
-    s.relay.sin_family = AF_INET;
-    s.relay.sin_port = htons(quint16(relay.port()));
-    ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &s.relay.sin_addr);
-    s.handshake = "GET /ws HTTP/1.1\r\nHost: " + relay.host().toLatin1() + ':' +
-                  QByteArray::number(relay.port()) +
-                  "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                  "YmVuY2gtZmxlZXQtY2xpZW50\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    for (const QUrl &relay : relays) {
+        sockaddr_in address = {};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(quint16(relay.port()));
+        ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &address.sin_addr);
+        s.relays.push_back(address);
+        s.handshakes.push_back("GET /ws HTTP/1.1\r\nHost: " + relay.host().toLatin1() + ':' +
+                               QByteArray::number(relay.port()) +
+                               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                               "YmVuY2gtZmxlZXQtY2xpZW50\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    }
     s.epoll = ::epoll_create1(EPOLL_CLOEXEC);
     s.wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     epoll_event ev = {};
@@ -160,7 +171,9 @@ void WsFleet::run() {
             c->index = p.index;
             c->token = p.token;
             c->broadcaster = p.broadcaster;
-            if (::connect(fd, reinterpret_cast<const sockaddr *>(&s.relay), sizeof(s.relay)) != 0 &&
+            c->relay = p.relay;
+            const sockaddr_in &relay = s.relays[std::size_t(p.relay)];
+            if (::connect(fd, reinterpret_cast<const sockaddr *>(&relay), sizeof(relay)) != 0 &&
                 errno != EINPROGRESS) {
                 std::fprintf(stderr, "wsfleet: connect: %s\n", std::strerror(errno));
                 ::close(fd);
@@ -324,7 +337,7 @@ void WsFleet::run() {
                     continue;
                 }
                 c.state = Client::State::Handshake;
-                c.out += s.handshake;
+                c.out += s.handshakes[std::size_t(c.relay)];
                 flush(c);
             } else if (ev & EPOLLOUT) {
                 flush(c);
@@ -366,7 +379,7 @@ bool WsFleet::open(int n, const std::function<QString(int)> &tokenFor,
     const int target = m_ready.load() + n;
     std::deque<Shared::Pending> batch;
     for (int i = m_opened; i < m_opened + n; ++i)
-        batch.push_back({i, tokenFor(i), broadcasterFor(i)});
+        batch.push_back({i, relayOf(i), tokenFor(i), broadcasterFor(i)});
     m_opened += n;
     {
         std::lock_guard lock(m_shared->mutex);

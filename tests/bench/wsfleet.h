@@ -25,6 +25,9 @@ public:
     using OnEvent = std::function<void(int client, QByteArrayView frame, qint64 receivedNs)>;
 
     explicit WsFleet(const QUrl &relay);
+    // Several relays: client `index` connects to relays[(firstIndex + index) % relays.size()], so that
+    // fleets whose clients count on from firstIndex spread them round-robin over the relays together.
+    WsFleet(const std::vector<QUrl> &relays, int firstIndex);
     ~WsFleet();
     WsFleet(const WsFleet &) = delete;
     WsFleet &operator=(const WsFleet &) = delete;
@@ -37,6 +40,8 @@ public:
     // Set while no events flow; called on the fleet's thread.
     void onEvent(OnEvent f);
     int ready() const { return m_ready.load(); }
+    // The relay (index into the constructor's list) client `index` connects to.
+    int relayOf(int index) const { return int((m_firstIndex + index) % m_relayCount); }
     // Subscriptions answered `forbidden` (follows refused for this user; online/offline still come).
     int forbidden() const { return m_forbidden.load(); }
     // Subscribed clients the relay closed or reset.
@@ -71,6 +76,8 @@ private:
     std::atomic<qint64> m_resetStartNs{0};
     std::atomic<qint64> m_resetEndNs{0};
     int m_opened = 0; // indices handed out since the last closeAll()
+    int m_firstIndex = 0;
+    int m_relayCount = 1;
     std::thread m_thread;
 };
 
