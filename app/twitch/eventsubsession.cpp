@@ -366,7 +366,7 @@ void EventSubSession::create(const EventSubSpec &spec) {
     request.setTransferTimeout(10000);
     QNetworkReply *reply = m_network.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
     QObject *calls = m_calls.get();
-    connect(reply, &QNetworkReply::finished, calls, [this, reply, spec, calls] {
+    connect(reply, &QNetworkReply::finished, calls, [this, reply, spec, calls, token = m_token] {
         reply->deleteLater();
         if (calls != m_calls.get())
             return; // an earlier session's answer
@@ -388,8 +388,13 @@ void EventSubSession::create(const EventSubSpec &spec) {
             return;
         }
         if (status == 401) {
+            if (m_token != token && !m_token.isEmpty()) { // renewed meanwhile: this one is answered
+                create(spec);
+                return;
+            }
             m_waitingFor401.append(spec.type);
-            Q_EMIT unauthorized();
+            if (m_waitingFor401.size() == 1) // one renewal for the lot
+                Q_EMIT unauthorized();
             return;
         }
         if (status == 0 || status >= 500) {

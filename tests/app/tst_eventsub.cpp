@@ -41,6 +41,7 @@ private Q_SLOTS:
     void everyCloseCodeLeadsToANewSession_data();
     void everyCloseCodeLeadsToANewSession();
     void aFourthConnectionIsRefusedAndLetGo();
+    void anExpiredTokenIsAskedForAndTheSubscriptionsFollow();
     void duplicateMessageIdIsOneEvent();
     void oldTimestampIsDropped();
     void notificationsBecomeFeedEvents_data();
@@ -374,6 +375,24 @@ void TestEventSub::aFourthConnectionIsRefusedAndLetGo() {
     }
     QTRY_COMPARE_WITH_TIMEOUT(sessionsOfBroadcaster(), 0,
                               10000); // the others closed: the next test starts clean
+}
+
+void TestEventSub::anExpiredTokenIsAskedForAndTheSubscriptionsFollow() {
+    QVERIFY(startLive());
+    const QString first = m_session->sessionId();
+    QSignalSpy unauthorized(m_session.get(), &EventSubSession::unauthorized);
+    // The token expires; the session drops, and the next one's creates meet 401.
+    QCOMPARE(post(qPrintable(QStringLiteral("/sim/users/%1/expire-tokens").arg(kBroadcaster)), {}).status /
+                 100,
+             2);
+    QCOMPARE(post("/sim/eventsub/close", {{"session_id", first}, {"code", 4000}}).status / 100, 2);
+    QTRY_VERIFY_WITH_TIMEOUT(unauthorized.count() >= 1, 10000);
+    QVERIFY(m_session->enabledTypes().isEmpty());
+    // What the auth session does on unauthorized(): a renewed token, and the refused creates are made again.
+    m_session->setToken(token(kBroadcaster));
+    QTRY_COMPARE_WITH_TIMEOUT(m_session->enabledTypes().size(), 8, 10000);
+    QCOMPARE(m_session->state(), EventSubSession::State::Live);
+    QVERIFY(m_session->sessionId() != first);
 }
 
 void TestEventSub::duplicateMessageIdIsOneEvent() {
