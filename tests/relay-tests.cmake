@@ -18,3 +18,7 @@ foreach(suite tst_relay tst_relay_limits tst_relay_hostile)
     set_tests_properties(${suite}_postgres PROPERTIES TIMEOUT 300 LABELS postgres
         ENVIRONMENT "QT_QPA_PLATFORM=offscreen;STREAMS_TEST_DATABASE=postgres")
 endforeach()
+
+# Three relays on one PostgreSQL and one Redis (real servers the test starts).
+streams_add_test(tst_relay_cluster SOURCES relay/tst_relay_cluster.cpp LIBS streams_relayharness TIMEOUT 300)
+set_tests_properties(tst_relay_cluster PROPERTIES LABELS "postgres;redis")

@@ -30,8 +30,11 @@ void HubShard::remove(ClientSession *session) {
 void HubShard::join(ClientSession *session, const std::string &broadcasterId) {
     auto &room = m_rooms[broadcasterId];
     if (room.empty()) {
-        std::lock_guard lock(m_interestMutex);
-        m_interest.insert(broadcasterId);
+        {
+            std::lock_guard lock(m_interestMutex);
+            m_interest.insert(broadcasterId);
+        }
+        m_hub.roomOpened(broadcasterId);
     }
     room.insert(session);
 }
@@ -43,8 +46,11 @@ void HubShard::leave(ClientSession *session, const std::string &broadcasterId) {
     room->second.erase(session);
     if (room->second.empty()) {
         m_rooms.erase(room);
-        std::lock_guard lock(m_interestMutex);
-        m_interest.erase(broadcasterId);
+        {
+            std::lock_guard lock(m_interestMutex);
+            m_interest.erase(broadcasterId);
+        }
+        m_hub.roomClosed(broadcasterId);
     }
 }
 
@@ -118,6 +124,22 @@ unsigned Hub::upgrade(net::beast::tcp_stream &stream, net::Request &request, con
         std::make_shared<ClientSession>(std::move(stream), *m_shards[thread], peer, std::move(slot));
     session->start(std::move(request));
     return 0;
+}
+
+void Hub::roomOpened(const std::string &broadcasterId) {
+    std::lock_guard lock(m_roomsMutex); // held while telling, so the listener hears opens and closes in order
+    if (++m_roomCounts[broadcasterId] == 1 && m_interestListener)
+        m_interestListener(broadcasterId, true);
+}
+
+void Hub::roomClosed(const std::string &broadcasterId) {
+    std::lock_guard lock(m_roomsMutex);
+    const auto it = m_roomCounts.find(broadcasterId);
+    if (it == m_roomCounts.end() || --it->second > 0)
+        return;
+    m_roomCounts.erase(it);
+    if (m_interestListener)
+        m_interestListener(broadcasterId, false);
 }
 
 void Hub::publish(const std::vector<StoredEventPtr> &events) {

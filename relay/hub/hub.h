@@ -13,6 +13,7 @@
 #include <QString>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,6 +92,15 @@ public:
     // Once the I/O threads have stopped and before their contexts are destroyed.
     void stop();
 
+    // Told (on an I/O thread, in order) when the first client of this relay watches a broadcaster and when
+    // the last one stops: with several relays, that is when this relay starts and stops listening for the
+    // broadcaster's events from the others. Set before clients connect.
+    using InterestListener = std::function<void(const std::string &broadcasterId, bool watched)>;
+    void setInterestListener(InterestListener listener) { m_interestListener = std::move(listener); }
+    // From the shards: a room of theirs opened or closed.
+    void roomOpened(const std::string &broadcasterId);
+    void roomClosed(const std::string &broadcasterId);
+
     Gatekeeper &gatekeeper() { return m_gatekeeper; }
     Metrics &metrics() { return m_metrics; }
     ReplayReader &replay() { return m_replay; }
@@ -115,6 +125,9 @@ private:
     std::vector<std::unique_ptr<HubShard>> m_shards;
     std::mutex m_addressesMutex;
     std::unordered_map<std::string, int> m_addresses;
+    InterestListener m_interestListener;
+    std::mutex m_roomsMutex;
+    std::unordered_map<std::string, int> m_roomCounts; // shards with a room of the broadcaster
     std::mutex m_usersMutex;
     std::unordered_map<std::string, std::unordered_map<std::string, int>> m_users;
 };

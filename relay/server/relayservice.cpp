@@ -63,8 +63,12 @@ quint16 RelayService::start(QString *error) {
     m_started = true;
     m_store->setCommitHandler([this](const CommittedBatch &batch) {
         m_metrics.eventsStored(qint64(batch.events.size()));
-        if (m_hub)
+        if (m_bus) { // the other relays' clients, and this one's in order with what the others store
+            m_bus->publish(batch.events);
+            m_sequencer->local(batch.events);
+        } else if (m_hub) {
             m_hub->publish(batch.events);
+        }
     });
     m_storeThread.setObjectName(QStringLiteral("storage"));
     m_store->moveToThread(&m_storeThread);
@@ -97,6 +101,8 @@ quint16 RelayService::start(QString *error) {
     hubOptions.maxBroadcastersPerUser = m_config.maxBroadcastersPerUser;
     hubOptions.maxQueuedBytes = std::size_t(m_config.maxQueuedKiB) * 1024;
     m_hub = std::make_unique<Hub>(*m_pool, *this, m_metrics, *m_replay, m_store->epoch(), hubOptions);
+    if (!m_config.redisUrl.isEmpty() && !startFanout(storage, error))
+        return 0;
 
     net::HttpLimits limits;
     limits.headTimeout = std::chrono::seconds(m_config.requestTimeoutSeconds);
@@ -161,6 +167,52 @@ quint16 RelayService::start(QString *error) {
     return port;
 }
 
+bool RelayService::startFanout(const StorageTarget &storage, QString *error) {
+    m_sequencer = Sequencer::start(
+        storage, [this](const std::vector<StoredEventPtr> &events) { m_hub->publish(events); },
+        [this](const std::string &broadcasterId, bool on) {
+            if (on)
+                m_bus->watch(broadcasterId);
+            else
+                m_bus->unwatch(broadcasterId);
+        },
+        error);
+    if (!m_sequencer)
+        return false;
+    RedisBus::Callbacks callbacks;
+    callbacks.received = [this](StoredEventPtr e) { m_sequencer->remote(std::move(e)); };
+    callbacks.listening = [this](const std::string &broadcasterId) { m_sequencer->listening(broadcasterId); };
+    callbacks.reconnected = [this] { m_sequencer->resync(); };
+    m_bus = RedisBus::start(m_config.redisUrl, std::move(callbacks), error);
+    if (!m_bus)
+        return false;
+    m_hub->setInterestListener(
+        [this](const std::string &broadcasterId, bool on) { m_sequencer->watched(broadcasterId, on); });
+    QUrl shown = m_config.redisUrl;
+    shown.setPassword({});
+    qCInfo(lcRelay).noquote() << "fan-out between relays through" << shown.toString();
+    return true;
+}
+
+QByteArray RelayService::fanoutMetrics() const {
+    if (!m_bus)
+        return {};
+    QByteArray out;
+    auto metric = [&out](const char *name, const char *type, const char *help, qint64 value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name +
+               ' ' + QByteArray::number(value) + '\n';
+    };
+    metric("streams_relay_redis_connected", "gauge",
+           "Whether the relay is connected to Redis (publisher and subscriber).", m_bus->connected() ? 1 : 0);
+    metric("streams_relay_redis_published_total", "counter", "Events this relay published to the others.",
+           m_bus->published());
+    metric("streams_relay_redis_received_total", "counter", "Events received from Redis (its own included).",
+           m_bus->receivedCount());
+    metric("streams_relay_fanout_gap_events_total", "counter",
+           "Events read from the log because Redis did not bring them.", m_sequencer->stats().gapsFilled);
+    return out;
+}
+
 void RelayService::startCheckpoints(const QString &sqlitePath) {
     m_checkpointer = std::make_unique<Checkpointer>(sqlitePath, m_store->walBytes());
     m_checkpointer->moveToThread(&m_checkpointThread);
@@ -183,6 +235,9 @@ void RelayService::stop() {
         m_http->stopAccepting();
     // Commit what is queued; its webhooks are answered on their I/O threads before the sockets go.
     m_store->shutdown();
+    // Nothing more comes from the other relays, nor goes to them.
+    m_bus.reset();
+    m_sequencer.reset();
     if (m_hub && m_pool)
         m_hub->closeAll(std::chrono::milliseconds(500));
     // No answer from Twitch may reach a connection from here on.
@@ -229,7 +284,7 @@ void RelayService::handleRequest(net::Request &&request, const net::Peer &peer, 
         });
         return;
     case Route::Metrics:
-        respond({200, "text/plain; version=0.0.4", m_metrics.prometheus().toStdString()});
+        respond({200, "text/plain; version=0.0.4", (m_metrics.prometheus() + fanoutMetrics()).toStdString()});
         return;
     case Route::Config:
         respond({200, "application/json", m_configJson});
@@ -254,7 +309,13 @@ QByteArray RelayService::readiness(bool *ready) const {
     const QByteArray where = m_store ? " (" + m_store->target().describe().toUtf8() + ")" : QByteArray();
     return QByteArray("storage: ") + (storage ? "ok" : "unavailable") + where +
            "\ntwitch app token: " + (token ? "ok" : "missing") +
-           "\nsubscriptions reconciled: " + (reconciled ? "yes" : "not yet") + '\n';
+           "\nsubscriptions reconciled: " + (reconciled ? "yes" : "not yet") + '\n' +
+           (m_bus ? QByteArray("redis: ") +
+                        (m_bus->connected() ? "connected"
+                                            : "disconnected (events of the "
+                                              "other relays come late)") +
+                        '\n'
+                  : QByteArray());
 }
 
 void RelayService::handleWebhook(const net::Request &request, const net::Peer &peer, net::Responder respond) {

@@ -5,6 +5,8 @@
 
 #include "eventsub/subscriptionmanager.h"
 #include "eventsub/twitchapi.h"
+#include "fanout/redisbus.h"
+#include "fanout/sequencer.h"
 #include "hub/gatekeeper.h"
 #include "hub/hub.h"
 #include "hub/replayreader.h"
@@ -53,6 +55,8 @@ private:
     void handleWebhook(const net::Request &request, const net::Peer &peer, net::Responder respond);
     QByteArray readiness(bool *ready) const; // on this object's thread
     void startCheckpoints(const QString &sqlitePath);
+    bool startFanout(const StorageTarget &storage, QString *error);
+    QByteArray fanoutMetrics() const;
 
     ServerConfig m_config;
     QByteArray m_webhookSecret;
@@ -74,6 +78,9 @@ private:
     // which still reach the hub and the replay reader), then the hub.
     std::unique_ptr<ReplayReader> m_replay;
     std::unique_ptr<Hub> m_hub;
+    // With several relays (STREAMS_RELAY_REDIS_URL): events from and to the others; they deliver to the hub.
+    std::unique_ptr<Sequencer> m_sequencer;
+    std::unique_ptr<RedisBus> m_bus;
     std::unique_ptr<net::IoPool> m_pool;
     std::unique_ptr<net::HttpServer> m_http;
 };

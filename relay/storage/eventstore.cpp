@@ -491,6 +491,56 @@ qint64 EventReader::prunedThrough(const QString &broadcasterId) {
     return q.isActive() && q.next() ? q.value(0).toLongLong() : 0;
 }
 
+std::optional<qint64> EventReader::lastSeq(const QString &broadcasterId) {
+    auto query = [&] {
+        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+        q.prepare(m_target.isPostgres()
+                      ? QStringLiteral("SELECT last_seq FROM broadcaster_seq WHERE broadcaster_id = ?")
+                      : QStringLiteral("SELECT MAX(seq) FROM events WHERE broadcaster_id = ?"));
+        q.addBindValue(broadcasterId);
+        q.exec();
+        return q;
+    };
+    QSqlQuery q = query();
+    if (!q.isActive() && reopen())
+        q = query();
+    if (!q.isActive())
+        return std::nullopt;
+    return q.next() ? q.value(0).toLongLong() : 0;
+}
+
+std::optional<QHash<QString, qint64>> EventReader::lastSeqs(const QStringList &broadcasterIds) {
+    QHash<QString, qint64> out;
+    constexpr int kChunk = 500;
+    for (int from = 0; from < broadcasterIds.size(); from += kChunk) {
+        const QStringList chunk = broadcasterIds.mid(from, kChunk);
+        QStringList marks;
+        marks.fill(QStringLiteral("?"), chunk.size());
+        const QString sql =
+            m_target.isPostgres()
+                ? QStringLiteral(
+                      "SELECT broadcaster_id, last_seq FROM broadcaster_seq WHERE broadcaster_id IN (%1)")
+                : QStringLiteral("SELECT broadcaster_id, MAX(seq) FROM events WHERE broadcaster_id IN (%1) "
+                                 "GROUP BY broadcaster_id");
+        auto query = [&] {
+            QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+            q.prepare(sql.arg(marks.join(u',')));
+            for (const QString &b : chunk)
+                q.addBindValue(b);
+            q.exec();
+            return q;
+        };
+        QSqlQuery q = query();
+        if (!q.isActive() && reopen())
+            q = query();
+        if (!q.isActive())
+            return std::nullopt;
+        while (q.next())
+            out.insert(q.value(0).toString(), q.value(1).toLongLong());
+    }
+    return out;
+}
+
 bool EventReader::reopen() {
     closeDatabase(m_connectionName);
     QString error;

@@ -7,9 +7,11 @@
 #include "storage/database.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QMutex>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QVariantList>
 
 #include <string>
@@ -152,6 +154,10 @@ public:
                                                            int limit);
     // The highest seq deleted by retention for this broadcaster (0: nothing pruned).
     qint64 prunedThrough(const QString &broadcasterId);
+    // The broadcaster's last seq issued (0: none yet); nullopt when the database cannot answer.
+    std::optional<qint64> lastSeq(const QString &broadcasterId);
+    // The same for many broadcasters in few queries (those with no event yet are left out).
+    std::optional<QHash<QString, qint64>> lastSeqs(const QStringList &broadcasterIds);
 
 private:
     EventReader(StorageTarget target, QString connectionName)

@@ -1,8 +1,31 @@
 #include "relayharness.h"
 
+#include <QDateTime>
 #include <QMessageAuthenticationCode>
 
 namespace streams::test {
+
+// A stream.online/offline notification for `broadcaster`, padded with `padding` bytes of description
+// (Twitch's event object is passed through to clients unchanged, so the padding makes big frames).
+QByteArray streamBody(const QString &broadcaster, bool online, const QByteArray &eventId, int padding) {
+    QJsonObject event{{"broadcaster_user_id", broadcaster},
+                      {"broadcaster_user_login", "user" + broadcaster},
+                      {"broadcaster_user_name", "User" + broadcaster}};
+    if (online) {
+        event.insert("id", QString::fromLatin1(eventId));
+        event.insert("type", "live");
+        event.insert("started_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    }
+    if (padding > 0)
+        event.insert("padding", QString(padding, QLatin1Char('x')));
+    const QJsonObject subscription{{"id", "sub-" + broadcaster},
+                                   {"status", "enabled"},
+                                   {"type", online ? "stream.online" : "stream.offline"},
+                                   {"version", "1"},
+                                   {"condition", QJsonObject{{"broadcaster_user_id", broadcaster}}}};
+    return QJsonDocument(QJsonObject{{"subscription", subscription}, {"event", event}})
+        .toJson(QJsonDocument::Compact);
+}
 
 bool RelayHarness::startSim() {
     m_sim = std::make_unique<ServerProcess>(QStringLiteral(TWITCH_SIM_PATH), QStringList{});
@@ -43,7 +66,7 @@ std::unique_ptr<ServerProcess> RelayHarness::launchRelay(const QString &dataDir,
         const HttpResult ready = httpGet(relay->url().resolved(QUrl("/readyz")));
         if (ready.status == 200) {
             // The suite runs on the backend it says (readyz names the database).
-            if (usesPostgres() != ready.body.contains("(postgresql://")) {
+            if (env.contains("STREAMS_RELAY_DATABASE_URL") != ready.body.contains("(postgresql://")) {
                 qWarning("relay's storage is not the one asked for: %s", ready.body.constData());
                 return nullptr;
             }
@@ -144,9 +167,10 @@ std::unique_ptr<Client> RelayHarness::subscribedAt(const QUrl &relay, const QStr
     if (subscribed < 0)
         return nullptr;
     for (const QJsonValue kind : c->frames[subscribed].value("kinds").toArray()) {
-        const bool enabled = kind == "follow"
-                                 ? waitForEnabledAt(relay, "channel.follow", broadcasterId, userId)
-                                 : waitForEnabledAt(relay, "stream." + kind.toString(), broadcasterId);
+        const bool enabled =
+            kind == "follow"
+                ? waitForEnabledAt(callbackOf(relay), "channel.follow", broadcasterId, userId)
+                : waitForEnabledAt(callbackOf(relay), "stream." + kind.toString(), broadcasterId);
         if (!enabled)
             return nullptr;
     }
@@ -220,11 +244,16 @@ qint64 RelayHarness::metric(const QByteArray &name) {
 
 HttpResult RelayHarness::postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
                                      QByteArray timestamp, QByteArray secret) {
+    return postWebhookTo(m_relay->url(), body, type, id, std::move(timestamp), std::move(secret));
+}
+
+HttpResult RelayHarness::postWebhookTo(const QUrl &relay, const QByteArray &body, const QByteArray &type,
+                                       const QByteArray &id, QByteArray timestamp, QByteArray secret) {
     if (timestamp.isEmpty())
         timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
     QMessageAuthenticationCode mac(QCryptographicHash::Sha256, secret);
     mac.addData(id + timestamp + body);
-    return httpPost(m_relay->url().resolved(QUrl("/eventsub")), body,
+    return httpPost(relay.resolved(QUrl("/eventsub")), body,
                     {{"Twitch-Eventsub-Message-Id", id},
                      {"Twitch-Eventsub-Message-Timestamp", timestamp},
                      {"Twitch-Eventsub-Message-Signature", "sha256=" + mac.result().toHex()},

@@ -75,6 +75,10 @@ public:
     QList<QJsonObject> frames;
 };
 
+// A stream.online/offline notification for `broadcaster`, padded with `padding` bytes of description
+// (Twitch's event object is passed through to clients unchanged, so the padding makes big frames).
+QByteArray streamBody(const QString &broadcaster, bool online, const QByteArray &eventId, int padding = 0);
+
 class RelayHarness {
 public:
     bool startSim();
@@ -121,6 +125,10 @@ public:
     qint64 metric(const QByteArray &name);
     HttpResult postWebhook(const QByteArray &body, const QByteArray &type, const QByteArray &id,
                            QByteArray timestamp = {}, QByteArray secret = kWebhookSecret);
+    // The same to another relay.
+    static HttpResult postWebhookTo(const QUrl &relay, const QByteArray &body, const QByteArray &type,
+                                    const QByteArray &id, QByteArray timestamp = {},
+                                    QByteArray secret = kWebhookSecret);
     QJsonArray simSubscriptions();
     // STREAMS_TEST_DATABASE=postgres: relays keep their log in PostgreSQL (a server the test process starts).
     static bool usesPostgres();
@@ -129,6 +137,11 @@ public:
     static QUrl databaseFor(const QString &dataDir);
 
 protected:
+    // Where Twitch calls a relay back: itself, or the public URL that several relays share.
+    QUrl callbackOf(const QUrl &relay) const {
+        return m_sharedPublicUrl.isEmpty() ? relay : m_sharedPublicUrl;
+    }
+    QUrl m_sharedPublicUrl;
     std::unique_ptr<ServerProcess> m_sim;
     std::unique_ptr<ServerProcess> m_relay;
     QTemporaryDir m_dataDir;

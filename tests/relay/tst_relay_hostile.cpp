@@ -27,28 +27,6 @@ using namespace streams::test;
 
 namespace {
 
-// A stream.online/offline notification for `broadcaster`, padded with `padding` bytes of description
-// (Twitch's event object is passed through to clients unchanged, so the padding makes big frames).
-QByteArray streamBody(const QString &broadcaster, bool online, const QByteArray &eventId, int padding = 0) {
-    QJsonObject event{{"broadcaster_user_id", broadcaster},
-                      {"broadcaster_user_login", "user" + broadcaster},
-                      {"broadcaster_user_name", "User" + broadcaster}};
-    if (online) {
-        event.insert("id", QString::fromLatin1(eventId));
-        event.insert("type", "live");
-        event.insert("started_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
-    }
-    if (padding > 0)
-        event.insert("padding", QString(padding, QLatin1Char('x')));
-    const QJsonObject subscription{{"id", "sub-" + broadcaster},
-                                   {"status", "enabled"},
-                                   {"type", online ? "stream.online" : "stream.offline"},
-                                   {"version", "1"},
-                                   {"condition", QJsonObject{{"broadcaster_user_id", broadcaster}}}};
-    return QJsonDocument(QJsonObject{{"subscription", subscription}, {"event", event}})
-        .toJson(QJsonDocument::Compact);
-}
-
 // One signed webhook request as raw HTTP/1.1 bytes (for pipelining and raw sockets).
 QByteArray webhookRequest(const QByteArray &body, const QByteArray &id, bool validSignature = true) {
     const QByteArray timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
