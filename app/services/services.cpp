@@ -11,7 +11,8 @@ Services::Services(QNetworkAccessManager &network, LocalStore &store, TokenStore
     , helix(network, endpoints.helix, config.clientId)
     , relay(relayUrl, store)
     , chat(endpoints.irc)
-    , feed(store, helix, relay, chat, model) {
+    , eventSub(network, endpoints.eventSub, endpoints.helix, config.clientId)
+    , feed(store, helix, relay, chat, &eventSub, model) {
     // Every Helix call asks the session for a token; a 401 renews it (device-code logins) or ends the
     // session once.
     helix.setTokenSource(
@@ -23,6 +24,16 @@ Services::Services(QNetworkAccessManager &network, LocalStore &store, TokenStore
                 relay.setToken(token);
         });
     });
+    connect(&auth, &AuthSession::tokenRenewed, &eventSub, &EventSubSession::setToken);
+    connect(&eventSub, &EventSubSession::unauthorized, this, [this] {
+        auth.withToken(true, [this](const QString &token) {
+            if (!token.isEmpty()) // empty: the session ended, and the feed closes with it
+                eventSub.setToken(token);
+        });
+    });
+    // Connected here, before any front end's own slots: the feed knows the user and the granted scopes
+    // when the front end opens a channel on the same signal.
+    connect(&auth, &AuthSession::loggedIn, &feed, &FeedController::setAccount);
     connect(&auth, &AuthSession::loggedOut, &feed, &FeedController::close);
 }
 

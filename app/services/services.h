@@ -1,9 +1,13 @@
 #pragma once
 
-// The app core wired for one relay: login session, Helix, relay client, chat, feed model and controller.
-// No widgets, so any front end composes the same services: the GUI's main window builds them once the
-// relay's /api/v1/config named the Twitch application, and rebuilds them when the user points the app at
-// another relay.
+// The app core wired for one relay: login session, Helix, relay client, chat, Twitch's EventSub WebSocket
+// (for a channel the user broadcasts or moderates), feed model and controller. No widgets, so any front
+// end composes the same services: the GUI's main window builds them once the relay's /api/v1/config named
+// the Twitch application, and rebuilds them when the user points the app at another relay.
+//
+// The wiring a front end need not repeat: the login's account (who, which scopes) reaches the feed before
+// anyone opens a channel; a renewed token reaches the relay client and EventSub; a 401 from either renews
+// the token (or ends the session) and hands the new one back.
 
 #include "feed/feedcontroller.h"
 #include "feed/feedmodel.h"
@@ -11,6 +15,7 @@
 #include "relayclient/relayconfig.h"
 #include "twitch/authsession.h"
 #include "twitch/endpoints.h"
+#include "twitch/eventsubsession.h"
 #include "twitch/helixclient.h"
 #include "twitch/ircclient.h"
 
@@ -28,6 +33,7 @@ public:
     HelixClient helix;
     RelayClient relay;
     IrcClient chat;
+    EventSubSession eventSub; // before the feed, which holds a pointer to it
     FeedModel model;
     FeedController feed;
 };
