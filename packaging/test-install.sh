@@ -71,6 +71,8 @@ chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bas
   kill -TERM $pid; wait $pid || true
   echo "\$ QT_QPA_PLATFORM=offscreen streams-viewer --version"
   QT_QPA_PLATFORM=offscreen streams-viewer --version
+  echo "\$ streams-events --version"; streams-events --version
+  echo "\$ ls /usr/share/man/man1/streams-events.1.gz"; ls /usr/share/man/man1/streams-events.1.gz
   echo "\$ ls /usr/share/applications /usr/share/metainfo"
   ls /usr/share/applications/io.github.streams_events_viewer.StreamsViewer.desktop \
      /usr/share/metainfo/io.github.streams_events_viewer.StreamsViewer.metainfo.xml
