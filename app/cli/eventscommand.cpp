@@ -149,12 +149,11 @@ void EventsCommand::onLoggedIn(const app::Account &account) {
             printError(limitation);
     }
     if (m_options.channel == account.login) {
-        openChannel(account, account.userId, account.login);
+        openChannel(account.userId, account.login);
         return;
     }
     m_services->helix.users(
-        {}, {m_options.channel}, m_calls.get(),
-        [this, account](app::HelixResult<QList<app::HelixUser>> result) {
+        {}, {m_options.channel}, m_calls.get(), [this](app::HelixResult<QList<app::HelixUser>> result) {
             if (const auto *error = std::get_if<app::HelixError>(&result)) {
                 fail(tr("cannot look up the channel %1: %2").arg(m_options.channel, error->message));
                 return;
@@ -164,14 +163,28 @@ void EventsCommand::onLoggedIn(const app::Account &account) {
                 fail(tr("Twitch has no channel named %1.").arg(m_options.channel));
                 return;
             }
-            openChannel(account, users.first().id, users.first().login);
+            openChannel(users.first().id, users.first().login);
         });
 }
 
-void EventsCommand::openChannel(const app::Account &account, const QString &broadcasterId,
-                                const QString &login) {
-    m_services->feed.setAccount(account);
-    m_services->feed.open(m_services->auth.token(), broadcasterId, login);
+void EventsCommand::openChannel(const QString &broadcasterId, const QString &login) {
+    if (m_options.since.count() > 0) {
+        // The whole stored history of the period (the feed itself opens with only the latest 200 events).
+        QList<app::FeedEvent> history;
+        QString error;
+        const bool read = app::LocalStore::readEvents(
+            m_ctx.store.path(), {broadcasterId, m_since, QDateTime::currentDateTimeUtc().addYears(1), {}},
+            [](qint64) {},
+            [&history](const app::FeedEvent &e) {
+                history.append(e);
+                return true;
+            },
+            &error);
+        if (!read)
+            printError(tr("the event history cannot be read: %1").arg(error));
+        m_printer->print(history);
+    }
+    m_services->feed.open(m_services->auth.token(), broadcasterId, login); // the account is set (Services)
 }
 
 void EventsCommand::stop() {

@@ -59,7 +59,7 @@ private:
     void withConfig(const app::RelayConfig &config, const QUrl &relay);
     void logIn();
     void onLoggedIn(const app::Account &account);
-    void openChannel(const app::Account &account, const QString &broadcasterId, const QString &login);
+    void openChannel(const QString &broadcasterId, const QString &login);
     void fail(const QString &line);
     void end(int exitCode);
 

@@ -57,15 +57,26 @@ FeedPrinter::FeedPrinter(const app::FeedModel &model, QDateTime since, std::FILE
     });
 }
 
+bool FeedPrinter::admit(const app::FeedEvent &e) {
+    if (m_printed.contains(e.key) || (e.occurredAt.isValid() && e.occurredAt < m_since))
+        return false;
+    m_printed.insert(e.key);
+    return true;
+}
+
+void FeedPrinter::print(const QList<app::FeedEvent> &events) {
+    QList<app::FeedEvent> admitted;
+    for (const app::FeedEvent &e : events)
+        if (admit(e))
+            admitted.append(e);
+    write(std::move(admitted));
+}
+
 void FeedPrinter::printRows(int first, int last) {
     QList<app::FeedEvent> events;
-    for (int row = first; row <= last; ++row) {
-        const app::FeedEvent &e = m_model.at(row);
-        if (m_printed.contains(e.key) || (e.occurredAt.isValid() && e.occurredAt < m_since))
-            continue;
-        m_printed.insert(e.key);
-        events.append(e);
-    }
+    for (int row = first; row <= last; ++row)
+        if (admit(m_model.at(row)))
+            events.append(m_model.at(row));
     write(std::move(events));
     // The model only ever gets events the store had not seen, so a key that has left the model does not come
     // back: the keys still shown are all that must be remembered.

@@ -29,12 +29,16 @@ class FeedPrinter : public QObject {
 public:
     FeedPrinter(const app::FeedModel &model, QDateTime since, std::FILE *out, QObject *parent = nullptr);
 
+    // Events from elsewhere (the store's history): printed as the model's are, each key once.
+    void print(const QList<app::FeedEvent> &events);
+
 Q_SIGNALS:
     // The output is gone (a closed pipe): nothing more can be said.
     void outputClosed();
 
 private:
     void printRows(int first, int last);
+    bool admit(const app::FeedEvent &event); // not printed yet, and not before `since`
     void write(QList<app::FeedEvent> events);
 
     static constexpr qsizetype kMaxRemembered = 20000;
