@@ -90,6 +90,7 @@ private Q_SLOTS:
     void badArgumentsAreOneLineAndExitTwo_data();
     void badArgumentsAreOneLineAndExitTwo();
     void withoutALoginItSaysToUseLogin();
+    void anUnknownChannelIsOneLineAndExitOne();
     void broadcasterGetsEachKindOnceAsJsonLines();
     void relayAndEventSubStillGiveEachEventOnce();
     void deviceCodeLoginPrintsTheCodeThenRuns();
@@ -281,6 +282,21 @@ void TestStreamsEvents::withoutALoginItSaysToUseLogin() {
     QCOMPARE(events.out(), QByteArray());
     QCOMPARE(events.errLines().size(), 1);
     QVERIFY2(events.err().contains("--login"), events.err().constData());
+}
+
+void TestStreamsEvents::anUnknownChannelIsOneLineAndExitOne() {
+    QTemporaryDir profile;
+    const QString token = userToken(kBroadcaster, kAllScopes);
+    storeLogin(profile.path(), token);
+    EventsProcess events(
+        {"--channel", "nosuchchannel42", "--profile", profile.path(), "--client-id", kClientId},
+        twitchEnvironment());
+    QVERIFY(events.started());
+    QCOMPARE(events.exitCode(), 1);
+    QCOMPARE(events.out(), QByteArray());
+    QCOMPARE(events.errLines().size(), 1);
+    QVERIFY2(events.err().contains("nosuchchannel42"), events.err().constData());
+    QVERIFY(!events.err().contains(token.toUtf8()));
 }
 
 void TestStreamsEvents::broadcasterGetsEachKindOnceAsJsonLines() {
