@@ -106,6 +106,26 @@ void EventsCommand::withConfig(const app::RelayConfig &config, const QUrl &relay
                 m_lastRelayProblem.clear();
             }
         });
+    connect(&s.eventSub, &app::EventSubSession::stateChanged, this,
+            [this](app::EventSubSession::State state) {
+                if (!m_services)
+                    return;
+                if (state == app::EventSubSession::State::Reconnecting ||
+                    state == app::EventSubSession::State::Failed) {
+                    const QString problem = m_services->eventSub.describe();
+                    if (problem != m_lastEventSubProblem)
+                        printError(problem);
+                    m_lastEventSubProblem = problem;
+                } else if (state == app::EventSubSession::State::Live) {
+                    m_lastEventSubProblem.clear();
+                }
+            });
+    connect(&s.chat, &app::IrcClient::stateChanged, this, [this](app::IrcClient::State state) {
+        if (state == app::IrcClient::State::Reconnecting && !m_chatDown)
+            printError(tr("chat: the connection was lost; reconnecting."));
+        m_chatDown = state == app::IrcClient::State::Reconnecting ||
+                     (m_chatDown && state != app::IrcClient::State::Joined);
+    });
     logIn();
 }
 

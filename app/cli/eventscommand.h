@@ -70,7 +70,10 @@ private:
     std::unique_ptr<app::DeviceFlow> m_deviceFlow;
     std::unique_ptr<FeedPrinter> m_printer;
     std::unique_ptr<QObject> m_calls = std::make_unique<QObject>(); // context of our own requests
+    // The sources' problems, each said once until the source is back.
     QString m_lastRelayProblem;
+    QString m_lastEventSubProblem;
+    bool m_chatDown = false;
     bool m_ended = false;
 };
 

@@ -316,6 +316,7 @@ void TestStreamsEvents::broadcasterGetsEachKindOnceAsJsonLines() {
         QVERIFY2(line.contains("\"source\":\"eventsub\""), line.constData());
     // Helix's latest followers are older than the start: without --since they are history, not printed.
     QCOMPARE(events.outLines().size(), kTriggered.size() + 1);
+    QCOMPARE(events.err(), QByteArray()); // nothing went wrong, so nothing is said
     events.signal(SIGINT);
     QCOMPARE(events.exitCode(), 0);
 
