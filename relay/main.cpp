@@ -75,7 +75,11 @@ int main(int argc, char *argv[]) {
                          qPrintable(config.dataDir));
             return 1;
         }
-        const auto loaded = streams::relay::loadOrCreateWebhookSecret(config.dataDir, &error);
+        // One secret for every relay on the same database (any of them may get any webhook).
+        const auto loaded =
+            config.databaseUrl.isEmpty()
+                ? streams::relay::loadOrCreateWebhookSecret(config.dataDir, &error)
+                : streams::relay::loadOrCreateSharedWebhookSecret({{}, config.databaseUrl}, &error);
         if (!loaded) {
             std::fprintf(stderr, "streams-relay: %s\n", qPrintable(error));
             return 1;

@@ -10,6 +10,7 @@ add_library(streams_relay_lib STATIC
     eventsub/webhook.h eventsub/webhook.cpp
     eventsub/twitchapi.h eventsub/twitchapi.cpp
     eventsub/subscriptionmanager.h eventsub/subscriptionmanager.cpp
+    eventsub/coordinator.h eventsub/coordinator.cpp
     storage/database.h storage/database.cpp
     storage/eventstore.h storage/eventstore.cpp
     storage/logwriter.h

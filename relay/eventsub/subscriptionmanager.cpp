@@ -29,15 +29,25 @@ bool isLive(const QString &status) {
 } // namespace
 
 SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret,
-                                         const StorageTarget &database, Writer write, QObject *parent)
+                                         StorageTarget database, Writer write, QObject *parent)
     : QObject(parent)
     , m_api(api)
     , m_callback(std::move(callbackUrl))
     , m_secret(std::move(secret))
-    , m_write(std::move(write)) {
+    , m_write(std::move(write))
+    , m_database(std::move(database)) {
+    load();
+    m_unusedTimer.setInterval(3600 * 1000);
+    connect(&m_unusedTimer, &QTimer::timeout, this, [this] { deleteUnused(); });
+    m_unusedTimer.start();
+}
+
+void SubscriptionManager::load() {
+    m_known.clear();
+    m_keyById.clear();
     QString error;
     const QString connection = QStringLiteral("subscriptions-load");
-    if (auto db = openDatabase(database, connection, false, &error)) {
+    if (auto db = openDatabase(m_database, connection, false, &error)) {
         QSqlQuery q(*db);
         q.exec(QStringLiteral(
             "SELECT id, type, broadcaster_id, moderator_id, status, last_wanted_at FROM subscriptions"));
@@ -61,9 +71,12 @@ SubscriptionManager::SubscriptionManager(TwitchApi &api, QString callbackUrl, QB
         qCWarning(lcSubs).noquote() << error;
     }
     closeDatabase(connection);
-    m_unusedTimer.setInterval(3600 * 1000);
-    connect(&m_unusedTimer, &QTimer::timeout, this, [this] { deleteUnused(); });
-    m_unusedTimer.start();
+}
+
+void SubscriptionManager::setOwner(bool owner) {
+    if (owner && !m_owner)
+        load(); // another relay owned them until now: take what it recorded
+    m_owner = owner;
 }
 
 SubscriptionManager::~SubscriptionManager() = default;
@@ -354,6 +367,8 @@ void SubscriptionManager::setUnusedAfter(qint64 seconds) {
 }
 
 void SubscriptionManager::deleteUnused() {
+    if (!m_owner)
+        return; // the relay that owns the subscriptions decides
     const qint64 cutoff = QDateTime::currentSecsSinceEpoch() - m_unusedAfterSeconds;
     const auto known = m_known;
     for (auto it = known.cbegin(); it != known.cend(); ++it) {

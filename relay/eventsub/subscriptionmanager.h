@@ -31,7 +31,7 @@ class SubscriptionManager : public QObject {
 public:
     using Writer = std::function<void(QString sql, QVariantList bindings)>;
     // Loads what was recorded in the database; later changes go through `write` (the storage thread).
-    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, const StorageTarget &database,
+    SubscriptionManager(TwitchApi &api, QString callbackUrl, QByteArray secret, StorageTarget database,
                         Writer write, QObject *parent = nullptr);
     ~SubscriptionManager() override;
 
@@ -51,6 +51,10 @@ public:
     // Subscriptions nobody has wanted for this long are deleted (default 7 days), checked periodically.
     void setUnusedAfter(qint64 seconds);
     void deleteUnused();
+    // With several relays one owns the subscriptions (coordinator.h); the others never delete any. Taking
+    // ownership reloads what the previous owner recorded.
+    void setOwner(bool owner);
+    bool owner() const { return m_owner; }
 
 Q_SIGNALS:
     // moderatorId is empty for online/offline subscriptions.
@@ -67,6 +71,7 @@ private:
     };
     using Callback = std::function<void(std::optional<protocol::Error>)>;
 
+    void load(); // the subscriptions recorded in the database
     void ensureOne(const QString &type, const QString &version, const QJsonObject &condition, Callback done);
     void create(const QString &key, const QString &type, const QString &version, const QJsonObject &condition,
                 int attempt);
@@ -84,6 +89,8 @@ private:
     QString m_callback;
     QByteArray m_secret;
     Writer m_write;
+    StorageTarget m_database;
+    bool m_owner = true;
     bool m_reconciled = false;
     QHash<QString, Known> m_known;              // key -> subscription
     QHash<QString, QString> m_keyById;          // Twitch id -> key

@@ -1,13 +1,17 @@
 #include "server/config.h"
 
+#include "storage/database.h"
+
 #include "platform/hostport.h"
 
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
 #include <QRandomGenerator>
+#include <QSqlQuery>
 #include <QStandardPaths>
 #include <QThread>
+#include <QVariant>
 
 #include <cstdio>
 
@@ -276,6 +280,36 @@ ConfigResult parseServerConfig(const QStringList &arguments, const QHash<QString
     return result;
 }
 
+QByteArray generateWebhookSecret() {
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    QByteArray secret;
+    for (int i = 0; i < 48; ++i)
+        secret.append(alphabet[QRandomGenerator::system()->bounded(int(sizeof(alphabet) - 1))]);
+    return secret;
+}
+
+std::optional<QByteArray> loadOrCreateSharedWebhookSecret(const StorageTarget &database, QString *error) {
+    const QString connection = QStringLiteral("webhook-secret");
+    std::optional<QByteArray> out;
+    {
+        auto db = openDatabase(database, connection, true, error);
+        if (db) {
+            // The first relay to get here creates it; every relay reads the one that is there.
+            QSqlQuery q(*db);
+            q.prepare(QStringLiteral(
+                "INSERT INTO meta(key, value) VALUES('webhook_secret', ?) ON CONFLICT(key) DO NOTHING"));
+            q.addBindValue(QString::fromLatin1(generateWebhookSecret()));
+            if (q.exec() && q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'webhook_secret'")) &&
+                q.next() && isValidWebhookSecret(q.value(0).toString().toLatin1()))
+                out = q.value(0).toString().toLatin1();
+            else
+                *error = QStringLiteral("database %1 holds no valid webhook secret").arg(database.describe());
+        }
+    }
+    closeDatabase(connection);
+    return out;
+}
+
 std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error) {
     QFile file(QDir(dataDir).filePath(QStringLiteral("webhook-secret")));
     if (file.exists()) {
@@ -291,10 +325,7 @@ std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QStr
         }
         return secret;
     }
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    QByteArray secret;
-    for (int i = 0; i < 48; ++i)
-        secret.append(alphabet[QRandomGenerator::system()->bounded(int(sizeof(alphabet) - 1))]);
+    const QByteArray secret = generateWebhookSecret();
     if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
         !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
         file.write(secret) != secret.size() || !file.flush()) {

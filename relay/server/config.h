@@ -11,6 +11,8 @@
 
 namespace streams::relay {
 
+struct StorageTarget;
+
 // Not the relay's public configuration that the app fetches (/api/v1/config, app::ServerConfig).
 struct ServerConfig {
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
@@ -55,5 +57,8 @@ ConfigResult parseServerConfig(const QStringList &arguments, const QHash<QString
 // Reads the webhook secret from the data directory, creating it (0600) when missing.
 std::optional<QByteArray> loadOrCreateWebhookSecret(const QString &dataDir, QString *error);
 bool isValidWebhookSecret(const QByteArray &secret);
+// Several relays on one PostgreSQL share one secret, kept in its meta table (created by the first).
+std::optional<QByteArray> loadOrCreateSharedWebhookSecret(const StorageTarget &database, QString *error);
+QByteArray generateWebhookSecret();
 
 } // namespace streams::relay

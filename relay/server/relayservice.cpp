@@ -148,14 +148,25 @@ quint16 RelayService::start(QString *error) {
                                                   store->submitWrite(std::move(sql), std::move(bindings));
                                               });
     m_subscriptions->setUnusedAfter(m_config.subscriptionTtlSeconds);
-    connect(m_subscriptions.get(), &SubscriptionManager::revoked, this,
-            [this](const QString &b, const QString &m, const QString &type, const QString &reason) {
-                m_hub->revoke(b, m, type, reason);
-            });
+    auto revokeForClients = [this](const QString &b, const QString &m, const QString &type,
+                                   const QString &reason) { m_hub->revoke(b, m, type, reason); };
+    if (storage.isPostgres()) {
+        // Relays sharing the database: one of them talks to Twitch about subscriptions.
+        m_coordinator = std::make_unique<SubscriptionCoordinator>(storage, *m_subscriptions);
+        connect(m_coordinator.get(), &SubscriptionCoordinator::revoked, this, revokeForClients);
+        connect(m_coordinator.get(), &SubscriptionCoordinator::ownershipChanged, this, [this](bool owner) {
+            if (owner && m_api->hasAppToken())
+                m_subscriptions->reconcile();
+        });
+    } else {
+        connect(m_subscriptions.get(), &SubscriptionManager::revoked, this, revokeForClients);
+    }
     connect(m_api.get(), &TwitchApi::appTokenChanged, this, [this](bool available) {
-        if (available && !m_subscriptions->reconciled())
+        if (available && m_subscriptions->owner() && !m_subscriptions->reconciled())
             m_subscriptions->reconcile();
     });
+    if (m_coordinator && !m_coordinator->start(error))
+        return 0;
     m_api->start();
     m_pool->start();
     qCInfo(lcRelay).noquote() << "event log" << storage.describe() << "epoch" << m_store->epoch()
@@ -241,6 +252,7 @@ void RelayService::stop() {
     if (m_hub && m_pool)
         m_hub->closeAll(std::chrono::milliseconds(500));
     // No answer from Twitch may reach a connection from here on.
+    m_coordinator.reset();
     m_subscriptions.reset();
     m_api.reset();
     m_validating.clear();
@@ -304,12 +316,18 @@ void RelayService::handleRequest(net::Request &&request, const net::Peer &peer, 
 QByteArray RelayService::readiness(bool *ready) const {
     const bool storage = m_store != nullptr && !m_stopping;
     const bool token = m_api && m_api->hasAppToken();
-    const bool reconciled = m_subscriptions && m_subscriptions->reconciled();
+    // With several relays, the owner of the subscriptions reconciles; the others need its database.
+    const bool reconciled =
+        m_subscriptions && (m_coordinator && !m_coordinator->isOwner() ? m_coordinator->connected()
+                                                                       : m_subscriptions->reconciled());
     *ready = storage && token && reconciled;
     const QByteArray where = m_store ? " (" + m_store->target().describe().toUtf8() + ")" : QByteArray();
     return QByteArray("storage: ") + (storage ? "ok" : "unavailable") + where +
            "\ntwitch app token: " + (token ? "ok" : "missing") +
            "\nsubscriptions reconciled: " + (reconciled ? "yes" : "not yet") + '\n' +
+           (m_coordinator ? QByteArray("subscriptions owner: ") +
+                                (m_coordinator->isOwner() ? "this relay" : "another relay") + '\n'
+                          : QByteArray()) +
            (m_bus ? QByteArray("redis: ") +
                         (m_bus->connected() ? "connected"
                                             : "disconnected (events of the "
@@ -344,7 +362,10 @@ void RelayService::handleWebhook(const net::Request &request, const net::Peer &p
                                   [this, id = message.subscription.id, type = message.subscription.type] {
                                       if (!m_subscriptions)
                                           return;
-                                      m_subscriptions->markVerified(id);
+                                      if (m_coordinator)
+                                          m_coordinator->verified(id);
+                                      else
+                                          m_subscriptions->markVerified(id);
                                       qCInfo(lcWebhook).noquote() << "verified subscription" << type << id;
                                   });
         respond(text(200, message.challenge.toStdString()));
@@ -353,7 +374,9 @@ void RelayService::handleWebhook(const net::Request &request, const net::Peer &p
         m_metrics.webhook(Metrics::Webhook::Revocation, Metrics::Outcome::Accepted);
         QMetaObject::invokeMethod(this,
                                   [this, id = message.subscription.id, status = message.subscription.status] {
-                                      if (m_subscriptions)
+                                      if (m_coordinator)
+                                          m_coordinator->revokedByTwitch(id, status);
+                                      else if (m_subscriptions)
                                           m_subscriptions->markRevoked(id, status);
                                   });
         respond(text(204, {}));
@@ -450,13 +473,18 @@ void RelayService::subscribe(const QString &broadcasterId, const QString &userId
             done(r);
             return;
         }
-        m_subscriptions->ensure(broadcasterId, userId, done);
+        if (m_coordinator)
+            m_coordinator->ensure(broadcasterId, userId, done);
+        else
+            m_subscriptions->ensure(broadcasterId, userId, done);
     });
 }
 
 void RelayService::release(const QString &broadcasterId, const QString &userId) {
     QMetaObject::invokeMethod(this, [this, broadcasterId, userId] {
-        if (m_subscriptions)
+        if (m_coordinator)
+            m_coordinator->release(broadcasterId, userId);
+        else if (m_subscriptions)
             m_subscriptions->release(broadcasterId, userId);
     });
 }

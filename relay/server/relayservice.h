@@ -3,6 +3,7 @@
 // The relay: the I/O threads (HTTP and WebSocket, Boost.Asio), the storage writer, and the control plane
 // on the thread that owns this object (Twitch calls, token validation, subscriptions).
 
+#include "eventsub/coordinator.h"
 #include "eventsub/subscriptionmanager.h"
 #include "eventsub/twitchapi.h"
 #include "fanout/redisbus.h"
@@ -71,7 +72,8 @@ private:
     QTimer *m_checkpointTimer = nullptr;
     std::unique_ptr<TwitchApi> m_api;
     std::unique_ptr<SubscriptionManager> m_subscriptions;
-    QHash<QByteArray, CachedToken> m_tokenCache; // key: SHA-256 of the token, never the token
+    std::unique_ptr<SubscriptionCoordinator> m_coordinator; // with PostgreSQL: who owns the subscriptions
+    QHash<QByteArray, CachedToken> m_tokenCache;            // key: SHA-256 of the token, never the token
     QHash<QByteArray, QList<std::function<void(AuthResult)>>> m_validating;
     QTimer m_retention;
     // Destroyed in reverse: the listener, then the I/O threads' contexts (and with them every connection,

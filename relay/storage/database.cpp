@@ -119,6 +119,19 @@ QList<MigrationStep> postgresSchema() {
             END
             $$)")},
         {1, QStringLiteral("INSERT INTO meta(key, value) VALUES('epoch', ?)"), {epoch}},
+        // Requests of relays to the one that owns the subscriptions (eventsub/coordinator.h), and its
+        // answers.
+        {2, QStringLiteral(R"(CREATE TABLE wanted(
+                id BIGSERIAL PRIMARY KEY,
+                broadcaster_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                requested_at BIGINT NOT NULL,
+                answered BOOLEAN NOT NULL DEFAULT FALSE,
+                kinds TEXT,
+                warning_code TEXT,
+                warning_message TEXT,
+                error_code TEXT,
+                error_message TEXT))")},
     };
 }
 
@@ -146,6 +159,8 @@ std::optional<QSqlDatabase> openPostgres(const StorageTarget &target, const QStr
                      .arg(target.describe(), db.lastError().text().simplified());
         return std::nullopt;
     }
+    // The server's notices ("already exists, skipping") would reach stderr through libpq, past the log.
+    QSqlQuery(db).exec(QStringLiteral("SET client_min_messages = warning"));
     if (!migrate)
         return db;
     if (const auto failed = migrateSchema(db, postgresSchema())) {

@@ -66,6 +66,8 @@ bool PgWriter::connected() {
         m_error = QStringLiteral("cannot reach database %1: %2").arg(m_describe, messageOf(m_conn));
         return false;
     }
+    PQsetNoticeProcessor(
+        m_conn, [](void *, const char *) {}, nullptr); // notices are not errors: not logged
     if (!m_prepared) {
         const std::array<unsigned, 7> types{kTextOid, kTextOid,  kTextOid, kTextOid,
                                             kInt8Oid, kByteaOid, kByteaOid};

@@ -5,6 +5,8 @@
 #include "relayharness.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QTcpSocket>
 
 using namespace streams::test;
@@ -41,6 +43,8 @@ private slots:
     void sameWebhookToTwoRelaysIsStoredOnce();
     void killedRelaysClientsResumeElsewhere();
     void redisRestartLosesNothing();
+    void ownerKilledAnotherTakesOver();
+    void relaysShareTheWebhookSecretOfTheirDatabase();
 
 private:
     QUrl relayUrl(int i) const { return m_relays[i]->url(); }
@@ -52,6 +56,20 @@ private:
         const QByteArray metrics = httpGet(relayUrl(i).resolved(QUrl("/metrics"))).body;
         const qsizetype at = metrics.indexOf('\n' + name + ' ');
         return at < 0 ? -1 : metrics.mid(at + name.size() + 2).split('\n').first().toLongLong();
+    }
+    bool ownsSubscriptions(int i) {
+        return httpGet(relayUrl(i).resolved(QUrl("/readyz")))
+            .body.contains("subscriptions owner: this relay");
+    }
+    // Twitch's (the sim's) enabled subscriptions that call the relays back.
+    QStringList enabledAtTwitch() {
+        QStringList out;
+        for (const QJsonValue v : simSubscriptions())
+            if (v["status"] == "enabled" &&
+                v["transport"]["callback"].toString() == m_sharedPublicUrl.toString() + "/eventsub")
+                out << v["type"].toString() + ' ' + v["condition"]["broadcaster_user_id"].toString();
+        out.sort();
+        return out;
     }
     QStringList logIds() {
         const auto out = postgres()->query(
@@ -82,9 +100,10 @@ void TestRelayCluster::init() {
     QString why;
     QVERIFY2(postgres()->createDatabase(m_database, &why), qPrintable(why));
     QVERIFY(startSim());
-    // The relays share one public URL, as behind a balancer: here a forwarder to the first relay.
-    const quint16 firstPort = freeLocalPort();
-    m_balancer = std::make_unique<Forwarder>(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(firstPort)));
+    // The relays share one public URL, as behind a balancer: here a forwarder to the second relay (the first
+    // to start owns the subscriptions, and one test kills it).
+    const quint16 callbackPort = freeLocalPort();
+    m_balancer = std::make_unique<Forwarder>(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(callbackPort)));
     QVERIFY(m_balancer->listen());
     m_sharedPublicUrl = m_balancer->url();
     const QHash<QString, QString> env{
@@ -94,7 +113,7 @@ void TestRelayCluster::init() {
     };
     for (int i = 0; i < 3; ++i) {
         m_dirs.push_back(std::make_unique<QTemporaryDir>());
-        m_relays.push_back(launchRelay(m_dirs.back()->path(), i == 0 ? firstPort : 0, env));
+        m_relays.push_back(launchRelay(m_dirs.back()->path(), i == 1 ? callbackPort : 0, env));
         QVERIFY2(m_relays.back(), "a relay did not start");
     }
 }
@@ -213,6 +232,55 @@ void TestRelayCluster::redisRestartLosesNothing() {
     for (int i = 0; i < 3; ++i)
         filled += metricOf(i, "streams_relay_fanout_gap_events_total");
     QVERIFY2(filled > 0, "nothing was read back from the log, yet Redis was down for 15 events");
+}
+
+void TestRelayCluster::ownerKilledAnotherTakesOver() {
+    // One relay owns the subscriptions (the first to start); the others ask it.
+    QCOMPARE(QList<bool>({ownsSubscriptions(0), ownsSubscriptions(1), ownsSubscriptions(2)}),
+             QList<bool>({true, false, false}));
+    auto viewer = subscribedAt(relayUrl(2), kViewer, kChannel); // asked through the owner
+    QVERIFY(viewer);
+    const QStringList before = enabledAtTwitch();
+    QVERIFY2(before.contains("stream.online " + kChannel), qPrintable(before.join(", ")));
+
+    m_relays[0]->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(ownsSubscriptions(1) || ownsSubscriptions(2), 15000);
+    QVERIFY(!(ownsSubscriptions(1) && ownsSubscriptions(2)));
+    QCOMPARE(enabledAtTwitch(), before); // nothing was lost or deleted in the change
+
+    // The new owner serves new requests: the broadcaster's own follows need a subscription made now.
+    auto broadcaster = subscribedAt(relayUrl(ownsSubscriptions(1) ? 2 : 1), kBroadcaster, kBroadcaster);
+    QVERIFY(broadcaster);
+    QVERIFY(enabledAtTwitch().contains("channel.follow " + kBroadcaster));
+    // And the stream goes on for the client that was there.
+    QCOMPARE(post(1, "after-owner"), 204);
+    QTRY_COMPARE_WITH_TIMEOUT(eventIds(*viewer), QStringList{"after-owner"}, 10000);
+}
+
+void TestRelayCluster::relaysShareTheWebhookSecretOfTheirDatabase() {
+    // Two more relays on the same database with no secret configured: the first creates one in the
+    // database, both use it (behind a balancer either may get any webhook).
+    QHash<QString, QString> env{{"STREAMS_RELAY_DATABASE_URL", postgres()->url(m_database).toString()},
+                                {"STREAMS_RELAY_REDIS_URL", m_redis.url().toString()},
+                                {"STREAMS_RELAY_WEBHOOK_SECRET", ""}};
+    QTemporaryDir a, b;
+    auto first = launchRelay(a.path(), 0, env);
+    auto second = launchRelay(b.path(), 0, env);
+    QVERIFY(first && second);
+    const auto secret = postgres()->query(m_database, "SELECT value FROM meta WHERE key = 'webhook_secret'");
+    QVERIFY(secret && secret->size() >= 10);
+    for (ServerProcess *relay : {first.get(), second.get()}) {
+        const QByteArray id = "shared-secret-" + QByteArray::number(relay->url().port());
+        QCOMPARE(postWebhookTo(relay->url(), streamBody(kChannel, true, id), "notification", id, {},
+                               secret->toLatin1())
+                     .status,
+                 204);
+        // and not the secret the other relays were given
+        QCOMPARE(postWebhookTo(relay->url(), streamBody(kChannel, true, id + "-x"), "notification", id + "-x")
+                     .status,
+                 403);
+    }
+    QVERIFY(!QFile::exists(QDir(a.path()).filePath("webhook-secret"))); // nothing on the relays' disks
 }
 
 QTEST_GUILESS_MAIN(TestRelayCluster)
