@@ -94,6 +94,7 @@ private Q_SLOTS:
     void broadcasterGetsEachKindOnceAsJsonLines();
     void relayAndEventSubStillGiveEachEventOnce();
     void deviceCodeLoginPrintsTheCodeThenRuns();
+    void interruptedWhileWaitingForTheCodeExitsZero();
 
 private:
     QProcessEnvironment twitchEnvironment() const;
@@ -390,6 +391,18 @@ void TestStreamsEvents::deviceCodeLoginPrintsTheCodeThenRuns() {
              again.err().constData());
     again.signal(SIGINT);
     QCOMPARE(again.exitCode(), 0);
+}
+
+void TestStreamsEvents::interruptedWhileWaitingForTheCodeExitsZero() {
+    QTemporaryDir profile;
+    EventsProcess events(
+        {"--channel", "lumenwave", "--profile", profile.path(), "--login", "--client-id", kClientId},
+        twitchEnvironment());
+    QVERIFY(events.started());
+    QVERIFY2(events.waitUntil([&] { return events.err().contains("/activate?"); }), events.err().constData());
+    events.signal(SIGINT);
+    QCOMPARE(events.exitCode(), 0);
+    QCOMPARE(events.out(), QByteArray());
 }
 
 QTEST_GUILESS_MAIN(TestStreamsEvents)
