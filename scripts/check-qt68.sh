@@ -53,14 +53,18 @@ mountpoint -q "$root/src" || mount --bind -o ro "$src" "$root/src"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 # The relay: Qt Core/Network/SQL, Boost.Asio + Beast (headers; libboost-dev is 1.83 on Debian 13), OpenSSL's
-# libcrypto and SQLite; twitch-sim and the tests: Qt HTTP Server and WebSockets.
-packages="cmake ninja-build g++ qt6-base-dev libqt6sql6-sqlite libboost1.83-dev libssl-dev libsqlite3-dev \
-qt6-httpserver-dev qt6-websockets-dev"
+# libcrypto, SQLite, libpq and hiredis (the event log on PostgreSQL, fan-out through Redis); twitch-sim and the
+# tests: Qt HTTP Server and WebSockets, and the PostgreSQL and Redis servers the relay suites start.
+packages="cmake ninja-build g++ pkg-config qt6-base-dev libqt6sql6-sqlite libqt6sql6-psql libboost1.83-dev \
+libssl-dev libsqlite3-dev libpq-dev libhiredis-dev qt6-httpserver-dev qt6-websockets-dev postgresql redis-server"
 if [ "$with_app" = ON ]; then
   packages="$packages qt6-webengine-dev qt6-svg-dev qtkeychain-qt6-dev qt6-tools-dev qt6-tools-dev-tools \
 qt6-l10n-tools libgl-dev dbus dbus-x11 gnome-keyring xauth libsecret-1-0 fonts-dejavu-core"
 fi
 echo "check-qt68: installing $packages"
+# Packages install, services do not start: the tests start their own servers.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
 chroot "$root" bash -c "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -q --no-install-recommends $packages >/dev/null"
 
