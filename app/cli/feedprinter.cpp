@@ -74,7 +74,7 @@ void FeedPrinter::print(const QList<app::FeedEvent> &events) {
 
 void FeedPrinter::printRows(int first, int last) {
     QList<app::FeedEvent> events;
-    for (int row = first; row <= last; ++row)
+    for (int row = last; row >= first; --row) // row 0 is the newest: oldest first, ties in the model's order
         if (admit(m_model.at(row)))
             events.append(m_model.at(row));
     write(std::move(events));

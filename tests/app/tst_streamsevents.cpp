@@ -93,6 +93,7 @@ private Q_SLOTS:
     void anUnknownChannelIsOneLineAndExitOne();
     void broadcasterGetsEachKindOnceAsJsonLines();
     void relayAndEventSubStillGiveEachEventOnce();
+    void aViewerGetsTheChatsEvents();
     void deviceCodeLoginPrintsTheCodeThenRuns();
     void interruptedWhileWaitingForTheCodeExitsZero();
 
@@ -346,6 +347,51 @@ void TestStreamsEvents::relayAndEventSubStillGiveEachEventOnce() {
     QVERIFY2(waitForEnabled("channel.follow", kBroadcaster, kBroadcaster), events.err().constData());
     triggerEachKindAndCheck(events, token, earlier);
     events.signal(SIGINT);
+    QCOMPARE(events.exitCode(), 0);
+}
+
+void TestStreamsEvents::aViewerGetsTheChatsEvents() {
+    auto joined = [this] {
+        int n = 0;
+        const QJsonArray clients =
+            QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/irc"))).body)
+                .object()
+                .value("clients")
+                .toArray();
+        for (const QJsonValue c : clients)
+            n += c["channels"].toArray().contains(QJsonValue("#lumenwave")) ? 1 : 0;
+        return n;
+    };
+    QTemporaryDir profile;
+    storeLogin(profile.path(),
+               userToken(kViewer, kAllScopes)); // ironquill: neither broadcaster nor moderator
+    const int before = joined();
+    EventsProcess events({"--channel", "lumenwave", "--profile", profile.path(), "--client-id", kClientId},
+                         twitchEnvironment());
+    QVERIFY(events.started());
+    QVERIFY2(QTest::qWaitFor([&] { return joined() > before; }, 15000), events.err().constData());
+    for (const QJsonObject &line :
+         {QJsonObject{{"type", "cheer"}, {"amount", 33}}, QJsonObject{{"type", "raid"}}}) {
+        QJsonObject body = line;
+        body.insert("broadcaster_user_id", kBroadcaster);
+        body.insert("user_id", "1004");
+        QCOMPARE(httpPost(m_sim->url().resolved(QUrl("/sim/chat")), QJsonDocument(body).toJson()).status,
+                 200);
+    }
+    QVERIFY2(events.waitUntil([&] { return events.outLines().size() >= 2; }), events.err().constData());
+    const QJsonObject cheer = QJsonDocument::fromJson(events.outLines().at(0)).object();
+    const QJsonObject raid = QJsonDocument::fromJson(events.outLines().at(1)).object();
+    QCOMPARE(cheer["kind"].toString(), QStringLiteral("cheer"));
+    QCOMPARE(cheer["amount"].toInt(), 33);
+    QCOMPARE(cheer["source"].toString(), QStringLiteral("chat"));
+    QCOMPARE(cheer["user"]["login"].toString(), QStringLiteral("nightjarfm"));
+    QCOMPARE(raid["kind"].toString(), QStringLiteral("raid"));
+    QCOMPARE(raid["source"].toString(), QStringLiteral("chat"));
+    // Why there are no follows is said, one line each.
+    QVERIFY2(events.err().contains("follows only to the broadcaster"), events.err().constData());
+    for (const QByteArray &line : events.errLines())
+        QVERIFY2(line.startsWith("streams-events: "), line.constData());
+    events.signal(SIGTERM);
     QCOMPARE(events.exitCode(), 0);
 }
 
