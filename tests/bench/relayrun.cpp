@@ -183,6 +183,34 @@ RelayRun::EngineSample RelayRun::engineSample() const {
     return e;
 }
 
+RelayRun::Shares RelayRun::sharesNow() const {
+    Shares s;
+    s.atNs = monotonicNs();
+    s.machineUs = machineBusyUs();
+    s.relaysUs = relaysCpuUs();
+    const EngineSample e = engineSample();
+    s.enginesUs = e.postgresCpuUs + e.redisCpuUs;
+    s.simUs = processCpuUs(m_sim.process().processId()).value_or(0);
+    s.ownUs = ownCpuUs();
+    return s;
+}
+
+void RelayRun::printShares(const Shares &since) const {
+    const Shares now = sharesNow();
+    const double capacity = double(now.atNs - since.atNs) / 1000.0 * QThread::idealThreadCount();
+    auto share = [&](qint64 us) { return std::max(0.0, double(us) * 100 / capacity); };
+    const qint64 relays = now.relaysUs - since.relaysUs;
+    const qint64 engines = now.enginesUs - since.enginesUs;
+    const qint64 others = (now.machineUs - since.machineUs) - relays - engines - (now.simUs - since.simUs) -
+                          (now.ownUs - since.ownUs);
+    std::printf(
+        "  share of the cores meanwhile: %s %.0f %%%s, this process %.0f %%, other processes %.0f %%\n",
+        several() ? "relays" : "relay", share(relays),
+        m_engines ? qPrintable(QStringLiteral(", PostgreSQL + Redis %1 %").arg(share(engines), 0, 'f', 0))
+                  : "",
+        share(now.ownUs - since.ownUs), share(others));
+}
+
 void RelayRun::printSplit(const WebhookLoad::Result &r,
                           const std::function<std::vector<int>(quint64)> &recipients,
                           const std::function<int(int)> &relayOf, const char *phase) const {
@@ -723,6 +751,7 @@ bool RelayRun::ackLatency() {
     scheduled.reserve(std::size_t(total));
     WebhookLoad::Result r;
     WebhookLoad load(m_urls, kIntakeConnections);
+    const Shares before = sharesNow();
     offThread([&] { r = load.paced(rate, total, next, [&](quint64 n, qint64 at) { scheduled[n] = at; }); });
     awaitDeliveries(m_ledger, r.answered * m_o.subscribers);
     m_subscribers->onEvent({});
@@ -735,6 +764,7 @@ bool RelayRun::ackLatency() {
     std::printf("  %s of %s answered 2xx; the subscriber had them after p50 %.2f / p99 %.2f ms\n",
                 qPrintable(grouped(r.answered)), qPrintable(grouped(total)), percentileMs(t.latenciesNs, 0.5),
                 percentileMs(t.latenciesNs, 0.99));
+    printShares(before);
     noteUndelivered(t, r.answered, "ack latency");
     const int subscribers = m_o.subscribers;
     printSplit(
@@ -770,6 +800,7 @@ bool RelayRun::delivery() {
         return QString::number(kFirstBroadcaster + int(n % quint64(m_o.broadcasters)));
     });
     WebhookLoad::Result r;
+    const Shares before = sharesNow();
     offThread([&] { r = load.paced(rate, total, next, [&](quint64 n, qint64 at) { scheduled[n] = at; }); });
     awaitDeliveries(m_ledger, r.answered * kPerBroadcaster);
     fleet.onEvent({});
@@ -790,6 +821,7 @@ bool RelayRun::delivery() {
     std::printf("  %s of %s deliveries received (%s webhooks answered 2xx)\n",
                 qPrintable(grouped(qint64(t.latenciesNs.size()))),
                 qPrintable(grouped(r.answered * kPerBroadcaster)), qPrintable(grouped(r.answered)));
+    printShares(before);
     noteUndelivered(t, r.answered, "delivery");
     const int broadcasters = m_o.broadcasters;
     printSplit(

@@ -114,6 +114,13 @@ private:
         qint64 redisPublishes = 0;
     };
     EngineSample engineSample() const;
+    // CPU spent on the machine by the relays, PostgreSQL + Redis, twitch-sim, this process and all of it.
+    struct Shares {
+        qint64 atNs = 0, machineUs = 0, relaysUs = 0, enginesUs = 0, simUs = 0, ownUs = 0;
+    };
+    Shares sharesNow() const;
+    // Prints each one's share of the machine's cores since `since`: whether the machine was quiet.
+    void printShares(const Shares &since) const;
 
     const RunOptions &m_o;
     test::ServerProcess &m_sim;
