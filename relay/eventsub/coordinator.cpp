@@ -142,13 +142,24 @@ void SubscriptionCoordinator::ensure(const QString &broadcasterId, const QString
         m_subscriptions.ensure(broadcasterId, userId, std::move(done));
         return;
     }
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(QStringLiteral(
-        "INSERT INTO wanted(broadcaster_id, user_id, requested_at) VALUES(?, ?, ?) RETURNING id"));
-    q.addBindValue(broadcasterId);
-    q.addBindValue(userId);
-    q.addBindValue(QDateTime::currentSecsSinceEpoch());
-    if (!m_connected || !q.exec() || !q.next()) {
+    // The request's row id, or nullopt.
+    auto ask = [&]() -> std::optional<qint64> {
+        if (!m_connected)
+            return std::nullopt;
+        QSqlQuery q(QSqlDatabase::database(m_connection, false));
+        q.prepare(QStringLiteral(
+            "INSERT INTO wanted(broadcaster_id, user_id, requested_at) VALUES(?, ?, ?) RETURNING id"));
+        q.addBindValue(broadcasterId);
+        q.addBindValue(userId);
+        q.addBindValue(QDateTime::currentSecsSinceEpoch());
+        if (!q.exec() || !q.next())
+            return std::nullopt;
+        return q.value(0).toLongLong();
+    };
+    std::optional<qint64> id = ask();
+    if (!id && reconnect()) // the server restarted since the last query: once more on a new connection
+        id = ask();
+    if (!id) {
         m_connected = false;
         done({{},
               {},
@@ -156,7 +167,7 @@ void SubscriptionCoordinator::ensure(const QString &broadcasterId, const QString
                               QStringLiteral("the relays' database cannot be reached; retry later")}});
         return;
     }
-    m_waiting.insert(q.value(0).toLongLong(), {std::move(done), QDateTime::currentSecsSinceEpoch()});
+    m_waiting.insert(*id, {std::move(done), QDateTime::currentSecsSinceEpoch()});
     exec(QStringLiteral("SELECT pg_notify('%1', '')").arg(QLatin1String(kWanted)));
 }
 
