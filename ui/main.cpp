@@ -92,8 +92,9 @@ int main(int argc, char *argv[]) {
     app::KeychainTokenStore tokens(QStringLiteral("Streams & Events Viewer"), account);
     QNetworkAccessManager network;
 
-    ui::MainWindow window(
-        {network, settings, *opened.store, tokens, app::TwitchEndpoints::fromEnvironment(), opened.notice});
+    // Without a relay the app logs in to the Twitch application named here (a relay names its own).
+    ui::MainWindow window({network, settings, *opened.store, tokens, app::TwitchEndpoints::fromEnvironment(),
+                           opened.notice, qEnvironmentVariable("TWITCH_CLIENT_ID")});
     window.show();
     window.start();
     return app.exec();

@@ -8,10 +8,12 @@
 #include "playerview.h"
 #include "services/services.h"
 #include "settingsdialog.h"
+#include "sourcebanner.h"
 #include "store/localstore.h"
 #include "store/settings.h"
 #include "streampage.h"
 #include "theme.h"
+#include "twitch/eventsubmessage.h"
 #include "twitch/tokenstore.h"
 #include "welcomepage.h"
 
@@ -50,14 +52,16 @@ MainWindow::MainWindow(Context context, QWidget *parent)
 
     m_accountLabel = new QLabel(this);
     m_relayLabel = new QLabel(this);
+    m_eventSubLabel = new QLabel(this);
     m_chatLabel = new QLabel(this);
     m_liveLabel = new QLabel(this);
-    for (QLabel *l : {m_accountLabel, m_relayLabel, m_chatLabel, m_liveLabel}) {
+    for (QLabel *l : {m_accountLabel, m_relayLabel, m_eventSubLabel, m_chatLabel, m_liveLabel}) {
         l->setContentsMargins(10, 0, 10, 0);
         statusBar()->addPermanentWidget(l);
     }
     m_accountLabel->setAccessibleName(tr("Account"));
     m_relayLabel->setAccessibleName(tr("Relay connection"));
+    m_eventSubLabel->setAccessibleName(tr("Twitch EventSub connection"));
     m_chatLabel->setAccessibleName(tr("Chat connection"));
     m_liveLabel->setAccessibleName(tr("Stream status"));
     m_configTicker.setInterval(1000);
@@ -175,12 +179,56 @@ void MainWindow::createMenus() {
 void MainWindow::start() {
     const QUrl relay = m_ctx.settings.relayUrl();
     if (relay.isEmpty()) {
-        m_welcome->setState(
-            WelcomePage::State::RelayProblem,
-            tr("Enter the address of your relay (the server that forwards Twitch's events)."));
+        startWithoutRelay();
         return;
     }
     connectRelay(relay);
+}
+
+void MainWindow::startWithoutRelay() {
+    m_configTicker.stop();
+    ++m_configGeneration; // a relay's configuration still on its way is no longer wanted
+    m_welcome->setRelayUrl({});
+    showPage(Page::Welcome);
+    const std::optional<app::RelayConfig> config = app::configWithoutRelay(m_ctx.clientId);
+    if (!config) {
+        // Without a relay nobody names the Twitch application to log in to.
+        dropServices();
+        m_welcome->setRelayOptional(false);
+        m_welcome->setState(WelcomePage::State::RelayProblem,
+                            tr("Enter the address of your relay (the server that forwards Twitch's events), "
+                               "or start the app with TWITCH_CLIENT_ID set to your Twitch application's "
+                               "client ID to use it without a relay."));
+        return;
+    }
+    buildServices({}, *config);
+}
+
+void MainWindow::dropServices() {
+    delete m_stream;
+    delete m_picker;
+    delete m_notifier;
+    m_stream = nullptr;
+    m_picker = nullptr;
+    m_notifier = nullptr;
+    m_services.reset();
+    m_accountLabel->clear();
+    m_liveLabel->clear();
+    for (QAction *a : std::as_const(m_loggedInActions))
+        a->setEnabled(false);
+    m_loginAction->setEnabled(false);
+    m_codeLoginAction->setEnabled(false);
+    updateRelayStatus();
+    updateEventSubStatus();
+    updateChatStatus();
+}
+
+QString MainWindow::readyMessage() const {
+    if (!m_services || m_services->hasRelay())
+        return {};
+    return tr("No relay is set: the app gets the events straight from Twitch — over EventSub for a channel "
+              "you broadcast or moderate, from chat for the others, and the latest follows from Twitch. A "
+              "relay adds what happened while the app was closed, and serves many clients at once.");
 }
 
 void MainWindow::updateRelayProblem() {
@@ -195,11 +243,17 @@ void MainWindow::updateRelayProblem() {
 }
 
 void MainWindow::connectRelay(const QUrl &relay) {
+    if (relay.isEmpty()) { // the field emptied: no relay
+        m_ctx.settings.setRelayUrl({});
+        startWithoutRelay();
+        return;
+    }
     m_configTicker.stop();
     if (relay != m_configRetryUrl)
         m_configBackoff.reset(); // another address: start the back-off afresh
     const int generation = ++m_configGeneration;
     m_welcome->setRelayUrl(relay);
+    m_welcome->setRelayOptional(false);
     m_welcome->setState(WelcomePage::State::Connecting,
                         tr("Connecting to the relay at %1…").arg(relay.toString()));
     showPage(Page::Welcome);
@@ -227,12 +281,7 @@ void MainWindow::connectRelay(const QUrl &relay) {
 }
 
 void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config) {
-    delete m_stream;
-    delete m_picker;
-    delete m_notifier;
-    m_stream = nullptr;
-    m_picker = nullptr;
-    m_notifier = nullptr;
+    dropServices();
     m_services = std::make_unique<app::Services>(m_ctx.network, m_ctx.store, m_ctx.tokens, m_ctx.endpoints,
                                                  relay, config);
     app::Services &s = *m_services;
@@ -252,7 +301,13 @@ void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config
     });
     connect(&s.feed, &app::FeedController::followsAvailability, this,
             [this](bool allowed) { m_stream->feed()->setFollowsAllowed(allowed); });
+    connect(&s.feed, &app::FeedController::notice, m_stream->banner(), &SourceBanner::addNotice);
+    connect(&s.feed, &app::FeedController::missingScopesChanged, this,
+            [this] { m_stream->banner()->setFeaturesNeedingLogin(m_services->feed.featuresNeedingLogin()); });
+    connect(m_stream->banner(), &SourceBanner::loginRequested, this, [this] { login(); });
     connect(&s.relay, &app::RelayClient::stateChanged, this, &MainWindow::updateRelayStatus);
+    connect(&s.eventSub, &app::EventSubSession::stateChanged, this, &MainWindow::updateEventSubStatus);
+    connect(&s.eventSub, &app::EventSubSession::coverageChanged, this, &MainWindow::updateEventSubStatus);
     connect(&s.chat, &app::IrcClient::stateChanged, this, &MainWindow::updateChatStatus);
     connect(&s.auth, &app::AuthSession::loggedIn, this, &MainWindow::onLoggedIn);
     connect(&s.auth, &app::AuthSession::loggedOut, this, &MainWindow::onLoggedOut);
@@ -271,10 +326,12 @@ void MainWindow::buildServices(const QUrl &relay, const app::RelayConfig &config
 
     m_loginAction->setEnabled(true);
     m_codeLoginAction->setEnabled(true);
-    m_welcome->setState(WelcomePage::State::Ready);
+    m_welcome->setRelayOptional(!s.hasRelay());
+    m_welcome->setState(WelcomePage::State::Ready, readyMessage());
     if (const QString limitation = m_ctx.tokens.limitation(); !limitation.isEmpty())
         m_welcome->setNotice(limitation);
     updateRelayStatus();
+    updateEventSubStatus();
     updateChatStatus();
     s.auth.restore(); // a stored login goes straight to the stream page
 }
@@ -317,8 +374,10 @@ void MainWindow::loginWithCode() {
 LoginDialog *MainWindow::openLoginDialog(bool forceVerify) {
     if (!m_services || m_loginDialog)
         return nullptr;
+    // The relay's scopes and those EventSub needs for a channel the user broadcasts or moderates.
     LoginDialog::Params params{m_ctx.endpoints.auth, m_services->config.clientId,
-                               m_services->config.redirectUri, m_services->config.scopes, forceVerify};
+                               m_services->config.redirectUri,
+                               app::withEventSubScopes(m_services->config.scopes), forceVerify};
     m_loginDialog = new LoginDialog(m_ctx.network, params, this);
     m_loginDialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_loginDialog, &QDialog::finished, this, &MainWindow::loginDialogFinished);
@@ -341,7 +400,7 @@ void MainWindow::onLoggedIn(const app::Account &account) {
     for (QAction *a : std::as_const(m_loggedInActions))
         a->setEnabled(true);
     m_welcome->setNotice(m_ctx.tokens.limitation());
-    m_welcome->setState(WelcomePage::State::Ready);
+    m_welcome->setState(WelcomePage::State::Ready, readyMessage());
     const app::Settings::Streamer favorite = m_ctx.settings.favoriteStreamer();
     if (favorite.isEmpty()) {
         m_picker->setUser(account); // else when the user asks for the picker: the stream's calls go first
@@ -362,9 +421,12 @@ void MainWindow::onLoggedOut(const QString &reason) {
     for (QAction *a : std::as_const(m_loggedInActions))
         a->setEnabled(false);
     m_welcome->setNotice(reason);
-    m_welcome->setState(WelcomePage::State::Ready);
+    m_welcome->setState(WelcomePage::State::Ready, readyMessage());
+    if (m_stream)
+        m_stream->banner()->setFeaturesNeedingLogin({});
     showPage(Page::Welcome);
     updateRelayStatus();
+    updateEventSubStatus();
     updateChatStatus();
 }
 
@@ -389,6 +451,7 @@ void MainWindow::openStream(const ChannelItem &channel) {
                                      QApplication::applicationDisplayName()));
     showPage(Page::Stream);
     updateRelayStatus();
+    updateEventSubStatus();
     updateChatStatus();
 }
 
@@ -453,6 +516,13 @@ void MainWindow::updateRelayStatus() {
         m_relayLabel->setText(tr("Relay: not connected"));
         return;
     }
+    if (!m_services->hasRelay()) {
+        m_relayTicker.stop();
+        m_relayLabel->setText(tr("Relay: none"));
+        m_relayLabel->setToolTip(tr("Events come straight from Twitch. A relay (Settings) adds what happened "
+                                    "while the app was closed."));
+        return;
+    }
     const app::RelayClient &relay = m_services->relay;
     m_relayLabel->setText(relay.state() == app::RelayClient::State::Stopped ? tr("Relay: idle")
                                                                             : relay.describe());
@@ -461,6 +531,33 @@ void MainWindow::updateRelayStatus() {
         m_relayTicker.start();
     else
         m_relayTicker.stop();
+}
+
+void MainWindow::updateEventSubStatus() {
+    if (!m_services) {
+        m_eventSubLabel->clear();
+        return;
+    }
+    const app::EventSubSession &eventSub = m_services->eventSub;
+    m_eventSubLabel->setText(eventSub.describe());
+    switch (eventSub.state()) {
+    case app::EventSubSession::State::Stopped:
+        m_eventSubLabel->setToolTip(tr("Twitch sends a channel's events to the app directly when you are its "
+                                       "broadcaster or one of its moderators."));
+        break;
+    case app::EventSubSession::State::Live: {
+        QStringList kinds;
+        for (const QString &type : eventSub.enabledTypes())
+            if (const QString name = app::describeSubscriptionType(type); !kinds.contains(name))
+                kinds.append(name);
+        m_eventSubLabel->setToolTip(
+            tr("Straight from Twitch: %1.").arg(QLocale().createSeparatedList(kinds)));
+        break;
+    }
+    default:
+        m_eventSubLabel->setToolTip(eventSub.describe());
+        break;
+    }
 }
 
 void MainWindow::updateChatStatus() {
@@ -500,6 +597,9 @@ QString MainWindow::relayStatus() const {
 }
 QString MainWindow::chatStatus() const {
     return m_chatLabel->text();
+}
+QString MainWindow::eventSubStatus() const {
+    return m_eventSubLabel->text();
 }
 QString MainWindow::liveStatus() const {
     return m_liveLabel->text();

@@ -1,7 +1,9 @@
 #pragma once
 
 // The composition of the desktop app's screens: welcome (login), streamer picker, stream page; the
-// menus and shortcuts for every action; the status bar (account, relay, chat, live); notifications.
+// menus and shortcuts for every action; the status bar (account, the sources — relay, EventSub, chat — and
+// live); notifications. With no relay set, the app runs on its own (EventSub, chat and Helix with the
+// user's token) when it knows the Twitch application's client id.
 
 #include "channellist.h"
 #include "exportdialog.h"
@@ -47,11 +49,12 @@ public:
         app::TokenStore &tokens;
         app::TwitchEndpoints endpoints;
         QString startupNotice; // e.g. the event history was damaged and moved aside
+        QString clientId;      // the Twitch application when no relay names one (TWITCH_CLIENT_ID)
     };
     explicit MainWindow(Context context, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Asks the relay for its configuration, then restores a stored login.
+    // Asks the relay for its configuration (none set: goes on without one), then restores a stored login.
     void start();
 
     enum class Page { Welcome, Picker, Stream };
@@ -66,6 +69,7 @@ public:
     QString accountStatus() const;
     QString relayStatus() const;
     QString chatStatus() const;
+    QString eventSubStatus() const;
     QString liveStatus() const;
     // Where an export is saved: QFileDialog unless replaced (tests name the file themselves).
     void setSaveFileChooser(SaveFileChooser chooser) { m_chooseSaveFile = std::move(chooser); }
@@ -86,6 +90,9 @@ protected:
 
 private:
     void connectRelay(const QUrl &relay);
+    void startWithoutRelay();
+    void dropServices();
+    QString readyMessage() const; // the welcome page's line once it can log in
     void buildServices(const QUrl &relay, const app::RelayConfig &config);
     void createMenus();
     void onLoggedIn(const app::Account &account);
@@ -93,6 +100,7 @@ private:
     void updateRelayStatus();
     void updateRelayProblem();
     void updateChatStatus();
+    void updateEventSubStatus();
     void showPage(Page page);
     LoginDialog *openLoginDialog(bool forceVerify);
     void loginDialogFinished(int result);
@@ -112,6 +120,7 @@ private:
     QLabel *m_accountLabel;
     QLabel *m_relayLabel;
     QLabel *m_chatLabel;
+    QLabel *m_eventSubLabel;
     QLabel *m_liveLabel;
     QTimer m_relayTicker;
     QList<QAction *> m_loggedInActions;

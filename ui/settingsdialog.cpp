@@ -20,7 +20,9 @@ SettingsDialog::SettingsDialog(app::Settings &settings, QNetworkAccessManager &n
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
     m_relay = new QLineEdit(settings.relayUrl().toString(), this);
-    m_relay->setPlaceholderText(QStringLiteral("https://relay.example.org"));
+    m_relay->setPlaceholderText(tr("none: events straight from Twitch"));
+    m_relay->setToolTip(tr("A relay (https://relay.example.org) keeps what happened while the app was closed "
+                           "and serves many clients; leave it empty to use the app without one"));
     m_relay->setAccessibleName(tr("Relay address"));
     form->addRow(tr("&Relay address:"), m_relay);
     m_relayStatus = new QLabel(this);
@@ -66,6 +68,12 @@ void SettingsDialog::accept() {
         return;
     const QUrl relay = QUrl::fromUserInput(m_relay->text().trimmed());
     if (m_relay->text().trimmed() == m_settings.relayUrl().toString()) {
+        save();
+        return;
+    }
+    if (m_relay->text().trimmed().isEmpty()) { // no relay any more: events straight from Twitch
+        m_settings.setRelayUrl({});
+        m_relayChanged = true;
         save();
         return;
     }

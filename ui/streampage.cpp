@@ -4,6 +4,7 @@
 #include "feed/feedmodel.h"
 #include "feedpanel.h"
 #include "playerview.h"
+#include "sourcebanner.h"
 #include "twitch/helixclient.h"
 
 #include <QHBoxLayout>
@@ -57,6 +58,8 @@ StreamPage::StreamPage(QNetworkAccessManager &network, app::HelixClient &helix, 
     connect(change, &QPushButton::clicked, this, &StreamPage::changeStreamer);
     hl->addWidget(change);
     layout->addWidget(header);
+    m_banner = new SourceBanner(this);
+    layout->addWidget(m_banner);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setChildrenCollapsible(false);
@@ -93,6 +96,7 @@ StreamPage::StreamPage(QNetworkAccessManager &network, app::HelixClient &helix, 
 void StreamPage::open(const ChannelItem &channel) {
     ++m_generation;
     m_channel = channel;
+    m_banner->clearNotices(); // about the last channel's sources
     m_name->setText(channel.displayName.isEmpty() ? channel.login : channel.displayName);
     m_avatar->setPixmap(m_avatars.avatar(channel.avatarUrl, 40, devicePixelRatioF()));
     m_feed->setStreamerName(m_name->text());

@@ -1,7 +1,8 @@
 #pragma once
 
-// The stream page: the streamer's header (avatar, name, live badge, title) with "Change streamer", and a
-// splitter with the player on the left and the live feed on the right. Live state and viewers come from
+// The stream page: the streamer's header (avatar, name, live badge, title) with "Change streamer", a banner
+// about the feed's sources when there is something to say, and a splitter with the player on the left and
+// the live feed on the right. Live state and viewers come from
 // Helix (every minute, and at once when the feed says the stream went online or offline).
 
 #include "channellist.h"
@@ -24,6 +25,7 @@ namespace streams::ui {
 class AvatarCache;
 class FeedPanel;
 class PlayerView;
+class SourceBanner;
 
 class StreamPage : public QWidget {
     Q_OBJECT
@@ -39,6 +41,7 @@ public:
 
     FeedPanel *feed() const { return m_feed; }
     PlayerView *player() const { return m_player; }
+    SourceBanner *banner() const { return m_banner; }
 
 Q_SIGNALS:
     void changeStreamer();
@@ -56,6 +59,7 @@ private:
     QLabel *m_name;
     QLabel *m_badge;
     QLabel *m_title;
+    SourceBanner *m_banner;
     QSplitter *m_splitter;
     PlayerView *m_player;
     FeedPanel *m_feed;

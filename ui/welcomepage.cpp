@@ -61,6 +61,16 @@ WelcomePage::WelcomePage(QWidget *parent)
     m_message->setWordWrap(true);
     m_message->setAlignment(Qt::AlignCenter);
     layout->addWidget(m_message);
+    m_useRelay = new QPushButton(tr("Use a &relay…"), this);
+    m_useRelay->setFlat(true);
+    m_useRelay->setToolTip(
+        tr("A relay keeps what happened while the app was closed and serves many clients"));
+    m_useRelay->setVisible(false);
+    auto *useRelayRow = new QHBoxLayout;
+    useRelayRow->addStretch(1);
+    useRelayRow->addWidget(m_useRelay);
+    useRelayRow->addStretch(1);
+    layout->addLayout(useRelayRow);
     m_relayRow = new QWidget(this);
     auto *rl = new QHBoxLayout(m_relayRow);
     rl->setContentsMargins(0, 0, 0, 0);
@@ -80,15 +90,24 @@ WelcomePage::WelcomePage(QWidget *parent)
 
     connect(m_login, &QPushButton::clicked, this, &WelcomePage::loginRequested);
     connect(m_code, &QPushButton::clicked, this, &WelcomePage::codeLoginRequested);
+    connect(m_useRelay, &QPushButton::clicked, this, [this] {
+        m_useRelay->setVisible(false);
+        m_relayRow->setVisible(true);
+        m_relay->setFocus();
+    });
     auto submit = [this] { Q_EMIT relayChosen(QUrl::fromUserInput(m_relay->text().trimmed())); };
     connect(connectButton, &QPushButton::clicked, this, submit);
     connect(m_relay, &QLineEdit::returnPressed, this, submit);
 }
 
 void WelcomePage::setState(State state, const QString &message) {
+    m_state = state;
     m_login->setEnabled(state == State::Ready);
     m_code->setEnabled(state == State::Ready);
-    m_relayRow->setVisible(state == State::RelayProblem);
+    // Without a relay the field, once asked for, stays while the user types in it.
+    const bool asked = m_relayOptional && !m_relayRow->isHidden();
+    m_relayRow->setVisible(state == State::RelayProblem || (state == State::Ready && asked));
+    m_useRelay->setVisible(state == State::Ready && m_relayOptional && m_relayRow->isHidden());
     m_message->setText(state == State::Connecting && message.isEmpty() ? tr("Connecting to the relay…")
                                                                        : message);
     if (state == State::Ready)
@@ -102,6 +121,17 @@ void WelcomePage::setNotice(const QString &text) {
 
 void WelcomePage::setRelayUrl(const QUrl &url) {
     m_relay->setText(url.toString());
+}
+
+void WelcomePage::setRelayOptional(bool optional) {
+    m_relayOptional = optional;
+    if (!optional && m_state != State::RelayProblem)
+        m_relayRow->setVisible(false);
+    m_useRelay->setVisible(m_state == State::Ready && optional && m_relayRow->isHidden());
+}
+
+bool WelcomePage::relayFieldVisible() const {
+    return !m_relayRow->isHidden();
 }
 
 QString WelcomePage::message() const {

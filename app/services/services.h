@@ -21,13 +21,22 @@
 
 namespace streams::app {
 
+// The Twitch application when no relay names one (the app on its own: EventSub, chat and Helix with the
+// user's token): `clientId` (TWITCH_CLIENT_ID), Twitch's usual redirect http://localhost:17563, and the
+// scopes a relay asks for today (the login adds the EventSub ones). nullopt without a client id.
+std::optional<RelayConfig> configWithoutRelay(const QString &clientId);
+
 class Services : public QObject {
     Q_OBJECT
 public:
+    // An empty `relayUrl`: no relay (see configWithoutRelay()).
     Services(QNetworkAccessManager &network, LocalStore &store, TokenStore &tokens,
              const TwitchEndpoints &endpoints, const QUrl &relayUrl, RelayConfig config,
              QObject *parent = nullptr);
 
+    bool hasRelay() const { return !relayUrl.isEmpty(); }
+
+    const QUrl relayUrl;
     const RelayConfig config;
     AuthSession auth;
     HelixClient helix;

@@ -13,6 +13,7 @@
 #include "relayharness.h"
 #include "services/services.h"
 #include "settingsdialog.h"
+#include "sourcebanner.h"
 #include "store/localstore.h"
 #include "store/settings.h"
 #include "streampage.h"
@@ -31,6 +32,7 @@
 #include <QTcpServer>
 #include <QToolButton>
 #include <QTranslator>
+#include <QUrlQuery>
 #include <QWebEnginePage>
 #include <QWebEngineView>
 
@@ -80,6 +82,14 @@ private Q_SLOTS:
     void loginPageUnreachableSaysSo();
     void darkAndLightThemes();
     void unreachableRelayIsRetriedByItself();
+    void welcomeWithoutRelay();
+    void broadcasterWithoutRelayGetsEventSub();
+    void olderLoginIsOfferedTheEventSubScopes();
+
+private:
+    // An app with no relay whose keychain holds a login of lumenwave (the broadcaster, 1001) with `scopes`,
+    // her own channel chosen: on its stream page.
+    std::unique_ptr<App> broadcasterWithoutRelay(const QString &scopes);
 };
 
 void TestUi::browserLoginAuthorizes() {
@@ -708,6 +718,200 @@ void TestUi::englishPluralForms() {
     e.amount = 1;
     QCOMPARE(app::describeAction(e), QStringLiteral("gifted 1 sub"));
     QApplication::removeTranslator(&translator);
+}
+
+void TestUi::welcomeWithoutRelay() {
+    // No relay set: the app logs in to the application it was given and says what a relay would add.
+    App a(m_sim->url(), QUrl());
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->loginButton()->isEnabled(), 10000);
+    QVERIFY2(a.window->welcomePage()->message().contains("straight from Twitch"),
+             qPrintable(a.window->welcomePage()->message()));
+    QVERIFY(a.window->welcomePage()->message().contains("while the app was closed"));
+    QCOMPARE(a.window->relayStatus(), QStringLiteral("Relay: none"));
+    QVERIFY(a.window->welcomePage()->useRelayButton()->isVisible());
+    QVERIFY(!a.window->welcomePage()->relayFieldVisible());
+    shot(a.window.get(), "welcome-without-relay");
+    // The login asks Twitch for what EventSub needs too.
+    QTest::mouseClick(a.window->welcomePage()->loginButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->loginDialog() != nullptr, 5000);
+    QWebEnginePage *page = a.window->loginDialog()->browser()->page();
+    QTRY_VERIFY_WITH_TIMEOUT(page->url().path().endsWith("/oauth2/authorize"), 15000);
+    const QString scopes = QUrlQuery(page->url()).queryItemValue("scope", QUrl::FullyDecoded);
+    for (const char *scope : {"bits:read", "channel:read:subscriptions", "moderator:read:followers",
+                              "user:read:follows", "user:read:moderated_channels"})
+        QVERIFY2(scopes.split(' ').contains(scope), qPrintable(scopes));
+    a.window->loginDialog()->reject();
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->loginDialog() == nullptr, 5000);
+
+    // A relay is still one field away, and today's flow takes over once it answers.
+    QTest::mouseClick(a.window->welcomePage()->useRelayButton(), Qt::LeftButton);
+    QVERIFY(a.window->welcomePage()->relayFieldVisible());
+    auto *field = a.window->welcomePage()->findChild<QLineEdit *>();
+    QVERIFY(field);
+    field->setText(m_relay->url().toString());
+    QTest::keyClick(field, Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->services() && a.window->services()->hasRelay(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(a.window->welcomePage()->loginButton()->isEnabled(), 10000);
+    QCOMPARE(a.settings->relayUrl(), m_relay->url());
+    QCOMPARE(a.window->relayStatus(), QStringLiteral("Relay: idle"));
+    QVERIFY(!a.window->welcomePage()->useRelayButton()->isVisible());
+
+    // Without a client id nobody names the Twitch application: a relay is needed, and the page says how to
+    // do without one.
+    App b(m_sim->url(), QUrl(), [](App &app) { app.clientId.clear(); });
+    QTRY_VERIFY_WITH_TIMEOUT(b.window->welcomePage()->message().contains("TWITCH_CLIENT_ID"), 10000);
+    QVERIFY(!b.window->welcomePage()->loginButton()->isEnabled());
+    QVERIFY(b.window->welcomePage()->relayFieldVisible());
+}
+
+std::unique_ptr<App> TestUi::broadcasterWithoutRelay(const QString &scopes) {
+    const QString token = userToken(kBroadcaster, scopes);
+    auto a = std::make_unique<App>(m_sim->url(), QUrl(), [&](App &app) {
+        app.tokens.save(token, qApp, [](bool) {});
+        app.settings->setFavoriteStreamer({kBroadcaster, "lumenwave", "LumenWave"});
+    });
+    if (!QTest::qWaitFor([&] { return a->window->page() == ui::MainWindow::Page::Stream; }, 15000))
+        qWarning("the app did not reach the stream page; welcome says: %s",
+                 qPrintable(a->window->welcomePage()->message()));
+    return a;
+}
+
+void TestUi::broadcasterWithoutRelayGetsEventSub() {
+    const QDateTime start = QDateTime::currentDateTimeUtc().addSecs(-5);
+    auto a =
+        broadcasterWithoutRelay("moderator:read:followers user:read:follows user:read:moderated_channels "
+                                "bits:read channel:read:subscriptions");
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
+    app::Services &s = *a->window->services();
+    QVERIFY(!s.hasRelay());
+    QCOMPARE(a->window->relayStatus(), QStringLiteral("Relay: none"));
+    // Twitch sends nothing for a subscription before it is enabled on the session.
+    auto enabled = [&](const QStringList &types) {
+        for (const QString &type : types)
+            if (!s.eventSub.enabledTypes().contains(type))
+                return false;
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(
+        enabled({"channel.follow", "channel.cheer", "channel.subscription.gift", "channel.raid"}), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->eventSubStatus(), QStringLiteral("EventSub: live"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(a->window->chatStatus(), QStringLiteral("Chat: #lumenwave"), 10000);
+    QVERIFY(!a->window->streamPage()->banner()->loginVisible());
+
+    trigger({{"type", "channel.follow"}, {"broadcaster_user_id", kBroadcaster}, {"user_id", kViewer}});
+    trigger({{"type", "channel.cheer"},
+             {"broadcaster_user_id", kBroadcaster},
+             {"user_id", "1004"},
+             {"amount", 321}});
+    trigger({{"type", "channel.subscription.gift"},
+             {"broadcaster_user_id", kBroadcaster},
+             {"user_id", "1005"},
+             {"amount", 5}});
+    trigger({{"type", "channel.raid"},
+             {"broadcaster_user_id", kBroadcaster},
+             {"user_id", "1006"},
+             {"amount", 77}});
+    // A last cheer: the session delivers in order, so once it is shown a second copy of any of the above
+    // would have been too.
+    trigger({{"type", "channel.cheer"},
+             {"broadcaster_user_id", kBroadcaster},
+             {"user_id", "1007"},
+             {"amount", 999}});
+    QAbstractItemModel *view = a->window->streamPage()->feed()->view()->model();
+    auto shown = [&](const QString &kind, const QString &login, int amount) {
+        int n = 0;
+        for (int row = 0; row < view->rowCount(); ++row) {
+            const QModelIndex i = view->index(row, 0);
+            n += i.data(app::FeedModel::KindRole).toString() == kind &&
+                         i.data(app::FeedModel::UserLoginRole).toString() == login &&
+                         (amount < 0 || i.data(app::FeedModel::AmountRole).toInt() == amount) &&
+                         i.data(app::FeedModel::OccurredAtRole).toDateTime() >= start
+                     ? 1
+                     : 0;
+        }
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(shown("cheer", "emberlynx", 999), 1, 10000);
+    QCOMPARE(shown("follow", "ironquill", -1), 1);
+    QCOMPARE(shown("cheer", "nightjarfm", 321), 1);
+    QCOMPARE(shown("giftbomb", "tidepool_tv", 5), 1);
+    QCOMPARE(shown("raid", "quartzfox", 77), 1);
+    int recent = 0; // and nothing else new: no second copy from another source
+    for (int row = 0; row < view->rowCount(); ++row) {
+        const QModelIndex i = view->index(row, 0);
+        if (i.data(app::FeedModel::OccurredAtRole).toDateTime() >= start) {
+            ++recent;
+            QCOMPARE(i.data(app::FeedModel::SourceRole).toString(), QStringLiteral("eventsub"));
+        }
+    }
+    QCOMPARE(recent, 5);
+    QCOMPARE(s.relay.state(), app::RelayClient::State::Stopped); // nothing tried to reach a relay
+    shot(a->window.get(), "eventsub-without-relay");
+
+    // Twitch revokes the cheers: the feed says so.
+    QString cheerSubscription;
+    const auto subs =
+        QJsonDocument::fromJson(httpGet(m_sim->url().resolved(QUrl("/sim/eventsub/subscriptions"))).body)
+            .object()
+            .value("data")
+            .toArray();
+    for (const QJsonValue v : subs)
+        if (v.toObject().value("type").toString() == "channel.cheer" &&
+            v.toObject().value("status").toString() == "enabled" &&
+            v.toObject().value("transport").toObject().value("session_id").toString() ==
+                s.eventSub.sessionId())
+            cheerSubscription = v.toObject().value("id").toString();
+    QVERIFY(!cheerSubscription.isEmpty());
+    QCOMPARE(httpPost(m_sim->url().resolved(QUrl("/sim/revoke")),
+                      QJsonDocument(QJsonObject{{"subscription_id", cheerSubscription},
+                                                {"status", "authorization_revoked"}})
+                          .toJson())
+                 .status,
+             200);
+    ui::SourceBanner *banner = a->window->streamPage()->banner();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->noticesVisible(), 10000);
+    QVERIFY2(banner->notices().join(' ').contains("cheers") &&
+                 banner->notices().join(' ').contains("authorization_revoked"),
+             qPrintable(banner->notices().join(' ')));
+    QTest::mouseClick(banner->dismissButton(), Qt::LeftButton);
+    QVERIFY(!banner->noticesVisible());
+    QVERIFY(banner->isHidden());
+}
+
+void TestUi::olderLoginIsOfferedTheEventSubScopes() {
+    // Logged in before EventSub came: follows, raids and live changes need nothing more; cheers and subs
+    // need a new login, which the banner offers.
+    auto a =
+        broadcasterWithoutRelay("moderator:read:followers user:read:follows user:read:moderated_channels");
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
+    app::Services &s = *a->window->services();
+    ui::SourceBanner *banner = a->window->streamPage()->banner();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->loginVisible(), 10000);
+    QVERIFY2(banner->loginText().contains("cheers") && banner->loginText().contains("subscriptions"),
+             qPrintable(banner->loginText()));
+    QTRY_VERIFY_WITH_TIMEOUT(s.eventSub.enabledTypes().contains("channel.follow") &&
+                                 s.eventSub.enabledTypes().contains("channel.raid"),
+                             15000);
+    QVERIFY(!s.eventSub.enabledTypes().contains("channel.cheer"));
+    shot(a->window.get(), "eventsub-needs-login");
+
+    // The button opens Twitch's login asking for what EventSub needs (browserLoginAuthorizes goes through
+    // that page; here its outcome comes as the dialog would hand it over).
+    QTest::mouseClick(banner->loginButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(a->window->loginDialog() != nullptr, 5000);
+    QWebEnginePage *page = a->window->loginDialog()->browser()->page();
+    QTRY_VERIFY_WITH_TIMEOUT(page->url().path().endsWith("/oauth2/authorize"), 15000);
+    const QStringList asked = QUrlQuery(page->url()).queryItemValue("scope", QUrl::FullyDecoded).split(' ');
+    QVERIFY2(asked.contains("bits:read") && asked.contains("channel:read:subscriptions"),
+             qPrintable(asked.join(' ')));
+    a->window->loginDialog()->reject();
+    s.auth.signIn(userToken(kBroadcaster, asked.join(' ')));
+    QTRY_VERIFY_WITH_TIMEOUT(s.auth.account().scopes.contains("bits:read"), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(!banner->loginVisible(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(s.eventSub.enabledTypes().contains("channel.cheer") &&
+                                 s.eventSub.enabledTypes().contains("channel.subscription.gift"),
+                             15000);
+    QCOMPARE(a->window->page(), ui::MainWindow::Page::Stream);
 }
 
 int main(int argc, char *argv[]) {

@@ -31,6 +31,7 @@ struct App {
     QNetworkAccessManager network;
     QUrl helix; // set by `prepare` to reach Helix another way than straight to the sim
     app::TwitchEndpoints endpoints;
+    QString clientId = kClientId; // the Twitch application without a relay (TWITCH_CLIENT_ID)
     std::unique_ptr<ui::MainWindow> window;
 
     App(const QUrl &sim, const QUrl &relay, const std::function<void(App &)> &prepare = {}) {
@@ -58,7 +59,7 @@ struct App {
 private:
     void open() {
         window = std::make_unique<ui::MainWindow>(
-            ui::MainWindow::Context{network, *settings, *store, tokens, endpoints, QString()});
+            ui::MainWindow::Context{network, *settings, *store, tokens, endpoints, QString(), clientId});
         window->resize(1100, 700);
         window->show();
         window->start();
