@@ -12,18 +12,6 @@
 
 namespace streams::cli {
 
-namespace {
-
-// What a login asks for when no relay names the scopes: the relay's own list (relayservice.cpp) and what
-// EventSub needs.
-QStringList scopesWithoutRelay() {
-    return app::withEventSubScopes({QStringLiteral("moderator:read:followers"),
-                                    QStringLiteral("user:read:follows"),
-                                    QStringLiteral("user:read:moderated_channels")});
-}
-
-} // namespace
-
 void printError(const QString &line) {
     QString folded = line.simplified();
     std::fprintf(stderr, "streams-events: %s\n", folded.toLocal8Bit().constData());
@@ -41,12 +29,15 @@ EventsCommand::~EventsCommand() = default;
 void EventsCommand::start() {
     const QUrl relay = m_options.relay.isEmpty() ? m_ctx.settings.relayUrl() : m_options.relay;
     if (relay.isEmpty()) {
-        if (m_options.clientId.isEmpty()) {
+        // The app on its own (EventSub, chat, Helix): the application and scopes streams-viewer uses then.
+        std::optional<app::RelayConfig> config = app::configWithoutRelay(m_options.clientId);
+        if (!config) {
             fail(tr("no Twitch application: give --relay URL (the relay names it) or --client-id ID (or set "
                     "TWITCH_CLIENT_ID)."));
             return;
         }
-        withConfig({m_options.clientId, scopesWithoutRelay(), {}, 0}, {});
+        config->scopes = app::withEventSubScopes(config->scopes);
+        withConfig(*config, {});
         return;
     }
     app::fetchRelayConfig(
@@ -92,7 +83,7 @@ void EventsCommand::withConfig(const app::RelayConfig &config, const QUrl &relay
                            .arg(m_services->feed.featuresNeedingLogin().join(QStringLiteral(", ")),
                                 m_services->feed.missingScopes().join(QLatin1Char(' '))));
     });
-    if (!relay.isEmpty())
+    if (s.hasRelay())
         connect(&s.relay, &app::RelayClient::stateChanged, this, [this](app::RelayClient::State state) {
             if (!m_services)
                 return;

@@ -90,6 +90,7 @@ private Q_SLOTS:
     void badArgumentsAreOneLineAndExitTwo_data();
     void badArgumentsAreOneLineAndExitTwo();
     void withoutALoginItSaysToUseLogin();
+    void withoutARelayOrApplicationItSaysWhatToGive();
     void anUnknownChannelIsOneLineAndExitOne();
     void broadcasterGetsEachKindOnceAsJsonLines();
     void relayAndEventSubStillGiveEachEventOnce();
@@ -284,6 +285,17 @@ void TestStreamsEvents::withoutALoginItSaysToUseLogin() {
     QCOMPARE(events.out(), QByteArray());
     QCOMPARE(events.errLines().size(), 1);
     QVERIFY2(events.err().contains("--login"), events.err().constData());
+}
+
+void TestStreamsEvents::withoutARelayOrApplicationItSaysWhatToGive() {
+    QTemporaryDir profile;
+    EventsProcess events({"--channel", "lumenwave", "--profile", profile.path()}, twitchEnvironment());
+    QVERIFY(events.started());
+    QCOMPARE(events.exitCode(), 1);
+    QCOMPARE(events.out(), QByteArray());
+    QCOMPARE(events.errLines().size(), 1);
+    QVERIFY2(events.err().contains("--relay") && events.err().contains("--client-id"),
+             events.err().constData());
 }
 
 void TestStreamsEvents::anUnknownChannelIsOneLineAndExitOne() {
