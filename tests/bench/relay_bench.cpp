@@ -50,7 +50,11 @@ int main(int argc, char *argv[]) {
     parser.setApplicationDescription(
         "Measures a streams-relay process from outside: memory per idle client, fan-out, intake (webhooks "
         "stored, acknowledged and delivered to a subscribed client) and the relay's CPU per delivered "
-        "webhook at several numbers of idle clients, acknowledgement and delivery latency.");
+        "webhook at several numbers of idle clients, acknowledgement and delivery latency. With --postgres "
+        "or "
+        "--relays N: N relays on a PostgreSQL and a Redis the bench starts, clients and webhooks spread over "
+        "them, and also PostgreSQL's and Redis's CPU, commits/s and commands/s per webhook (on a small "
+        "machine more relays show the shared engines' overhead, not more throughput).");
     parser.addHelpOption();
     const QCommandLineOption clientsOpt("clients", "Idle clients for fan-out and memory.", "N", "10000");
     const QCommandLineOption idleOpt(
