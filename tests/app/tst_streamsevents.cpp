@@ -121,7 +121,6 @@ void TestStreamsEvents::initTestCase() {
     QVERIFY(m_sim->start());
     QVERIFY(startRelay());
     // The keychain these tests need is the Secret Service that scripts/test-session.sh starts.
-    QTemporaryDir probe;
     KeychainTokenStore store("Streams & Events Viewer", "tst_streamsevents-probe");
     bool done = false, kept = false;
     store.save("probe", &store, [&](bool k) { kept = k, done = true; });
