@@ -126,7 +126,7 @@ void TestStreamsEvents::initTestCase() {
     store.save("probe", &store, [&](bool k) { kept = k, done = true; });
     QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
     QVERIFY2(kept && store.limitation().isEmpty(),
-             "no Secret Service: run the test through scripts/test-session.sh (ctest does)");
+             "no Secret Service: run ctest through scripts/test-session.sh (as scripts/test.sh does)");
     store.clear();
 }
 
