@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>EventSub</name>
+    <message>
+        <source>follows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cheers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>subscriptions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>resubscriptions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gifted subscriptions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>raids</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>live and offline changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FeedEvent</name>
     <message>
         <source> (Tier 2)</source>
@@ -176,6 +207,107 @@
     </message>
 </context>
 <context>
+    <name>streams::app::EventSubSession</name>
+    <message>
+        <source>Twitch had an internal error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch says the app sent it a message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch&apos;s ping went unanswered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no subscription was created in time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the reconnect took too long</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the network timed out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a network error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch refused the reconnect address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the connection to Twitch was lost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Twitch was silent for %n s</source>
+        <translation>
+            <numerusform>Twitch was silent for %n s</numerusform>
+            <numerusform>Twitch was silent for %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>nothing to receive for this channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EventSub: off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EventSub: connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EventSub: subscribing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EventSub: live</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EventSub: reconnecting (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EventSub: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing left to receive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch revoked every subscription</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the reconnect failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch refused every subscription</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>streams::app::FeedController</name>
+    <message>
+        <source>Twitch stopped sending this channel&apos;s %1 to the app (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch refused to send this channel&apos;s %1 to the app: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>streams::app::FeedExport</name>
     <message>
         <source>The export was cancelled.</source>
@@ -221,6 +353,65 @@
     </message>
     <message>
         <source>Twitch stopped sending this channel&apos;s follows to you (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>streams::cli::EventsCommand</name>
+    <message>
+        <source>no Twitch application: give --relay URL (the relay names it) or --client-id ID (or set TWITCH_CLIENT_ID).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the relay at %1 is not usable: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--client-id is ignored: the relay at %1 names the Twitch application.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 Log in again with streams-events --login --channel %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch shows %1&apos;s follows only to the broadcaster and its moderators.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this login does not allow %1 (%2): log in again with streams-events --login to receive them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>relay: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>chat: the connection was lost; reconnecting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to log in, open %1 and enter the code %2 (valid for %3 minutes); waiting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>login failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not logged in%1: run streams-events --login --channel %2 (or log in with streams-viewer using the same profile).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot look up the channel %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch has no channel named %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the event history cannot be read: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -668,10 +859,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Enter the address of your relay (the server that forwards Twitch&apos;s events).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Connecting to the relay at %1…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -744,6 +931,34 @@
     </message>
     <message>
         <source>Export events</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch EventSub connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the address of your relay (the server that forwards Twitch&apos;s events), or start the app with TWITCH_CLIENT_ID set to your Twitch application&apos;s client ID to use it without a relay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No relay is set: the app gets the events straight from Twitch — over EventSub for a channel you broadcast or moderate, from chat for the others, and the latest follows from Twitch. A relay adds what happened while the app was closed, and serves many clients at once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relay: none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events come straight from Twitch. A relay (Settings) adds what happened while the app was closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Twitch sends a channel&apos;s events to the app directly when you are its broadcaster or one of its moderators.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Straight from Twitch: %1.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -952,6 +1167,41 @@
         <source>Not saved: %1.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>none: events straight from Twitch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A relay (https://relay.example.org) keeps what happened while the app was closed and serves many clients; leave it empty to use the app without one</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>streams::ui::SourceBanner</name>
+    <message>
+        <source>About this feed&apos;s sources</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log in &amp;again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opens Twitch&apos;s login, which asks you to grant what these features need</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feed notices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This channel&apos;s %1 can come straight from Twitch, but your login does not allow it yet. Log in again and grant it on Twitch&apos;s page; until then the feed shows what the relay and chat deliver.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>streams::ui::StreamPage</name>
@@ -1008,6 +1258,14 @@
     </message>
     <message>
         <source>Connecting to the relay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use a &amp;relay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A relay keeps what happened while the app was closed and serves many clients</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
