@@ -126,6 +126,11 @@ unsigned Hub::upgrade(net::beast::tcp_stream &stream, net::Request &request, con
     return 0;
 }
 
+void Hub::setInterestListener(InterestListener listener) {
+    std::lock_guard lock(m_roomsMutex);
+    m_interestListener = std::move(listener);
+}
+
 void Hub::roomOpened(const std::string &broadcasterId) {
     std::lock_guard lock(m_roomsMutex); // held while telling, so the listener hears opens and closes in order
     if (++m_roomCounts[broadcasterId] == 1 && m_interestListener)

@@ -96,7 +96,8 @@ public:
     // the last one stops: with several relays, that is when this relay starts and stops listening for the
     // broadcaster's events from the others. Set before clients connect.
     using InterestListener = std::function<void(const std::string &broadcasterId, bool watched)>;
-    void setInterestListener(InterestListener listener) { m_interestListener = std::move(listener); }
+    // Any thread; an empty one stops the telling (before what it tells goes away).
+    void setInterestListener(InterestListener listener);
     // From the shards: a room of theirs opened or closed.
     void roomOpened(const std::string &broadcasterId);
     void roomClosed(const std::string &broadcasterId);

@@ -246,7 +246,9 @@ void RelayService::stop() {
         m_http->stopAccepting();
     // Commit what is queued; its webhooks are answered on their I/O threads before the sockets go.
     m_store->shutdown();
-    // Nothing more comes from the other relays, nor goes to them.
+    // Nothing more comes from the other relays, nor goes to them; clients leaving from here on tell no one.
+    if (m_hub)
+        m_hub->setInterestListener({});
     m_bus.reset();
     m_sequencer.reset();
     if (m_hub && m_pool)

@@ -45,6 +45,7 @@ private slots:
     void redisRestartLosesNothing();
     void ownerKilledAnotherTakesOver();
     void relaysShareTheWebhookSecretOfTheirDatabase();
+    void sigtermWithClientsExitsCleanly();
 
 private:
     QUrl relayUrl(int i) const { return m_relays[i]->url(); }
@@ -281,6 +282,21 @@ void TestRelayCluster::relaysShareTheWebhookSecretOfTheirDatabase() {
                  403);
     }
     QVERIFY(!QFile::exists(QDir(a.path()).filePath("webhook-secret"))); // nothing on the relays' disks
+}
+
+void TestRelayCluster::sigtermWithClientsExitsCleanly() {
+    // Clients still subscribed when the relay stops leave their rooms as it closes them: the fan-out
+    // machinery they would tell is already gone (this crashed once).
+    auto a = subscribedAt(relayUrl(0), kViewer, kChannel);
+    auto b = subscribedAt(relayUrl(0), kBroadcaster, kBroadcaster);
+    QVERIFY(a && b);
+    // SIGTERM, with the event loop running so that the clients answer the relay's close (1001).
+    QProcess &relay = m_relays[0]->process();
+    relay.terminate();
+    QTRY_VERIFY_WITH_TIMEOUT(relay.state() == QProcess::NotRunning, 10000);
+    QVERIFY2(relay.exitStatus() == QProcess::NormalExit && relay.exitCode() == 0,
+             m_relays[0]->errors().right(2000).constData());
+    QCOMPARE(a->socket.closeCode(), QWebSocketProtocol::CloseCodeGoingAway);
 }
 
 QTEST_GUILESS_MAIN(TestRelayCluster)
