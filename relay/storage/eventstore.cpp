@@ -448,20 +448,10 @@ EventReader::~EventReader() {
 std::optional<std::vector<StoredEventPtr>> EventReader::eventsAfter(const QString &broadcasterId,
                                                                     qint64 afterSeq, int limit) {
     std::vector<StoredEventPtr> out;
-    auto query = [&] {
-        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-        q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT seq, kind, frame FROM events WHERE broadcaster_id = ? AND seq > ? "
-                                 "ORDER BY seq LIMIT ?"));
-        q.addBindValue(broadcasterId);
-        q.addBindValue(afterSeq);
-        q.addBindValue(limit);
-        q.exec();
-        return q;
-    };
-    QSqlQuery q = query();
-    if (!q.isActive() && reopen())
-        q = query();
+    QSqlQuery q =
+        select(QStringLiteral("SELECT seq, kind, frame FROM events WHERE broadcaster_id = ? AND seq > ? "
+                              "ORDER BY seq LIMIT ?"),
+               {broadcasterId, afterSeq, limit});
     if (!q.isActive()) {
         qCWarning(lcStore) << "replay query failed:" << q.lastError().text();
         return std::nullopt;
@@ -478,32 +468,16 @@ std::optional<std::vector<StoredEventPtr>> EventReader::eventsAfter(const QStrin
 }
 
 qint64 EventReader::prunedThrough(const QString &broadcasterId) {
-    auto query = [&] {
-        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-        q.prepare(QStringLiteral("SELECT through_seq FROM pruned WHERE broadcaster_id = ?"));
-        q.addBindValue(broadcasterId);
-        q.exec();
-        return q;
-    };
-    QSqlQuery q = query();
-    if (!q.isActive() && reopen())
-        q = query();
+    QSqlQuery q =
+        select(QStringLiteral("SELECT through_seq FROM pruned WHERE broadcaster_id = ?"), {broadcasterId});
     return q.isActive() && q.next() ? q.value(0).toLongLong() : 0;
 }
 
 std::optional<qint64> EventReader::lastSeq(const QString &broadcasterId) {
-    auto query = [&] {
-        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-        q.prepare(m_target.isPostgres()
-                      ? QStringLiteral("SELECT last_seq FROM broadcaster_seq WHERE broadcaster_id = ?")
-                      : QStringLiteral("SELECT MAX(seq) FROM events WHERE broadcaster_id = ?"));
-        q.addBindValue(broadcasterId);
-        q.exec();
-        return q;
-    };
-    QSqlQuery q = query();
-    if (!q.isActive() && reopen())
-        q = query();
+    QSqlQuery q = select(m_target.isPostgres()
+                             ? QStringLiteral("SELECT last_seq FROM broadcaster_seq WHERE broadcaster_id = ?")
+                             : QStringLiteral("SELECT MAX(seq) FROM events WHERE broadcaster_id = ?"),
+                         {broadcasterId});
     if (!q.isActive())
         return std::nullopt;
     return q.next() ? q.value(0).toLongLong() : 0;
@@ -522,23 +496,29 @@ std::optional<QHash<QString, qint64>> EventReader::lastSeqs(const QStringList &b
                       "SELECT broadcaster_id, last_seq FROM broadcaster_seq WHERE broadcaster_id IN (%1)")
                 : QStringLiteral("SELECT broadcaster_id, MAX(seq) FROM events WHERE broadcaster_id IN (%1) "
                                  "GROUP BY broadcaster_id");
-        auto query = [&] {
-            QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-            q.prepare(sql.arg(marks.join(u',')));
-            for (const QString &b : chunk)
-                q.addBindValue(b);
-            q.exec();
-            return q;
-        };
-        QSqlQuery q = query();
-        if (!q.isActive() && reopen())
-            q = query();
+        QSqlQuery q = select(sql.arg(marks.join(u',')), QVariantList(chunk.cbegin(), chunk.cend()));
         if (!q.isActive())
             return std::nullopt;
         while (q.next())
             out.insert(q.value(0).toString(), q.value(1).toLongLong());
     }
     return out;
+}
+
+QSqlQuery EventReader::select(const QString &sql, const QVariantList &values) {
+    for (int attempt = 0;; ++attempt) {
+        {
+            QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+            q.setForwardOnly(true);
+            q.prepare(sql);
+            for (const QVariant &v : values)
+                q.addBindValue(v);
+            if (q.exec() || attempt > 0)
+                return q;
+        } // the failed query goes before its connection does
+        if (!reopen())
+            return QSqlQuery();
+    }
 }
 
 bool EventReader::reopen() {

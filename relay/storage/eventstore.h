@@ -23,6 +23,7 @@
 #include <vector>
 
 class QSqlDatabase;
+class QSqlQuery;
 
 namespace streams::relay {
 class LogWriter;
@@ -163,7 +164,9 @@ private:
     EventReader(StorageTarget target, QString connectionName)
         : m_target(std::move(target))
         , m_connectionName(std::move(connectionName)) {}
-    // A connection lost (a database server restarted) is opened again, once per query.
+    // Runs a query (forward only); a connection lost (the database server restarted) is opened again and the
+    // query tried once more. An inactive query when it failed.
+    QSqlQuery select(const QString &sql, const QVariantList &values);
     bool reopen();
     StorageTarget m_target;
     QString m_connectionName;

@@ -11,6 +11,20 @@
 using namespace streams::test;
 
 namespace {
+
+// The settings a relay needs to start at all (no sim behind it): for tests of what stops it at start.
+QProcessEnvironment bareRelayEnvironment(const QString &dataDir) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TWITCH_CLIENT_ID", kClientId);
+    env.insert("TWITCH_CLIENT_SECRET", "x");
+    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
+    env.insert("STREAMS_RELAY_DATA_DIR", dataDir);
+    return env;
+}
+
+} // namespace
+
+namespace {
 const QHash<QString, QString> kLimits{{"STREAMS_RELAY_HELLO_TIMEOUT_SECONDS", "1"},
                                       {"STREAMS_RELAY_REQUEST_TIMEOUT_SECONDS", "1"},
                                       {"STREAMS_RELAY_MAX_CONNECTIONS_PER_IP", "4"}};
@@ -324,12 +338,7 @@ void TestRelayLimits::corruptDatabaseStopsWithOneClearLine() {
     db.write(garbage);
     db.close();
     QProcess relay;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("TWITCH_CLIENT_ID", kClientId);
-    env.insert("TWITCH_CLIENT_SECRET", "x");
-    env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
-    env.insert("STREAMS_RELAY_DATA_DIR", data.path());
-    relay.setProcessEnvironment(env);
+    relay.setProcessEnvironment(bareRelayEnvironment(data.path()));
     relay.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"});
     QVERIFY(relay.waitForFinished(10000));
     QCOMPARE(relay.exitCode(), 1);
@@ -362,11 +371,7 @@ void TestRelayLimits::unreachableDatabaseStopsWithOneClearLine() {
     for (const auto &[url, expected, exitCode] : cases) {
         QTemporaryDir data;
         QProcess relay;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("TWITCH_CLIENT_ID", kClientId);
-        env.insert("TWITCH_CLIENT_SECRET", "x");
-        env.insert("STREAMS_RELAY_WEBHOOK_SECRET", QString::fromLatin1(kWebhookSecret));
-        env.insert("STREAMS_RELAY_DATA_DIR", data.path());
+        QProcessEnvironment env = bareRelayEnvironment(data.path());
         env.insert("STREAMS_RELAY_DATABASE_URL", url);
         relay.setProcessEnvironment(env);
         relay.start(QStringLiteral(STREAMS_RELAY_PATH), {"--listen", "127.0.0.1:0"});
