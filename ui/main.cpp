@@ -9,7 +9,6 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QLibraryInfo>
 #include <QLocale>
@@ -84,12 +83,8 @@ int main(int argc, char *argv[]) {
         QMessageBox::critical(nullptr, QApplication::applicationDisplayName(), opened.error);
         return 1;
     }
-    // One keychain entry per profile, so several profiles (accounts) live side by side.
-    const QString account =
-        QStringLiteral("twitch-login-") +
-        QString::fromLatin1(
-            QCryptographicHash::hash(profile.toUtf8(), QCryptographicHash::Sha256).toHex().left(16));
-    app::KeychainTokenStore tokens(QStringLiteral("Streams & Events Viewer"), account);
+    app::KeychainTokenStore tokens(app::KeychainTokenStore::serviceName(),
+                                   app::KeychainTokenStore::accountForProfile(profile));
     QNetworkAccessManager network;
 
     // Without a relay the app logs in to the Twitch application named here (a relay names its own).

@@ -11,7 +11,6 @@
 #include "twitch/keychaintokenstore.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -42,13 +41,6 @@ QString viewerDataLocation() {
     const QString location = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QCoreApplication::setApplicationName(name);
     return location;
-}
-
-// The profile's keychain entry, named as streams-viewer names it: one login per profile.
-QString keychainAccount(const QString &profile) {
-    return QStringLiteral("twitch-login-") +
-           QString::fromLatin1(
-               QCryptographicHash::hash(profile.toUtf8(), QCryptographicHash::Sha256).toHex().left(16));
 }
 
 } // namespace
@@ -87,7 +79,9 @@ int main(int argc, char *argv[]) {
     }
     if (!opened.notice.isEmpty())
         cli::printError(opened.notice);
-    app::KeychainTokenStore tokens(QStringLiteral("Streams & Events Viewer"), keychainAccount(profile));
+    // The profile's keychain entry, the one streams-viewer uses.
+    app::KeychainTokenStore tokens(app::KeychainTokenStore::serviceName(),
+                                   app::KeychainTokenStore::accountForProfile(profile));
     QNetworkAccessManager network;
     const app::TwitchEndpoints endpoints = app::TwitchEndpoints::fromEnvironment();
 

@@ -1,5 +1,7 @@
 #include "twitch/keychaintokenstore.h"
 
+#include <QCryptographicHash>
+
 #include <QLoggingCategory>
 #include <QPointer>
 #include <qt6keychain/keychain.h>
@@ -7,6 +9,12 @@
 Q_LOGGING_CATEGORY(lcKeychain, "streams.app.keychain")
 
 namespace streams::app {
+
+QString KeychainTokenStore::accountForProfile(const QString &profileDir) {
+    return QStringLiteral("twitch-login-") +
+           QString::fromLatin1(
+               QCryptographicHash::hash(profileDir.toUtf8(), QCryptographicHash::Sha256).toHex().left(16));
+}
 
 void KeychainTokenStore::fallBack(const QString &why) {
     if (!m_limitation.isEmpty())

@@ -12,6 +12,10 @@ public:
     KeychainTokenStore(QString service, QString key)
         : m_service(std::move(service))
         , m_key(std::move(key)) {}
+    // The login of a profile folder: one keychain entry per profile, so several accounts live side by side;
+    // streams-viewer and streams-events open the same one.
+    static QString serviceName() { return QStringLiteral("Streams & Events Viewer"); }
+    static QString accountForProfile(const QString &profileDir);
     void load(QObject *context, std::function<void(QString token)> done) override;
     void save(const QString &token, QObject *context, std::function<void(bool kept)> done) override;
     void clear() override;
