@@ -78,12 +78,16 @@ std::unique_ptr<RedisBus> RedisBus::start(const QUrl &url, Callbacks callbacks, 
 }
 
 RedisBus::~RedisBus() {
+    stop();
+    if (m_wakeFd >= 0)
+        ::close(m_wakeFd);
+}
+
+void RedisBus::stop() {
     m_stopping = true;
     wake();
     if (m_thread.joinable())
         m_thread.join();
-    if (m_wakeFd >= 0)
-        ::close(m_wakeFd);
 }
 
 void RedisBus::wake() {

@@ -35,6 +35,8 @@ public:
     // URL is unusable.
     static std::unique_ptr<RedisBus> start(const QUrl &url, Callbacks callbacks, QString *error);
     ~RedisBus();
+    // Ends the thread: no callback runs after this; publish/watch still accept (and drop) work.
+    void stop();
 
     // Any thread.
     void publish(const std::vector<StoredEventPtr> &events);

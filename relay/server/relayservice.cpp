@@ -249,8 +249,12 @@ void RelayService::stop() {
     // Nothing more comes from the other relays, nor goes to them; clients leaving from here on tell no one.
     if (m_hub)
         m_hub->setInterestListener({});
-    m_bus.reset();
+    // The bus's thread first (it hands events to the sequencer), then the sequencer (whose last tasks may
+    // still tell the bus what to watch), then the bus.
+    if (m_bus)
+        m_bus->stop();
     m_sequencer.reset();
+    m_bus.reset();
     if (m_hub && m_pool)
         m_hub->closeAll(std::chrono::milliseconds(500));
     // No answer from Twitch may reach a connection from here on.
