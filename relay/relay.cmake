@@ -18,6 +18,7 @@ add_library(streams_relay_lib STATIC
     storage/pgwriter.h storage/pgwriter.cpp
     net/iopool.h net/iopool.cpp
     net/httpserver.h net/httpserver.cpp
+    net/sendqueue.h net/sendqueue.cpp
     hub/gatekeeper.h
     hub/replayreader.h hub/replayreader.cpp
     hub/clientsession.h hub/clientsession.cpp

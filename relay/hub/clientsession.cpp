@@ -33,7 +33,8 @@ constexpr auto kCloseGrace = std::chrono::seconds(5);
 
 ClientSession::ClientSession(net::beast::tcp_stream &&stream, HubShard &shard, net::Peer peer,
                              net::ConnectionSlot slot)
-    : m_ws(std::move(stream))
+    : m_ws(stream.release_socket())
+    , m_out(m_ws.next_layer())
     , m_shard(shard)
     , m_hub(shard.hub())
     , m_peer(std::move(peer))
@@ -48,7 +49,10 @@ void ClientSession::start(net::Request request) {
     const HubOptions &options = m_hub.options();
     // The WebSocket layer keeps its own deadlines: the handshake, and a ping after half the idle time
     // with the connection dropped when nothing at all was heard for the whole of it.
-    net::beast::get_lowest_layer(m_ws).expires_never();
+    // Every byte for this client leaves through one ordered queue: ours (shared event frames, written at
+    // once while nothing waits) and Beast's own (the handshake's answer, pings, pongs, the close frame).
+    m_out.setOwner(weak_from_this());
+    m_out.setDrainedHandler([this] { onDrained(); });
     websocket::stream_base::timeout timeouts;
     timeouts.handshake_timeout = options.handshakeTimeout;
     timeouts.idle_timeout = options.deadPeer;
@@ -246,7 +250,7 @@ void ClientSession::onSubscribed(const protocol::Subscribe &subscribe, const Ens
     Room &room = m_rooms[broadcaster];
     room.followsAllowed = result.kinds.contains(QLatin1String("follow"));
     if (!inRoom)
-        m_shard.join(this, broadcaster);
+        m_shard.join(this, broadcaster, room);
     send(protocol::Subscribed{subscribe.broadcasterId, result.kinds});
     if (subscribe.after && !room.replaying) {
         room.replaying = true;
@@ -261,8 +265,11 @@ void ClientSession::unsubscribe(const std::string &broadcasterId) {
 }
 
 void ClientSession::leaveRoom(const std::string &broadcasterId) {
-    m_rooms.erase(broadcasterId);
-    m_shard.leave(this, broadcasterId);
+    const auto room = m_rooms.find(broadcasterId);
+    if (room != m_rooms.end()) {
+        m_shard.leave(broadcasterId, room->second);
+        m_rooms.erase(room);
+    }
     m_hub.gatekeeper().release(QString::fromStdString(broadcasterId), m_user.id);
     giveBackIfUnused(broadcasterId);
 }
@@ -317,12 +324,13 @@ void ClientSession::onReplayPage(const std::string &broadcasterId, ReplayReader:
         ++sent;
     }
     m_hub.metrics().replayed(sent);
+    m_shard.flushTally();
     if (m_state != State::Ready)
         return; // the queue overflowed
     if (page.more || room.heldOverflow) {
         room.heldOverflow = false;
         room.held.clear();
-        if (m_outBytes < replayBudget(m_hub.options().maxQueuedBytes))
+        if (m_out.queuedBytes() < replayBudget(m_hub.options().maxQueuedBytes))
             readReplayPage(broadcasterId, std::nullopt);
         else
             m_replayWaiting.push_back(broadcasterId); // resumed as the queue drains
@@ -333,14 +341,13 @@ void ClientSession::onReplayPage(const std::string &broadcasterId, ReplayReader:
     std::vector<StoredEventPtr> held;
     held.swap(room.held);
     for (const StoredEventPtr &e : held)
-        deliver(e);
+        deliver(room, e);
+    m_shard.flushTally();
 }
 
-void ClientSession::deliver(const StoredEventPtr &event) {
-    auto it = m_rooms.find(event->broadcasterId);
-    if (it == m_rooms.end() || m_state != State::Ready)
+void ClientSession::deliver(Room &room, const StoredEventPtr &event) {
+    if (m_state != State::Ready)
         return;
-    Room &room = it->second;
     if (event->follow && !room.followsAllowed)
         return;
     if (room.replaying) {
@@ -360,8 +367,10 @@ void ClientSession::sendEvent(Room &room, const StoredEventPtr &event) {
         return;
     room.lastSeq = event->seq;
     // The frame stays inside the shared event: every recipient writes the same bytes.
-    enqueue(std::shared_ptr<const std::string>(event, &event->frame));
-    m_hub.metrics().delivered(event->receivedNs > 0 ? monotonicNs() - event->receivedNs : 0);
+    if (!admitBytes(event->frame.size()))
+        return;
+    m_out.pushText(event->frame, event);
+    m_shard.tally().add(event->receivedNs > 0 ? monotonicNs() - event->receivedNs : 0);
 }
 
 void ClientSession::revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
@@ -379,59 +388,36 @@ void ClientSession::revoke(const std::string &broadcasterId, const QString &mode
 
 void ClientSession::send(const protocol::Message &message) {
     const QByteArray bytes = protocol::encode(message);
-    enqueue(std::make_shared<const std::string>(bytes.constData(), std::size_t(bytes.size())));
+    if (!admitBytes(std::size_t(bytes.size())))
+        return;
+    auto frame = std::make_shared<const std::string>(bytes.constData(), std::size_t(bytes.size()));
+    m_out.pushText(*frame, frame);
 }
 
-void ClientSession::enqueue(std::shared_ptr<const std::string> frame) {
+bool ClientSession::admitBytes(std::size_t size) {
     if (m_state == State::Closing || m_state == State::Gone || m_state == State::Handshake)
-        return;
-    if (m_outBytes + frame->size() > m_hub.options().maxQueuedBytes) {
+        return false;
+    if (m_out.queuedBytes() + size > m_hub.options().maxQueuedBytes) {
         qCInfo(lcHub).noquote() << "closing" << QString::fromStdString(m_peer.text) << "(user" << m_user.login
                                 << "): it stopped reading, over" << m_hub.options().maxQueuedBytes / 1024
                                 << "KiB unsent";
         m_hub.metrics().clientError();
         close(std::uint16_t(websocket::close_code::policy_error), "too much unread; reconnect and resume",
               false);
-        return;
+        return false;
     }
-    m_outBytes += frame->size();
-    m_out.push_back(std::move(frame));
-    if (!m_writing)
-        writeNext();
+    return true;
 }
 
-void ClientSession::writeNext() {
-    m_writing = true;
-    m_ws.text(true);
-    m_ws.async_write(boost::asio::buffer(*m_out.front()),
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->onWritten(ec); });
-}
-
-void ClientSession::onWritten(error_code ec) {
-    m_outBytes -= m_out.front()->size();
-    m_out.pop_front();
-    m_writing = false;
-    if (ec) {
-        m_out.clear(); // the read side sees the connection go and finishes
-        m_outBytes = 0;
+void ClientSession::onDrained() {
+    // The queue ran empty after the client caught up: the next replay pages of rooms that waited for it.
+    if (m_replayWaiting.empty() || m_state != State::Ready)
         return;
-    }
-    if (!m_out.empty()) {
-        writeNext();
-        return;
-    }
-    if (m_closeAfterQueue) {
-        startClose();
-        return;
-    }
-    if (!m_replayWaiting.empty() && m_state == State::Ready &&
-        m_outBytes < replayBudget(m_hub.options().maxQueuedBytes)) {
-        std::vector<std::string> waiting;
-        waiting.swap(m_replayWaiting);
-        for (const std::string &broadcasterId : waiting)
-            if (m_rooms.count(broadcasterId) > 0)
-                readReplayPage(broadcasterId, std::nullopt);
-    }
+    std::vector<std::string> waiting;
+    waiting.swap(m_replayWaiting);
+    for (const std::string &broadcasterId : waiting)
+        if (m_rooms.count(broadcasterId) > 0)
+            readReplayPage(broadcasterId, std::nullopt);
 }
 
 void ClientSession::close(std::uint16_t code, std::string reason, bool flush) {
@@ -439,7 +425,7 @@ void ClientSession::close(std::uint16_t code, std::string reason, bool flush) {
         return;
     if (m_state == State::Handshake) {
         error_code ignored;
-        net::beast::get_lowest_layer(m_ws).socket().close(ignored);
+        m_out.next_layer().close(ignored);
         return;
     }
     m_state = State::Closing;
@@ -447,24 +433,17 @@ void ClientSession::close(std::uint16_t code, std::string reason, bool flush) {
     m_replayWaiting.clear();
     if (reason.size() > 120)
         reason.resize(120);
-    m_closeAfterQueue.emplace(code, std::move(reason));
-    if (!flush) {
-        // Keep only the frame being written: Beast finishes it before the close frame.
-        while (m_out.size() > (m_writing ? 1u : 0u)) {
-            m_outBytes -= m_out.back()->size();
-            m_out.pop_back();
-        }
-        startClose();
-    } else if (!m_writing) {
-        startClose();
-    }
+    // The close frame joins the queue behind what is there: flushed first, or (not flushing) behind only
+    // the rest of a frame already partly written.
+    if (!flush)
+        m_out.dropQueued();
+    startClose(code, reason);
 }
 
-void ClientSession::startClose() {
-    if (m_closeStarted || !m_closeAfterQueue)
+void ClientSession::startClose(std::uint16_t code, const std::string &reason) {
+    if (m_closeStarted)
         return;
     m_closeStarted = true;
-    const auto &[code, reason] = *m_closeAfterQueue;
     m_ws.async_close(websocket::close_reason(websocket::close_code(code), reason),
                      [self = shared_from_this()](error_code) {
                          // The read loop ends when the close handshake does (or the connection drops).
@@ -478,7 +457,7 @@ void ClientSession::tick(Clock::time_point now) {
     } else if (m_state == State::Closing && now - m_closingSince > kCloseGrace) {
         // The peer neither reads our close frame nor answers it: drop the connection.
         error_code ignored;
-        net::beast::get_lowest_layer(m_ws).socket().close(ignored);
+        m_out.next_layer().close(ignored);
     }
 }
 

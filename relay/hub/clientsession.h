@@ -8,12 +8,12 @@
 #include "hub/hub.h"
 #include "hub/replayreader.h"
 #include "net/httpserver.h"
+#include "net/sendqueue.h"
 #include "protocol/messages.h"
 
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -33,23 +33,19 @@ public:
     void start(net::Request request);
 
     // On the shard's thread:
-    void deliver(const StoredEventPtr &event);
+    void deliver(Seat &room, const StoredEventPtr &event);
     void revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
                 const QString &reason);
     // Closes after what is queued was written (flush) or at once, dropping the queue.
     void close(std::uint16_t code, std::string reason, bool flush);
     // Once a second: the hello deadline, and a close the peer never lets finish.
     void tick(Clock::time_point now);
+    // A fan-out asks for what deliver() will read a few clients ahead, so the memory is there in time.
+    void prefetchForDelivery() const { __builtin_prefetch(&m_out); }
 
 private:
     enum class State { Handshake, AwaitingHello, Authenticating, Ready, Closing, Gone };
-    struct Room {
-        bool followsAllowed = false;
-        qint64 lastSeq = 0;     // highest seq sent for this broadcaster: replay and live never double
-        bool replaying = false; // live events wait in `held` until the replay has caught up
-        bool heldOverflow = false;
-        std::vector<StoredEventPtr> held;
-    };
+    using Room = Seat;
 
     void onAccepted(boost::system::error_code ec);
     void readNext();
@@ -65,29 +61,27 @@ private:
     void onReplayPage(const std::string &broadcasterId, ReplayReader::Page page, bool first);
     void send(const protocol::Message &message);
     void sendEvent(Room &room, const StoredEventPtr &event);
-    void enqueue(std::shared_ptr<const std::string> frame);
-    void writeNext();
-    void onWritten(boost::system::error_code ec);
-    void startClose();
+    // False when the client is past its limit of unsent bytes (it is then being closed).
+    bool admitBytes(std::size_t size);
+    void onDrained();
+    void startClose(std::uint16_t code, const std::string &reason);
     void strike(protocol::ErrorCode code, const QString &message);
     void finish();
 
-    net::beast::websocket::stream<net::beast::tcp_stream> m_ws;
-    net::beast::flat_buffer m_in;
+    // What a fan-out touches for each client comes first (one or two cache lines).
+    net::beast::websocket::stream<net::SendQueue> m_ws;
+    net::SendQueue &m_out; // inside m_ws (Beast keeps it on the heap for the stream's life)
     HubShard &m_shard;
     Hub &m_hub;
+    State m_state = State::Handshake;
+    net::beast::flat_buffer m_in;
     net::Peer m_peer;
     net::ConnectionSlot m_slot;
-    State m_state = State::Handshake;
     protocol::UserRef m_user;
     std::string m_userId;
     std::unordered_map<std::string, Room> m_rooms;
     std::unordered_map<std::string, int> m_pending; // subscribes waiting for the gatekeeper, by broadcaster
     std::unordered_set<std::string> m_taken;        // broadcasters counted against the user's limit
-    std::deque<std::shared_ptr<const std::string>> m_out;
-    std::size_t m_outBytes = 0;
-    bool m_writing = false;
-    std::optional<std::pair<std::uint16_t, std::string>> m_closeAfterQueue;
     bool m_closeStarted = false;
     std::vector<std::string> m_replayWaiting; // rooms whose next replay page waits for the queue to drain
     Clock::time_point m_connectedAt;

@@ -27,7 +27,7 @@ void HubShard::remove(ClientSession *session) {
     m_sessions.erase(session);
 }
 
-void HubShard::join(ClientSession *session, const std::string &broadcasterId) {
+void HubShard::join(ClientSession *session, const std::string &broadcasterId, Seat &seat) {
     auto &room = m_rooms[broadcasterId];
     if (room.empty()) {
         {
@@ -36,15 +36,21 @@ void HubShard::join(ClientSession *session, const std::string &broadcasterId) {
         }
         m_hub.roomOpened(broadcasterId);
     }
-    room.insert(session);
+    seat.index = room.size();
+    room.push_back({session, &seat});
 }
 
-void HubShard::leave(ClientSession *session, const std::string &broadcasterId) {
+void HubShard::leave(const std::string &broadcasterId, Seat &seat) {
     auto room = m_rooms.find(broadcasterId);
     if (room == m_rooms.end())
         return;
-    room->second.erase(session);
-    if (room->second.empty()) {
+    std::vector<Member> &members = room->second;
+    if (seat.index >= members.size() || members[seat.index].seat != &seat)
+        return; // not seated here
+    members[seat.index] = members.back();
+    members[seat.index].seat->index = seat.index;
+    members.pop_back();
+    if (members.empty()) {
         m_rooms.erase(room);
         {
             std::lock_guard lock(m_interestMutex);
@@ -64,11 +70,31 @@ void HubShard::deliver(const std::vector<StoredEventPtr> &events) {
         const auto room = m_rooms.find(e->broadcasterId);
         if (room == m_rooms.end())
             continue;
-        // Nothing a session does while it is handed an event leaves a room: closing is asynchronous, and a
-        // session leaves its rooms only from its own completion handlers. The set cannot change under us.
-        for (ClientSession *session : room->second)
-            session->deliver(e);
+        // Nothing a session does while it is handed an event leaves a room: closing is asynchronous (a
+        // failed write closes the socket; the session finishes when its pending read completes), and a
+        // session leaves its rooms only from its own completion handlers. The list cannot change under us.
+        // Ten thousand clients are ten thousand cold objects: each is asked into the cache a few clients
+        // before its turn (the session and its seat 8 ahead, its send queue 4 ahead).
+        const std::vector<Member> &members = room->second;
+        const std::size_t n = members.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + 8 < n) {
+                __builtin_prefetch(members[i + 8].session);
+                __builtin_prefetch(members[i + 8].seat);
+            }
+            if (i + 4 < n)
+                members[i + 4].session->prefetchForDelivery();
+            members[i].session->deliver(*members[i].seat, e);
+        }
     }
+    flushTally();
+}
+
+void HubShard::flushTally() {
+    if (m_tally.count == 0)
+        return;
+    m_hub.metrics().delivered(m_tally);
+    m_tally = {};
 }
 
 void HubShard::revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
@@ -76,8 +102,8 @@ void HubShard::revoke(const std::string &broadcasterId, const QString &moderator
     const auto room = m_rooms.find(broadcasterId);
     if (room == m_rooms.end())
         return;
-    for (ClientSession *session : room->second)
-        session->revoke(broadcasterId, moderatorId, follow, reason);
+    for (const Member &member : room->second)
+        member.session->revoke(broadcasterId, moderatorId, follow, reason);
 }
 
 void HubShard::closeAll() {

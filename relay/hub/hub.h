@@ -5,6 +5,7 @@
 // with a client in its room; each shard writes the same bytes to every recipient.
 
 #include "hub/gatekeeper.h"
+#include "metrics/metrics.h"
 #include "net/httpserver.h"
 #include "storage/eventstore.h"
 
@@ -24,7 +25,6 @@
 namespace streams::relay {
 
 class ClientSession;
-class Metrics;
 class ReplayReader;
 
 struct HubOptions {
@@ -40,6 +40,17 @@ struct HubOptions {
 
 class Hub;
 
+// One client's place in a broadcaster's room: owned by the session, listed (by address) in its shard's
+// room, so handing an event to a room's clients looks nothing up per client.
+struct Seat {
+    bool followsAllowed = false;
+    qint64 lastSeq = 0;     // highest seq sent for this broadcaster: replay and live never double
+    bool replaying = false; // live events wait in `held` until the replay has caught up
+    bool heldOverflow = false;
+    std::vector<StoredEventPtr> held;
+    std::size_t index = 0; // position in the shard's room
+};
+
 // The clients of one I/O thread. Everything here runs on that thread.
 class HubShard {
 public:
@@ -49,8 +60,8 @@ public:
 
     void add(ClientSession *session);
     void remove(ClientSession *session);
-    void join(ClientSession *session, const std::string &broadcasterId);
-    void leave(ClientSession *session, const std::string &broadcasterId);
+    void join(ClientSession *session, const std::string &broadcasterId, Seat &seat);
+    void leave(const std::string &broadcasterId, Seat &seat);
     void deliver(const std::vector<StoredEventPtr> &events);
     void revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
                 const QString &reason);
@@ -61,6 +72,9 @@ public:
     // not posted to this thread at all).
     bool wants(const std::string &broadcasterId) const;
     std::size_t sessionCount() const { return m_sessions.size(); }
+    // Live deliveries are counted here and added to the metrics once per batch (not once per client).
+    Metrics::DeliveryTally &tally() { return m_tally; }
+    void flushTally();
 
 private:
     void tick();
@@ -69,7 +83,12 @@ private:
     net::asio::io_context &m_context;
     std::unique_ptr<net::asio::steady_timer> m_timer;
     std::unordered_set<ClientSession *> m_sessions;
-    std::unordered_map<std::string, std::unordered_set<ClientSession *>> m_rooms;
+    struct Member {
+        ClientSession *session = nullptr;
+        Seat *seat = nullptr;
+    };
+    std::unordered_map<std::string, std::vector<Member>> m_rooms;
+    Metrics::DeliveryTally m_tally;
     mutable std::mutex m_interestMutex;
     std::unordered_set<std::string> m_interest; // the keys of m_rooms, for other threads
 };

@@ -2,16 +2,31 @@
 
 namespace streams::relay {
 
-void Metrics::delivered(qint64 latencyNs) {
-    m_deliveries.fetch_add(1, relaxed);
+void Metrics::DeliveryTally::add(qint64 latencyNs) {
+    ++count;
     if (latencyNs <= 0)
         return; // replayed: no live latency
     const double ms = double(latencyNs) / 1e6;
     std::size_t bucket = 0;
     while (bucket < kBucketsMs.size() && ms > kBucketsMs[bucket])
         ++bucket;
-    m_latencyBuckets[bucket].fetch_add(1, relaxed);
-    m_latencySumNs.fetch_add(latencyNs, relaxed);
+    ++buckets[bucket];
+    latencySumNs += latencyNs;
+}
+
+void Metrics::delivered(qint64 latencyNs) {
+    DeliveryTally one;
+    one.add(latencyNs);
+    delivered(one);
+}
+
+void Metrics::delivered(const DeliveryTally &tally) {
+    m_deliveries.fetch_add(tally.count, relaxed);
+    for (std::size_t b = 0; b < tally.buckets.size(); ++b)
+        if (tally.buckets[b] != 0)
+            m_latencyBuckets[b].fetch_add(tally.buckets[b], relaxed);
+    if (tally.latencySumNs != 0)
+        m_latencySumNs.fetch_add(tally.latencySumNs, relaxed);
 }
 
 QByteArray Metrics::prometheus() const {

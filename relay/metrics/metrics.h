@@ -17,7 +17,16 @@ inline qint64 monotonicNs() {
 }
 
 class Metrics {
+    static constexpr std::array<double, 11> kBucketsMs = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
+
 public:
+    // Deliveries counted by one thread (no shared counters per client) and added at once.
+    struct DeliveryTally {
+        qint64 count = 0;
+        qint64 latencySumNs = 0;
+        std::array<qint64, kBucketsMs.size() + 1> buckets{};
+        void add(qint64 latencyNs); // 0: replayed (counted, no live latency)
+    };
     enum class Webhook { Notification, Verification, Revocation, Unknown, Count_ };
     enum class Outcome { Accepted, Duplicate, Rejected, Failed, Count_ };
 
@@ -27,6 +36,7 @@ public:
     void clientDisconnected() { m_clients.fetch_sub(1, relaxed); }
     void eventsStored(qint64 n) { m_eventsStored.fetch_add(n, relaxed); }
     void delivered(qint64 latencyNs);
+    void delivered(const DeliveryTally &tally);
     void replayed(qint64 n) { m_replayed.fetch_add(n, relaxed); }
     void clientError() { m_clientErrors.fetch_add(1, relaxed); }
 
@@ -39,8 +49,6 @@ private:
     static constexpr std::size_t kTypes = std::size_t(Webhook::Count_);
     static constexpr std::size_t kOutcomes = std::size_t(Outcome::Count_);
     static std::size_t index(Webhook t, Outcome o) { return std::size_t(t) * kOutcomes + std::size_t(o); }
-    static constexpr std::array<double, 11> kBucketsMs = {0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000};
-
     std::array<std::atomic<qint64>, kTypes * kOutcomes> m_webhooks{};
     std::atomic<qint64> m_signatureFailures{0};
     std::atomic<qint64> m_clients{0};

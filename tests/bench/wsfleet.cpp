@@ -187,7 +187,7 @@ void WsFleet::run() {
             ++s.handshaking;
         }
     };
-    auto onText = [&](Client &c, const QByteArray &text, qint64 at) {
+    auto onText = [&](Client &c, QByteArrayView text, qint64 at) {
         const QByteArrayView type = topLevelMember(text, "type").value_or(QByteArrayView());
         if (type == "event") {
             if (s.onEvent)
@@ -205,30 +205,19 @@ void WsFleet::run() {
             if (topLevelMember(text, "code").value_or(QByteArrayView()) == "forbidden")
                 ++m_forbidden;
             else
-                std::fprintf(stderr, "wsfleet: client %d: %s\n", c.index, text.constData());
+                std::fprintf(stderr, "wsfleet: client %d: %.*s\n", c.index, int(text.size()), text.data());
         }
     };
-    // Parses what is complete in c.in; false when the client is gone.
-    auto parse = [&](Client &c, qint64 at) -> bool {
-        if (c.state == Client::State::Handshake) {
-            const qsizetype end = c.in.indexOf("\r\n\r\n");
-            if (end < 0)
-                return true;
-            if (!c.in.startsWith("HTTP/1.1 101")) {
-                std::fprintf(stderr, "wsfleet: upgrade refused: %s\n", c.in.left(end).constData());
-                dropClient(c);
-                return false;
-            }
-            c.in.remove(0, end + 4);
-            c.state = Client::State::Open;
-            sendText(c, QStringLiteral(R"({"type":"hello","protocol":1,"token":"%1"})").arg(c.token));
-        }
+    // Parses the complete frames at the start of `data`: how many bytes they took, or -1 when the client is
+    // gone. A whole unfragmented message is handed on in place (no copy): the fleet reads 10,000 clients on
+    // one thread of the machine it measures, so it spends as little per frame as it can.
+    auto parseFrames = [&](Client &c, QByteArrayView data, qint64 at) -> qsizetype {
         qsizetype pos = 0;
         for (;;) {
-            const qsizetype avail = c.in.size() - pos;
+            const qsizetype avail = data.size() - pos;
             if (avail < 2)
                 break;
-            const auto *p = reinterpret_cast<const unsigned char *>(c.in.constData() + pos);
+            const auto *p = reinterpret_cast<const unsigned char *>(data.data() + pos);
             const bool fin = p[0] & 0x80;
             const unsigned opcode = p[0] & 0x0f;
             quint64 len = p[1] & 0x7f;
@@ -249,34 +238,68 @@ void WsFleet::run() {
             if (p[1] & 0x80) { // servers never mask
                 std::fprintf(stderr, "wsfleet: masked frame from the relay\n");
                 dropClient(c);
-                return false;
+                return -1;
             }
             if (quint64(avail - header) < len)
                 break;
-            const QByteArray payload = c.in.mid(pos + header, qsizetype(len));
+            const QByteArrayView payload = data.sliced(pos + header, qsizetype(len));
             pos += header + qsizetype(len);
             switch (opcode) {
             case 0x0: // continuation
             case 0x1: // text
             case 0x2:
-                c.message += payload;
-                if (fin) {
-                    const QByteArray text = std::exchange(c.message, QByteArray());
-                    onText(c, text, at);
+                if (fin && c.message.isEmpty()) {
+                    onText(c, payload, at);
+                } else {
+                    c.message.append(payload);
+                    if (fin) {
+                        const QByteArray text = std::exchange(c.message, QByteArray());
+                        onText(c, text, at);
+                    }
                 }
                 break;
             case 0x8: // close
                 dropClient(c);
-                return false;
+                return -1;
             case 0x9: // ping
-                c.out += clientFrame(0xA, payload);
+                c.out += clientFrame(0xA, payload.toByteArray());
                 flush(c);
                 break;
             default:
                 break;
             }
         }
-        c.in.remove(0, pos);
+        return pos;
+    };
+    // Takes what recv() returned; false when the client is gone.
+    auto received = [&](Client &c, QByteArrayView chunk, qint64 at) -> bool {
+        if (c.state == Client::State::Handshake) {
+            c.in.append(chunk);
+            const qsizetype end = c.in.indexOf("\r\n\r\n");
+            if (end < 0)
+                return true;
+            if (!c.in.startsWith("HTTP/1.1 101")) {
+                std::fprintf(stderr, "wsfleet: upgrade refused: %s\n", c.in.left(end).constData());
+                dropClient(c);
+                return false;
+            }
+            c.in.remove(0, end + 4);
+            c.state = Client::State::Open;
+            sendText(c, QStringLiteral(R"({"type":"hello","protocol":1,"token":"%1"})").arg(c.token));
+            chunk = {};
+        }
+        if (c.in.isEmpty()) { // the usual case: whole frames straight from the read buffer
+            const qsizetype used = parseFrames(c, chunk, at);
+            if (used < 0)
+                return false;
+            c.in.append(chunk.sliced(used));
+            return true;
+        }
+        c.in.append(chunk);
+        const qsizetype used = parseFrames(c, c.in, at);
+        if (used < 0)
+            return false;
+        c.in.remove(0, used);
         return true;
     };
 
@@ -344,10 +367,14 @@ void WsFleet::run() {
             }
             if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
                 bool closed = false;
+                bool gone = false;
                 for (;;) {
                     const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
                     if (got > 0) {
-                        c.in.append(buffer.data(), got);
+                        if (!received(c, QByteArrayView(buffer.data(), qsizetype(got)), monotonicNs())) {
+                            gone = true;
+                            break;
+                        }
                         if (size_t(got) < buffer.size())
                             break;
                     } else {
@@ -355,10 +382,9 @@ void WsFleet::run() {
                         break;
                     }
                 }
-                const qint64 at = monotonicNs();
-                if (!parse(c, at))
+                if (gone) {
                     startMore();
-                else if (closed) {
+                } else if (closed) {
                     dropClient(c);
                     startMore();
                 }

@@ -91,6 +91,62 @@ QByteArray maskedTextFrame(const QByteArray &payload) {
     return frame;
 }
 
+// A masked client control frame (ping 0x9) with a short payload.
+QByteArray maskedControlFrame(unsigned char opcode, const QByteArray &payload) {
+    QByteArray frame;
+    frame.append(char(0x80 | opcode));
+    frame.append(char(0x80 | payload.size()));
+    const char key[4] = {0x11, 0x22, 0x33, 0x44};
+    frame.append(key, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame.append(char(payload[i] ^ key[i % 4]));
+    return frame;
+}
+
+struct ServerFrame {
+    int opcode = 0;
+    QByteArray payload;
+};
+// Takes the complete frames off the front of `buffer`. A frame the relay must never send (masked, reserved
+// bits, unknown opcode, fragmented) makes *bad true.
+QList<ServerFrame> takeServerFrames(QByteArray &buffer, bool *bad) {
+    QList<ServerFrame> frames;
+    qsizetype pos = 0;
+    for (;;) {
+        const qsizetype avail = buffer.size() - pos;
+        if (avail < 2)
+            break;
+        const auto *p = reinterpret_cast<const unsigned char *>(buffer.constData() + pos);
+        const int opcode = p[0] & 0x0f;
+        if ((p[0] & 0x70) != 0 || (p[0] & 0x80) == 0 || (p[1] & 0x80) != 0 ||
+            !(opcode == 0x1 || opcode == 0x8 || opcode == 0x9 || opcode == 0xA)) {
+            *bad = true;
+            break;
+        }
+        quint64 length = p[1] & 0x7f;
+        qsizetype head = 2;
+        if (length == 126) {
+            if (avail < 4)
+                break;
+            length = (quint64(p[2]) << 8) | p[3];
+            head = 4;
+        } else if (length == 127) {
+            if (avail < 10)
+                break;
+            length = 0;
+            for (int i = 0; i < 8; ++i)
+                length = (length << 8) | p[2 + i];
+            head = 10;
+        }
+        if (quint64(avail - head) < length)
+            break;
+        frames.append({opcode, buffer.mid(pos + head, qsizetype(length))});
+        pos += head + qsizetype(length);
+    }
+    buffer.remove(0, pos);
+    return frames;
+}
+
 QByteArray upgradeRequest() {
     return "GET /ws HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -141,6 +197,7 @@ private Q_SLOTS:
     void garbageAfterUpgradeClosesOnlyThatClient();
     void eventTooBigForClientsIsTrimmed();
     void stalledReaderIsClosedOthersGetEveryEvent();
+    void pingsOfAStalledReaderNeverSplitAFrame();
     void resetsDuringFanOutLoseNothingForTheOthers();
     void broadcasterLimits();
     void forwardedAddressesOnlyFromTrustedProxies();
@@ -353,6 +410,89 @@ void TestRelayHostile::stalledReaderIsClosedOthersGetEveryEvent() {
     QTRY_COMPARE_WITH_TIMEOUT(clientsOf(*relay), 1, 15000);
     QVERIFY(relay->errors().contains("stopped reading"));
     QCOMPARE(reader->socket.state(), QAbstractSocket::ConnectedState); // the one closed was the stalled one
+}
+
+// A client that stops reading while megabytes of events pile up (the socket takes part of a frame, the
+// relay's queue keeps the rest) and pings meanwhile: the pongs (written by Beast) and the relay's frames
+// leave through one queue, so once the client reads again it finds whole frames, every event in order and
+// each pong after the frame that was being written when its ping came.
+void TestRelayHostile::pingsOfAStalledReaderNeverSplitAFrame() {
+    QTemporaryDir data;
+    auto relay = launchRelay(data.path(), 0,
+                             {{"STREAMS_RELAY_MAX_QUEUED_KIB", "65536"}, {"STREAMS_RELAY_DURABILITY", "os"}});
+    QVERIFY(relay);
+    const QString token = userToken(kViewer);
+
+    QTcpSocket client;
+    client.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+    connectRaw(client, relay->url());
+    client.write(upgradeRequest());
+    QByteArray in;
+    QTRY_VERIFY_WITH_TIMEOUT((in += client.readAll()).contains("\r\n\r\n"), 5000);
+    QVERIFY(in.startsWith("HTTP/1.1 101"));
+    in.remove(0, in.indexOf("\r\n\r\n") + 4);
+    client.write(
+        maskedTextFrame(QJsonDocument(QJsonObject{{"type", "hello"}, {"protocol", 1}, {"token", token}})
+                            .toJson(QJsonDocument::Compact)));
+    QTRY_VERIFY_WITH_TIMEOUT((in += client.readAll()).contains("\"welcome\""), 5000);
+    client.write(
+        maskedTextFrame(QJsonDocument(QJsonObject{{"type", "subscribe"}, {"broadcaster_id", "1004"}})
+                            .toJson(QJsonDocument::Compact)));
+    QTRY_VERIFY_WITH_TIMEOUT((in += client.readAll()).contains("\"subscribed\""), 5000);
+    bool bad = false;
+    takeServerFrames(in, &bad); // welcome, subscribed
+    QVERIFY(!bad);
+    QVERIFY(in.isEmpty());
+    client.setReadBufferSize(1); // from here on Qt reads (almost) nothing: the kernel's buffers fill up
+
+    // 1,002 events of ~8 KiB: 8 MB, more than the kernel's buffers on both sides hold (4 MB at most for
+    // the relay's socket here): the rest waits in the relay's queue, one frame of it partly written.
+    constexpr int kBatches = 3; // a ping after each batch was stored and queued
+    constexpr int kPerBatch = 334;
+    constexpr int kEvents = kBatches * kPerBatch;
+    constexpr int kPings = kBatches;
+    QTcpSocket intake;
+    connectRaw(intake, relay->url());
+    QList<int> statuses;
+    for (int b = 0; b < kBatches; ++b) {
+        for (int i = b * kPerBatch; i < (b + 1) * kPerBatch; ++i)
+            intake.write(webhookRequest(
+                streamBody("1004", i % 2 == 0, "stall-ping-" + QByteArray::number(i), 8000),
+                "stall-ping-" + QByteArray::number(i)));
+        statuses += readStatuses(intake, kPerBatch, 60000);
+        client.write(maskedControlFrame(0x9, "ping-" + QByteArray::number(b)));
+        client.flush();
+    }
+    QCOMPARE(statuses.size(), kEvents);
+    QVERIFY(std::all_of(statuses.begin(), statuses.end(), [](int s) { return s == 204; }));
+
+    // Now read everything.
+    client.setReadBufferSize(0);
+    QList<qint64> seqs;
+    QList<QByteArray> pongs;
+    QDeadlineTimer deadline(60000);
+    while ((seqs.size() < kEvents || pongs.size() < kPings) && !deadline.hasExpired() && !bad) {
+        if (client.bytesAvailable() == 0 && !client.waitForReadyRead(200))
+            continue;
+        in += client.readAll();
+        for (const ServerFrame &f : takeServerFrames(in, &bad)) {
+            if (f.opcode == 0xA) {
+                pongs.append(f.payload);
+            } else if (f.opcode == 0x1) {
+                const QJsonObject o = QJsonDocument::fromJson(f.payload).object();
+                QCOMPARE(o.value("type").toString(), QStringLiteral("event"));
+                seqs.append(o.value("seq").toInteger());
+            } else {
+                QFAIL(qPrintable(QStringLiteral("unexpected frame, opcode %1").arg(f.opcode)));
+            }
+        }
+    }
+    QVERIFY2(!bad, "a frame from the relay was malformed: bytes of two frames were interleaved");
+    QCOMPARE(seqs.size(), kEvents);
+    for (int i = 1; i < seqs.size(); ++i)
+        QCOMPARE(seqs[i], seqs[i - 1] + 1);
+    QCOMPARE(pongs, (QList<QByteArray>{"ping-0", "ping-1", "ping-2"}));
+    QCOMPARE(clientsOf(*relay), 1); // never closed: its queue stayed under the limit
 }
 
 void TestRelayHostile::resetsDuringFanOutLoseNothingForTheOthers() {
