@@ -1,5 +1,7 @@
 #include "benchsupport.h"
 
+#include <cstring>
+
 #include <QDir>
 #include <QFile>
 #include <QLocale>
@@ -27,16 +29,21 @@ std::optional<QByteArrayView> topLevelMember(QByteArrayView json, QByteArrayView
             ++i;
     };
     // With json[i] at the opening quote: the characters up to the closing one, i past it.
+    // memchr() jumps to each quote (the fleet scans every frame of a 10,000-client fan-out with this, on
+    // the machine it measures); a quote after an odd run of backslashes is escaped.
     auto string = [&]() -> std::optional<QByteArrayView> {
         const qsizetype start = ++i;
         while (i < n) {
-            if (json[i] == '\\') {
-                i += 2;
-            } else if (json[i] == '"') {
-                return json.sliced(start, i++ - start);
-            } else {
-                ++i;
-            }
+            const void *quote = std::memchr(json.data() + i, '"', std::size_t(n - i));
+            if (!quote)
+                return std::nullopt;
+            const qsizetype at = static_cast<const char *>(quote) - json.data();
+            qsizetype backslashes = 0;
+            while (at - backslashes - 1 >= start && json[at - backslashes - 1] == '\\')
+                ++backslashes;
+            i = at + 1;
+            if (backslashes % 2 == 0)
+                return json.sliced(start, at - start);
         }
         return std::nullopt;
     };

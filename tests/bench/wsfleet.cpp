@@ -147,7 +147,10 @@ void WsFleet::run() {
             c.out.remove(0, n);
         }
         epoll_event ev = {};
-        ev.events = EPOLLIN | (c.out.isEmpty() ? 0u : unsigned(EPOLLOUT));
+        // Edge-triggered: a level-triggered descriptor is put back on the ready list after each event and
+        // polled again at the next epoll_wait(), which doubled the fleet's kernel time in a fan-out. Reads
+        // below take everything there is (a short read means the socket was emptied).
+        ev.events = EPOLLIN | EPOLLET | (c.out.isEmpty() ? 0u : unsigned(EPOLLOUT));
         ev.data.fd = c.fd;
         ::epoll_ctl(s.epoll, EPOLL_CTL_MOD, c.fd, &ev);
     };
@@ -180,7 +183,7 @@ void WsFleet::run() {
                 continue;
             }
             epoll_event ev = {};
-            ev.events = EPOLLOUT | EPOLLIN;
+            ev.events = EPOLLOUT | EPOLLIN | EPOLLET;
             ev.data.fd = fd;
             ::epoll_ctl(s.epoll, EPOLL_CTL_ADD, fd, &ev);
             s.clients.emplace(fd, std::move(c));
