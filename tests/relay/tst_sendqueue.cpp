@@ -1,0 +1,258 @@
+// net::SendQueue, the relay's one ordered output queue per WebSocket client, on a real loopback TCP pair:
+// what the socket takes at once, what waits and in which order it leaves, what dropping keeps, a peer that
+// is gone, and Beast's writes completing posted, never inline.
+
+#include "net/sendqueue.h"
+
+#include <QTest>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+
+using namespace streams::relay;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct Frame {
+    int opcode = 0;
+    std::string payload;
+};
+
+// Whole server frames off the front of `bytes` (unmasked, FIN set). False on a malformed frame.
+bool takeFrames(std::string &bytes, std::vector<Frame> &out) {
+    std::size_t pos = 0;
+    for (;;) {
+        const std::size_t avail = bytes.size() - pos;
+        if (avail < 2)
+            break;
+        const auto *p = reinterpret_cast<const unsigned char *>(bytes.data() + pos);
+        if ((p[0] & 0xf0) != 0x80 || (p[1] & 0x80) != 0)
+            return false;
+        std::uint64_t length = p[1] & 0x7f;
+        std::size_t head = 2;
+        if (length == 126) {
+            if (avail < 4)
+                break;
+            length = (std::uint64_t(p[2]) << 8) | p[3];
+            head = 4;
+        } else if (length == 127) {
+            if (avail < 10)
+                break;
+            length = 0;
+            for (int i = 0; i < 8; ++i)
+                length = (length << 8) | p[2 + i];
+            head = 10;
+        }
+        if (avail - head < length)
+            break;
+        out.push_back({p[0] & 0x0f, bytes.substr(pos + head, std::size_t(length))});
+        pos += head + std::size_t(length);
+    }
+    bytes.erase(0, pos);
+    return true;
+}
+
+std::shared_ptr<const std::string> payload(char fill, std::size_t size, int number) {
+    auto text = std::make_shared<std::string>(size, fill);
+    const std::string tag = std::to_string(number) + ":";
+    text->replace(0, tag.size(), tag);
+    return text;
+}
+
+} // namespace
+
+class TestSendQueue : public QObject {
+    Q_OBJECT
+
+    asio::io_context m_context;
+    std::unique_ptr<net::SendQueue> m_queue; // the relay's side
+    std::unique_ptr<tcp::socket> m_peer;     // the client's side
+    std::shared_ptr<int> m_owner = std::make_shared<int>(0);
+
+    // A connected pair; small kernel buffers when `small`, so that frames must wait in the queue.
+    void connectPair(bool small) {
+        tcp::acceptor acceptor(m_context, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+        m_peer = std::make_unique<tcp::socket>(m_context);
+        if (small) {
+            m_peer->open(tcp::v4());
+            m_peer->set_option(asio::socket_base::receive_buffer_size(4096));
+        }
+        m_peer->connect(acceptor.local_endpoint());
+        tcp::socket server(m_context);
+        acceptor.accept(server);
+        if (small)
+            server.set_option(asio::socket_base::send_buffer_size(4096));
+        m_queue = std::make_unique<net::SendQueue>(std::move(server));
+        m_queue->setOwner(m_owner);
+    }
+
+    // Reads what has arrived until `until` holds or two seconds pass, running the queue's waits meanwhile.
+    bool readUntil(std::string &bytes, const std::function<bool()> &until) {
+        m_peer->non_blocking(true);
+        const QDeadlineTimer deadline(2000);
+        char buffer[65536];
+        while (!until() && !deadline.hasExpired()) {
+            m_context.poll();
+            boost::system::error_code ec;
+            const std::size_t n = m_peer->read_some(asio::buffer(buffer), ec);
+            if (!ec)
+                bytes.append(buffer, n);
+            else if (ec != asio::error::would_block)
+                return until();
+            m_context.restart();
+        }
+        return until();
+    }
+
+private Q_SLOTS:
+    void init() { m_context.restart(); }
+    void cleanup() {
+        m_queue.reset();
+        m_peer.reset();
+        m_context.poll(); // the handlers of cancelled waits
+        m_context.restart();
+    }
+
+    void writesAtOnceWhenNothingWaits() {
+        connectPair(false);
+        const auto text = payload('a', 300, 1);
+        m_queue->pushText(*text, text);
+        QVERIFY(m_queue->idle());
+        QCOMPARE(m_queue->queuedBytes(), std::size_t(0));
+        QCOMPARE(text.use_count(), 1L); // nothing kept: the socket took all of it inside pushText()
+
+        std::string bytes;
+        std::vector<Frame> frames;
+        QVERIFY(readUntil(bytes, [&] { return takeFrames(bytes, frames) && !frames.empty(); }));
+        QCOMPARE(frames.size(), std::size_t(1));
+        QCOMPARE(frames[0].opcode, 0x1);
+        QCOMPARE(frames[0].payload, *text);
+    }
+
+    void framesOfEverySizeKeepTheirLength() {
+        connectPair(false);
+        const std::vector<std::size_t> sizes = {0, 1, 125, 126, 127, 65535, 65536, 70000};
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            const auto text = payload('x', sizes[i], int(i));
+            m_queue->pushText(std::string_view(*text).substr(0, sizes[i]), text);
+        }
+        std::string bytes;
+        std::vector<Frame> frames;
+        QVERIFY(readUntil(bytes, [&] { return takeFrames(bytes, frames) && frames.size() == sizes.size(); }));
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+            QCOMPARE(frames[i].payload.size(), sizes[i]);
+        QVERIFY(bytes.empty());
+    }
+
+    // Beast's writes and ours, with the socket full: all of it leaves in the order it was queued.
+    void whatWaitsLeavesInOrderWithBeastsWrites() {
+        connectPair(true);
+        int drained = 0;
+        m_queue->setDrainedHandler([&] { ++drained; });
+        constexpr int kFrames = 200;
+        int beastDone = 0;
+        for (int i = 0; i < kFrames; ++i) {
+            const auto text = payload('e', 16 * 1024, i);
+            m_queue->pushText(*text, text);
+            if (i % 50 == 25) { // a pong of Beast's: a complete frame, copied into the queue
+                // Copied at once: the bytes may go away when async_write() returns.
+                const std::string pong = std::string("\x8a\x02", 2) + "p" + std::to_string(i / 50);
+                asio::async_write(*m_queue, asio::buffer(pong), [&](boost::system::error_code ec, std::size_t n) {
+                    QVERIFY(!ec);
+                    QCOMPARE(n, std::size_t(4));
+                    ++beastDone;
+                });
+                QCOMPARE(beastDone, 0); // never completed inside the call
+            }
+        }
+        QVERIFY(m_queue->queuedBytes() > 1024 * 1024); // the kernel took only a little of 3.2 MB
+        QVERIFY(!m_queue->idle());
+        QCOMPARE(drained, 0);
+
+        std::string bytes;
+        std::vector<Frame> frames;
+        QVERIFY(readUntil(bytes, [&] { return takeFrames(bytes, frames) && frames.size() == kFrames + 4; }));
+        QCOMPARE(beastDone, 4);
+        int next = 0;
+        int pongs = 0;
+        for (const Frame &f : frames) {
+            if (f.opcode == 0xA) {
+                QCOMPARE(f.payload, "p" + std::to_string(pongs++));
+                QCOMPARE(next, 25 + 50 * (pongs - 1) + 1); // right after the frame queued before it
+                continue;
+            }
+            QCOMPARE(f.opcode, 0x1);
+            QVERIFY(f.payload.rfind(std::to_string(next) + ":", 0) == 0);
+            ++next;
+        }
+        QCOMPARE(next, kFrames);
+        QVERIFY(m_queue->idle());
+        QCOMPARE(m_queue->queuedBytes(), std::size_t(0));
+        QCOMPARE(drained, 1); // once, when what had waited was gone
+    }
+
+    // A close without flushing drops what waits, but not the rest of a frame the socket took part of.
+    void droppingKeepsThePartlyWrittenFrame() {
+        connectPair(true);
+        constexpr std::size_t kSize = 100 * 1024;
+        for (int i = 0; i < 20; ++i) {
+            const auto text = payload('d', kSize, i);
+            m_queue->pushText(*text, text);
+        }
+        QVERIFY(m_queue->queuedBytes() > kSize);
+        const std::size_t before = m_queue->queuedBytes();
+        m_queue->dropQueued();
+        QVERIFY(m_queue->queuedBytes() < before);
+        QVERIFY(m_queue->queuedBytes() <= kSize + 4); // at most the rest of one frame
+        const auto last = payload('z', 10, 99);
+        m_queue->pushText(*last, last); // e.g. the close frame: behind that rest
+
+        std::string bytes;
+        std::vector<Frame> frames;
+        QVERIFY(readUntil(bytes, [&] {
+            return takeFrames(bytes, frames) && !frames.empty() && frames.back().payload == *last;
+        }));
+        QVERIFY(bytes.empty()); // the stream ended on a frame boundary
+        for (std::size_t i = 0; i + 1 < frames.size(); ++i)
+            QCOMPARE(frames[i].payload.size(), kSize);
+    }
+
+    void aPeerThatIsGoneFailsTheQueue() {
+        connectPair(true);
+        for (int i = 0; i < 20; ++i) {
+            const auto text = payload('g', 64 * 1024, i);
+            m_queue->pushText(*text, text);
+        }
+        QVERIFY(!m_queue->idle());
+        bool told = false;
+        m_queue->whenDrained([&] { told = true; });
+        QVERIFY(!told);
+        // The client resets the connection (RST: linger 0).
+        m_peer->set_option(asio::socket_base::linger(true, 0));
+        m_peer->close();
+        const QDeadlineTimer deadline(2000);
+        while (!m_queue->failed() && !deadline.hasExpired()) {
+            m_context.run_one_for(std::chrono::milliseconds(50));
+            m_context.restart();
+        }
+        QVERIFY(m_queue->failed());
+        QVERIFY(told); // a teardown waiting for the queue goes on
+        QVERIFY(!m_queue->next_layer().is_open()); // the read side's pending read ends with it
+        QCOMPARE(m_queue->queuedBytes(), std::size_t(0));
+        const auto more = payload('m', 10, 1);
+        m_queue->pushText(*more, more); // ignored, no crash
+        QCOMPARE(m_queue->queuedBytes(), std::size_t(0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSendQueue)
+#include "tst_sendqueue.moc"
