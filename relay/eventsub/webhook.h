@@ -5,13 +5,15 @@
 
 #include "protocol/messages.h"
 
+#include "protocol/codec.h"
+
 #include <QByteArray>
 #include <QDateTime>
-#include <QJsonObject>
 #include <QList>
 #include <QPair>
 
 #include <optional>
+#include <string>
 
 namespace streams::relay {
 
@@ -38,7 +40,14 @@ struct WebhookSubscription {
     QString type;
     QString version;
     QString status;
-    QJsonObject condition;
+};
+
+// A notification's "event": Twitch's object as compact JSON text, and the string members normalize() reads
+// (empty when absent or not a string; of a key given twice, the last, as Qt's JSON reads it).
+struct WebhookEvent {
+    std::string json;
+    std::string id, userId, userLogin, userName, followedAt, startedAt;
+    std::string broadcasterUserId, broadcasterUserLogin, broadcasterUserName;
 };
 
 struct WebhookMessage {
@@ -46,8 +55,8 @@ struct WebhookMessage {
     QByteArray messageId;
     QDateTime timestamp;
     WebhookSubscription subscription;
-    QString challenge; // verification only
-    QJsonObject event; // notification only
+    QString challenge;  // verification only
+    WebhookEvent event; // notification only
 };
 
 // Why a webhook was refused, with the HTTP status to answer.
@@ -66,9 +75,12 @@ WebhookCheck checkWebhook(const HeaderList &headers, const QByteArray &body, con
 
 // A notification turned into the protocol's event (seq is assigned when it is stored).
 struct NormalizedEvent {
-    protocol::Event event;
+    protocol::Event event; // without data: Twitch's object is in `frame`
     // Same follow delivered once per subscription: key on broadcaster, follower and followed_at.
     QString dedupKey;
+    // The frame stored and sent, serialised once here (on the I/O thread that parsed the webhook), its data
+    // Twitch's event object; {"truncated":true} instead when the frame would pass the clients' 64 KiB limit.
+    protocol::EventFrame frame;
 };
 // nullopt for types the relay does not relay.
 std::optional<NormalizedEvent> normalize(const WebhookMessage &message);

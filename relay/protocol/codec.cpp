@@ -242,7 +242,101 @@ std::optional<Message> readMessage(const QString &type, FieldReader &r) {
     return std::nullopt;
 }
 
+// A JSON string as QJsonDocument writes it (compact): UTF-8, control characters and lone surrogates as
+// escapes, '/' left alone.
+void appendJsonString(std::string &out, const QString &text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    auto escape = [&out](char16_t unit) {
+        out += "\\u";
+        for (int shift = 12; shift >= 0; shift -= 4)
+            out += kHex[(unit >> shift) & 0xf];
+    };
+    out += '"';
+    const char16_t *p = reinterpret_cast<const char16_t *>(text.utf16());
+    const char16_t *const end = p + text.size();
+    while (p < end) {
+        const char16_t c = *p++;
+        if (c >= 0x20 && c < 0x80) {
+            if (c == u'"' || c == u'\\')
+                out += '\\';
+            out += char(c);
+        } else if (c < 0x20) {
+            switch (c) {
+            case u'\b':
+                out += "\\b";
+                break;
+            case u'\f':
+                out += "\\f";
+                break;
+            case u'\n':
+                out += "\\n";
+                break;
+            case u'\r':
+                out += "\\r";
+                break;
+            case u'\t':
+                out += "\\t";
+                break;
+            default:
+                escape(c);
+            }
+        } else if (c < 0x800) {
+            out += char(0xc0 | (c >> 6));
+            out += char(0x80 | (c & 0x3f));
+        } else if (QChar::isHighSurrogate(c) && p < end && QChar::isLowSurrogate(*p)) {
+            const char32_t u = QChar::surrogateToUcs4(c, *p++);
+            out += char(0xf0 | (u >> 18));
+            out += char(0x80 | ((u >> 12) & 0x3f));
+            out += char(0x80 | ((u >> 6) & 0x3f));
+            out += char(0x80 | (u & 0x3f));
+        } else if (QChar::isSurrogate(c)) {
+            escape(c);
+        } else {
+            out += char(0xe0 | (c >> 12));
+            out += char(0x80 | ((c >> 6) & 0x3f));
+            out += char(0x80 | (c & 0x3f));
+        }
+    }
+    out += '"';
+}
+
 } // namespace
+
+std::string EventFrame::withSeq(qint64 seq) const {
+    const std::string digits = std::to_string(seq);
+    std::string frame;
+    frame.reserve(head.size() + digits.size() + tail.size());
+    frame.append(head).append(digits).append(tail);
+    return frame;
+}
+
+EventFrame encodeEventFrame(const Event &event, std::string_view dataJson) {
+    // The keys in QJsonObject's order (sorted), as encode() writes them.
+    EventFrame f;
+    std::string &h = f.head;
+    h.reserve(dataJson.size() + 160);
+    h += "{\"broadcaster_id\":";
+    appendJsonString(h, event.broadcasterId);
+    h += ",\"data\":";
+    h += dataJson;
+    h += ",\"id\":";
+    appendJsonString(h, event.id);
+    h += ",\"kind\":";
+    appendJsonString(h, event.kind);
+    h += ",\"occurred_at\":";
+    appendJsonString(h, event.occurredAt);
+    h += ",\"seq\":";
+    std::string &t = f.tail;
+    t.reserve(120);
+    t += ",\"type\":\"event\",\"user\":{\"id\":";
+    appendJsonString(t, event.user.id);
+    t += ",\"login\":";
+    appendJsonString(t, event.user.login);
+    t += ",\"name\":";
+    appendJsonString(t, event.user.name);
+    t += "}}";
+    return f;
+}
 
 QByteArray encode(const Message &message) {
     return QJsonDocument(std::visit(Encoder{}, message)).toJson(QJsonDocument::Compact);

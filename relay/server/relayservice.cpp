@@ -394,11 +394,11 @@ void RelayService::handleWebhook(const net::Request &request, const net::Peer &p
         respond(text(503, "relay is shutting down\n"));
         return;
     }
-    IncomingEvent incoming{message.messageId, std::nullopt, {}, receivedNs, {}};
-    if (auto normalized = normalize(message)) {
-        incoming.event = std::move(normalized->event);
-        incoming.dedupKey = std::move(normalized->dedupKey);
-    }
+    IncomingEvent incoming{message.messageId, std::nullopt, receivedNs, {}};
+    if (auto normalized = normalize(message)) // serialised here, on this I/O thread: the store's is one
+        incoming.event =
+            PendingEvent{normalized->event.broadcasterId.toStdString(), normalized->event.kind.toStdString(),
+                         normalized->dedupKey.toStdString(), std::move(normalized->frame)};
     incoming.done = [this, respond = std::move(respond)](StoreOutcome outcome) {
         switch (outcome) {
         case StoreOutcome::Stored:

@@ -1,6 +1,5 @@
 #include "storage/eventstore.h"
 
-#include "protocol/codec.h"
 #include "storage/database.h"
 #include "storage/pgwriter.h"
 #include "storage/sqlitewriter.h"
@@ -165,52 +164,22 @@ void EventStore::storeBatch(std::vector<IncomingEvent> &batch,
         outcomes.assign(batch.size(), StoreOutcome::Failed);
         return;
     }
-    // Each event is encoded once with seq 0 and cut around it: the log issues the seq (PostgreSQL inside its
-    // transaction), and the stored and the delivered frame are head + seq + tail. The top-level "seq" is the
-    // last one in the text (keys are sorted: "data" comes before it, only "type" and "user" after), and a
-    // "seq" inside a string would have its quotes escaped.
-    struct Parts {
-        QByteArray frame, id, broadcaster, kind, dedup;
-        qsizetype cut = 0;
-    };
-    static constexpr QByteArrayView kSeqZero = "\"seq\":0,";
-    std::vector<Parts> parts(batch.size());
+    // The frames come serialised, cut around their seq: the log issues it (PostgreSQL inside its
+    // transaction), and the stored and the delivered frame are head + seq + tail.
     std::vector<LogAppend> group(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        IncomingEvent &in = batch[i];
+        const IncomingEvent &in = batch[i];
         LogAppend &a = group[i];
         a.messageId = view(in.messageId);
         if (!in.event)
             continue;
-        Parts &p = parts[i];
-        protocol::Event &ev = *in.event;
-        ev.seq = 0;
-        p.frame = protocol::encode(ev);
-        // Room for the seq's digits under the clients' 64 KiB limit.
-        if (p.frame.size() > protocol::kMaxFrameBytes - 20) {
-            // Clients refuse frames over 64 KiB (JSON re-encoding can grow a 20 KB body past that): keep the
-            // event, without Twitch's raw object.
-            ev.data = QJsonObject{{QStringLiteral("truncated"), true}};
-            p.frame = protocol::encode(ev);
-        }
-        p.cut = p.frame.lastIndexOf(kSeqZero);
-        if (p.cut < 0) { // cannot happen with the codec's sorted keys; refuse rather than store a wrong seq
-            qCWarning(lcStore) << "event frame without a seq; not stored";
-            outcomes.assign(batch.size(), StoreOutcome::Failed);
-            return;
-        }
-        p.cut += kSeqZero.size() - 2; // just after "seq":
-        p.id = ev.id.toUtf8();
-        p.broadcaster = ev.broadcasterId.toUtf8();
-        p.kind = ev.kind.toUtf8();
-        p.dedup = in.dedupKey.toUtf8();
+        const PendingEvent &ev = *in.event;
         a.hasEvent = true;
-        a.broadcasterId = view(p.broadcaster);
-        a.kind = view(p.kind);
-        a.dedupKey = view(p.dedup);
-        a.frameHead = std::string_view(p.frame.constData(), std::size_t(p.cut));
-        a.frameTail =
-            std::string_view(p.frame.constData() + p.cut + 1, std::size_t(p.frame.size() - p.cut - 1));
+        a.broadcasterId = ev.broadcasterId;
+        a.kind = ev.kind;
+        a.dedupKey = ev.dedupKey;
+        a.frameHead = ev.frame.head;
+        a.frameTail = ev.frame.tail;
     }
     const auto results = m_writer->append(group, writes, QDateTime::currentSecsSinceEpoch());
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -221,8 +190,8 @@ void EventStore::storeBatch(std::vector<IncomingEvent> &batch,
             outcomes.push_back(StoreOutcome::Duplicate);
         } else if (*r == kAppendNothing) {
             // No event to relay (the id is recorded), or the same follow through another subscription.
-            outcomes.push_back(batch[i].event && !batch[i].dedupKey.isEmpty() ? StoreOutcome::Duplicate
-                                                                              : StoreOutcome::Stored);
+            outcomes.push_back(batch[i].event && !batch[i].event->dedupKey.empty() ? StoreOutcome::Duplicate
+                                                                                   : StoreOutcome::Stored);
         } else {
             const LogAppend &a = group[i];
             auto e = std::make_shared<StoredEvent>();

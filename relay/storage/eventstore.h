@@ -3,6 +3,7 @@
 // The relay's event log. One writer thread commits webhook notifications in groups (one fsync for
 // every event that arrived while the previous commit ran); readers replay from their own connections.
 
+#include "protocol/codec.h"
 #include "protocol/messages.h"
 #include "storage/database.h"
 
@@ -34,12 +35,20 @@ namespace streams::relay {
 
 enum class StoreOutcome { Stored, Duplicate, Failed };
 
+// An event to store, serialised already (on the I/O thread that parsed its webhook, so the store's one
+// thread does no JSON).
+struct PendingEvent {
+    std::string broadcasterId;
+    std::string kind;
+    std::string dedupKey;       // empty: none; the same follow through several subscriptions is stored once
+    protocol::EventFrame frame; // the frame without its seq, which the log issues
+};
+
 // One notification waiting to be stored.
 struct IncomingEvent {
-    QByteArray messageId;                 // Twitch-Eventsub-Message-Id
-    std::optional<protocol::Event> event; // nullopt: remember the id only (types the relay does not relay)
-    QString dedupKey;                     // the same follow through several subscriptions is stored once
-    qint64 receivedNs = 0;                // monotonic clock, for delivery latency
+    QByteArray messageId;              // Twitch-Eventsub-Message-Id
+    std::optional<PendingEvent> event; // nullopt: remember the id only (types the relay does not relay)
+    qint64 receivedNs = 0;             // monotonic clock, for delivery latency
     // Called once on the store's thread after the commit (or its failure), before the next batch.
     std::function<void(StoreOutcome)> done;
 };

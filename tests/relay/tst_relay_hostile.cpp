@@ -345,8 +345,8 @@ void TestRelayHostile::garbageAfterUpgradeClosesOnlyThatClient() {
 void TestRelayHostile::eventTooBigForClientsIsTrimmed() {
     auto c = subscribed(kViewer, QStringLiteral("1004"));
     QVERIFY(c);
-    // 60 KB of body whose event re-encodes to ~100 KB (1e15 is written back as 1000000000000000): past the 64
-    // KiB a client accepts. The event still arrives, without Twitch's raw object.
+    // 60 KB of body whose event Qt's JSON would re-encode to ~100 KB (1e15 as 1000000000000000): the relay
+    // writes Twitch's numbers as they came, so it arrives whole.
     QByteArray numbers = "[1e15";
     while (numbers.size() < 30000) // twice in the body: the event and the subscription condition
         numbers += ",1e15";
@@ -355,12 +355,25 @@ void TestRelayHostile::eventTooBigForClientsIsTrimmed() {
     body.replace("\"broadcaster_user_id\":\"1004\"",
                  "\"broadcaster_user_id\":\"1004\",\"numbers\":" + numbers);
     QVERIFY(body.size() < 64 * 1024);
-    const int before = int(c->ofType("event").size());
+    int before = int(c->ofType("event").size());
     QCOMPARE(postWebhook(body, "notification", "too-big-1").status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(int(c->ofType("event").size()), before + 1, 5000);
-    const QJsonObject event = c->ofType("event").last();
+    QJsonObject event = c->ofType("event").last();
     QCOMPARE(event.value("id").toString(), QStringLiteral("too-big-1"));
+    QCOMPARE(event.value("data").toObject(), QJsonDocument::fromJson(body)["event"].toObject());
+
+    // A 40 KB broadcaster name is in Twitch's object and in the frame's user: 80 KB, past the 64 KiB a client
+    // accepts. The event still arrives, without Twitch's raw object.
+    body = streamBody("1004", false, {});
+    body.replace("\"User1004\"", "\"" + QByteArray(40000, 'n') + "\"");
+    QVERIFY(body.size() < 64 * 1024);
+    before = int(c->ofType("event").size());
+    QCOMPARE(postWebhook(body, "notification", "too-big-2").status, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(int(c->ofType("event").size()), before + 1, 5000);
+    event = c->ofType("event").last();
+    QCOMPARE(event.value("id").toString(), QStringLiteral("too-big-2"));
     QCOMPARE(event.value("kind").toString(), QStringLiteral("offline"));
+    QCOMPARE(event.value("user").toObject().value("name").toString(), QString(40000, u'n'));
     QCOMPARE(event.value("data").toObject(), (QJsonObject{{"truncated", true}}));
 }
 
@@ -435,9 +448,8 @@ void TestRelayHostile::pingsOfAStalledReaderNeverSplitAFrame() {
         maskedTextFrame(QJsonDocument(QJsonObject{{"type", "hello"}, {"protocol", 1}, {"token", token}})
                             .toJson(QJsonDocument::Compact)));
     QTRY_VERIFY_WITH_TIMEOUT((in += client.readAll()).contains("\"welcome\""), 5000);
-    client.write(
-        maskedTextFrame(QJsonDocument(QJsonObject{{"type", "subscribe"}, {"broadcaster_id", "1004"}})
-                            .toJson(QJsonDocument::Compact)));
+    client.write(maskedTextFrame(QJsonDocument(QJsonObject{{"type", "subscribe"}, {"broadcaster_id", "1004"}})
+                                     .toJson(QJsonDocument::Compact)));
     QTRY_VERIFY_WITH_TIMEOUT((in += client.readAll()).contains("\"subscribed\""), 5000);
     bool bad = false;
     takeServerFrames(in, &bad); // welcome, subscribed
@@ -456,9 +468,9 @@ void TestRelayHostile::pingsOfAStalledReaderNeverSplitAFrame() {
     QList<int> statuses;
     for (int b = 0; b < kBatches; ++b) {
         for (int i = b * kPerBatch; i < (b + 1) * kPerBatch; ++i)
-            intake.write(webhookRequest(
-                streamBody("1004", i % 2 == 0, "stall-ping-" + QByteArray::number(i), 8000),
-                "stall-ping-" + QByteArray::number(i)));
+            intake.write(
+                webhookRequest(streamBody("1004", i % 2 == 0, "stall-ping-" + QByteArray::number(i), 8000),
+                               "stall-ping-" + QByteArray::number(i)));
         statuses += readStatuses(intake, kPerBatch, 60000);
         client.write(maskedControlFrame(0x9, "ping-" + QByteArray::number(b)));
         client.flush();
