@@ -40,7 +40,7 @@ struct RunOptions {
     std::vector<int> idleLevels; // idle clients during intake, ascending
     int seconds = 5;
     int subscribers = 1;
-    int fanoutRuns = 5;
+    int fanoutRuns = 15;
     bool fanoutResets = false; // half of the idle clients reset during each fan-out
     int broadcasters = 100;
     QString only; // one phase, or all
