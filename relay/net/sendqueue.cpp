@@ -9,7 +9,8 @@ namespace {
 constexpr int kMaxPieces = 64; // iovecs per sendmsg()
 
 iovec piece(const void *data, std::size_t size) {
-    return iovec{const_cast<void *>(data), size}; // NOLINT(cppcoreguidelines-pro-type-const-cast): sendmsg's type
+    return iovec{const_cast<void *>(data),
+                 size}; // NOLINT(cppcoreguidelines-pro-type-const-cast): sendmsg's type
 }
 
 bool wouldBlock(int error) {
@@ -130,16 +131,17 @@ void SendQueue::waitWritable() {
         return;
     m_waiting = true;
     // The owner stays alive while the wait is pending (the queue lives inside it).
-    m_socket.async_wait(tcp::socket::wait_write, [this, keepAlive = m_owner.lock()](boost::system::error_code ec) {
-        m_waiting = false;
-        if (ec) {
-            fail();
-            return;
-        }
-        flush();
-        if (m_entries.empty() && !m_failed)
-            drained();
-    });
+    m_socket.async_wait(tcp::socket::wait_write,
+                        [this, keepAlive = m_owner.lock()](boost::system::error_code ec) {
+                            m_waiting = false;
+                            if (ec) {
+                                fail();
+                                return;
+                            }
+                            flush();
+                            if (m_entries.empty() && !m_failed)
+                                drained();
+                        });
 }
 
 void SendQueue::fail() {

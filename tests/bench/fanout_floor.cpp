@@ -70,8 +70,8 @@ int main(int argc, char **argv) {
     setrlimit(RLIMIT_NOFILE, &limit);
     const int fit = int((limit.rlim_cur - 64) / 2);
     if (o.clients > fit) {
-        std::printf("fanout-floor: %d clients do not fit the descriptor limit (%llu); measuring %d\n", o.clients,
-                    static_cast<unsigned long long>(limit.rlim_cur), fit);
+        std::printf("fanout-floor: %d clients do not fit the descriptor limit (%llu); measuring %d\n",
+                    o.clients, static_cast<unsigned long long>(limit.rlim_cur), fit);
         o.clients = fit;
     }
 
@@ -91,7 +91,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < o.clients; ++i) {
         clients[std::size_t(i)] = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (clients[std::size_t(i)] < 0 ||
-            ::connect(clients[std::size_t(i)], reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0 ||
+            ::connect(clients[std::size_t(i)], reinterpret_cast<sockaddr *>(&address), sizeof(address)) !=
+                0 ||
             (servers[std::size_t(i)] = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC)) < 0) {
             std::fprintf(stderr, "fanout-floor: connection %d: %s\n", i, std::strerror(errno));
             return 1;
@@ -108,8 +109,8 @@ int main(int argc, char **argv) {
     }
     const std::string message(std::size_t(o.bytes), 'x');
 
-    std::printf("fanout-floor: %d loopback clients, %d sender thread(s), %d bytes each, %u cores\n", o.clients,
-                o.threads, o.bytes, std::thread::hardware_concurrency());
+    std::printf("fanout-floor: %d loopback clients, %d sender thread(s), %d bytes each, %u cores\n",
+                o.clients, o.threads, o.bytes, std::thread::hardware_concurrency());
     std::vector<double> lastMs;
     std::vector<char> buffer(256 * 1024);
     for (int run = 0; run < o.runs; ++run) {
@@ -121,7 +122,8 @@ int main(int argc, char **argv) {
                 while (!go.load(std::memory_order_acquire))
                     std::this_thread::yield();
                 for (int i = k; i < o.clients; i += o.threads)
-                    ::send(servers[std::size_t(i)], message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                    ::send(servers[std::size_t(i)], message.data(), message.size(),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
             });
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         start = Clock::now();
@@ -151,7 +153,8 @@ int main(int argc, char **argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
     std::sort(lastMs.begin(), lastMs.end());
-    std::printf("one message to %d loopback clients, last receives: median %.1f ms (%.1f - %.1f ms over %d runs)\n",
-                o.clients, lastMs[lastMs.size() / 2], lastMs.front(), lastMs.back(), o.runs);
+    std::printf(
+        "one message to %d loopback clients, last receives: median %.1f ms (%.1f - %.1f ms over %d runs)\n",
+        o.clients, lastMs[lastMs.size() / 2], lastMs.front(), lastMs.back(), o.runs);
     return 0;
 }

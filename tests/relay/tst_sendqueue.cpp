@@ -3,6 +3,7 @@
 // is gone, and Beast's writes completing posted, never inline.
 
 #include "net/sendqueue.h"
+#include "wsframes.h"
 
 #include <QTest>
 
@@ -17,49 +18,12 @@
 #include <string>
 
 using namespace streams::relay;
+using streams::test::ServerFrame;
+using streams::test::takeServerFrames;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-struct Frame {
-    int opcode = 0;
-    std::string payload;
-};
-
-// Whole server frames off the front of `bytes` (unmasked, FIN set). False on a malformed frame.
-bool takeFrames(std::string &bytes, std::vector<Frame> &out) {
-    std::size_t pos = 0;
-    for (;;) {
-        const std::size_t avail = bytes.size() - pos;
-        if (avail < 2)
-            break;
-        const auto *p = reinterpret_cast<const unsigned char *>(bytes.data() + pos);
-        if ((p[0] & 0xf0) != 0x80 || (p[1] & 0x80) != 0)
-            return false;
-        std::uint64_t length = p[1] & 0x7f;
-        std::size_t head = 2;
-        if (length == 126) {
-            if (avail < 4)
-                break;
-            length = (std::uint64_t(p[2]) << 8) | p[3];
-            head = 4;
-        } else if (length == 127) {
-            if (avail < 10)
-                break;
-            length = 0;
-            for (int i = 0; i < 8; ++i)
-                length = (length << 8) | p[2 + i];
-            head = 10;
-        }
-        if (avail - head < length)
-            break;
-        out.push_back({p[0] & 0x0f, bytes.substr(pos + head, std::size_t(length))});
-        pos += head + std::size_t(length);
-    }
-    bytes.erase(0, pos);
-    return true;
-}
 
 std::shared_ptr<const std::string> payload(char fill, std::size_t size, int number) {
     auto text = std::make_shared<std::string>(size, fill);
@@ -96,7 +60,7 @@ class TestSendQueue : public QObject {
     }
 
     // Reads what has arrived until `until` holds or two seconds pass, running the queue's waits meanwhile.
-    bool readUntil(std::string &bytes, const std::function<bool()> &until) {
+    bool readUntil(QByteArray &bytes, const std::function<bool()> &until) {
         m_peer->non_blocking(true);
         const QDeadlineTimer deadline(2000);
         char buffer[65536];
@@ -105,7 +69,7 @@ class TestSendQueue : public QObject {
             boost::system::error_code ec;
             const std::size_t n = m_peer->read_some(asio::buffer(buffer), ec);
             if (!ec)
-                bytes.append(buffer, n);
+                bytes.append(buffer, qsizetype(n));
             else if (ec != asio::error::would_block)
                 return until();
             m_context.restart();
@@ -130,12 +94,12 @@ private Q_SLOTS:
         QCOMPARE(m_queue->queuedBytes(), std::size_t(0));
         QCOMPARE(text.use_count(), 1L); // nothing kept: the socket took all of it inside pushText()
 
-        std::string bytes;
-        std::vector<Frame> frames;
-        QVERIFY(readUntil(bytes, [&] { return takeFrames(bytes, frames) && !frames.empty(); }));
-        QCOMPARE(frames.size(), std::size_t(1));
+        QByteArray bytes;
+        QList<ServerFrame> frames;
+        QVERIFY(readUntil(bytes, [&] { return takeServerFrames(bytes, frames) && !frames.isEmpty(); }));
+        QCOMPARE(frames.size(), 1);
         QCOMPARE(frames[0].opcode, 0x1);
-        QCOMPARE(frames[0].payload, *text);
+        QCOMPARE(frames[0].payload.toStdString(), *text);
     }
 
     void framesOfEverySizeKeepTheirLength() {
@@ -145,12 +109,14 @@ private Q_SLOTS:
             const auto text = payload('x', sizes[i], int(i));
             m_queue->pushText(std::string_view(*text).substr(0, sizes[i]), text);
         }
-        std::string bytes;
-        std::vector<Frame> frames;
-        QVERIFY(readUntil(bytes, [&] { return takeFrames(bytes, frames) && frames.size() == sizes.size(); }));
+        QByteArray bytes;
+        QList<ServerFrame> frames;
+        QVERIFY(readUntil(bytes, [&] {
+            return takeServerFrames(bytes, frames) && std::size_t(frames.size()) == sizes.size();
+        }));
         for (std::size_t i = 0; i < sizes.size(); ++i)
-            QCOMPARE(frames[i].payload.size(), sizes[i]);
-        QVERIFY(bytes.empty());
+            QCOMPARE(std::size_t(frames[i].payload.size()), sizes[i]);
+        QVERIFY(bytes.isEmpty());
     }
 
     // Beast's writes and ours, with the socket full: all of it leaves in the order it was queued.
@@ -166,11 +132,12 @@ private Q_SLOTS:
             if (i % 50 == 25) { // a pong of Beast's: a complete frame, copied into the queue
                 // Copied at once: the bytes may go away when async_write() returns.
                 const std::string pong = std::string("\x8a\x02", 2) + "p" + std::to_string(i / 50);
-                asio::async_write(*m_queue, asio::buffer(pong), [&](boost::system::error_code ec, std::size_t n) {
-                    QVERIFY(!ec);
-                    QCOMPARE(n, std::size_t(4));
-                    ++beastDone;
-                });
+                asio::async_write(*m_queue, asio::buffer(pong),
+                                  [&](boost::system::error_code ec, std::size_t n) {
+                                      QVERIFY(!ec);
+                                      QCOMPARE(n, std::size_t(4));
+                                      ++beastDone;
+                                  });
                 QCOMPARE(beastDone, 0); // never completed inside the call
             }
         }
@@ -178,20 +145,21 @@ private Q_SLOTS:
         QVERIFY(!m_queue->idle());
         QCOMPARE(drained, 0);
 
-        std::string bytes;
-        std::vector<Frame> frames;
-        QVERIFY(readUntil(bytes, [&] { return takeFrames(bytes, frames) && frames.size() == kFrames + 4; }));
+        QByteArray bytes;
+        QList<ServerFrame> frames;
+        QVERIFY(readUntil(bytes,
+                          [&] { return takeServerFrames(bytes, frames) && frames.size() == kFrames + 4; }));
         QCOMPARE(beastDone, 4);
         int next = 0;
         int pongs = 0;
-        for (const Frame &f : frames) {
+        for (const ServerFrame &f : frames) {
             if (f.opcode == 0xA) {
-                QCOMPARE(f.payload, "p" + std::to_string(pongs++));
+                QCOMPARE(f.payload.toStdString(), "p" + std::to_string(pongs++));
                 QCOMPARE(next, 25 + 50 * (pongs - 1) + 1); // right after the frame queued before it
                 continue;
             }
             QCOMPARE(f.opcode, 0x1);
-            QVERIFY(f.payload.rfind(std::to_string(next) + ":", 0) == 0);
+            QVERIFY(f.payload.startsWith(QByteArray::fromStdString(std::to_string(next) + ":")));
             ++next;
         }
         QCOMPARE(next, kFrames);
@@ -216,14 +184,15 @@ private Q_SLOTS:
         const auto last = payload('z', 10, 99);
         m_queue->pushText(*last, last); // e.g. the close frame: behind that rest
 
-        std::string bytes;
-        std::vector<Frame> frames;
+        QByteArray bytes;
+        QList<ServerFrame> frames;
         QVERIFY(readUntil(bytes, [&] {
-            return takeFrames(bytes, frames) && !frames.empty() && frames.back().payload == *last;
+            return takeServerFrames(bytes, frames) && !frames.isEmpty() &&
+                   frames.back().payload.toStdString() == *last;
         }));
-        QVERIFY(bytes.empty()); // the stream ended on a frame boundary
-        for (std::size_t i = 0; i + 1 < frames.size(); ++i)
-            QCOMPARE(frames[i].payload.size(), kSize);
+        QVERIFY(bytes.isEmpty()); // the stream ended on a frame boundary
+        for (std::size_t i = 0; i + 1 < std::size_t(frames.size()); ++i)
+            QCOMPARE(std::size_t(frames[i].payload.size()), kSize);
     }
 
     void aPeerThatIsGoneFailsTheQueue() {
@@ -245,7 +214,7 @@ private Q_SLOTS:
             m_context.restart();
         }
         QVERIFY(m_queue->failed());
-        QVERIFY(told); // a teardown waiting for the queue goes on
+        QVERIFY(told);                             // a teardown waiting for the queue goes on
         QVERIFY(!m_queue->next_layer().is_open()); // the read side's pending read ends with it
         QCOMPARE(m_queue->queuedBytes(), std::size_t(0));
         const auto more = payload('m', 10, 1);
