@@ -1,6 +1,7 @@
 #include "wsfleet.h"
 
 #include "benchsupport.h"
+#include "wsframes.h"
 
 #include <QByteArray>
 #include <QList>
@@ -217,36 +218,20 @@ void WsFleet::run() {
     auto parseFrames = [&](Client &c, QByteArrayView data, qint64 at) -> qsizetype {
         qsizetype pos = 0;
         for (;;) {
-            const qsizetype avail = data.size() - pos;
-            if (avail < 2)
+            const auto head = streams::test::readFrameHead(data.sliced(pos));
+            if (!head)
                 break;
-            const auto *p = reinterpret_cast<const unsigned char *>(data.data() + pos);
-            const bool fin = p[0] & 0x80;
-            const unsigned opcode = p[0] & 0x0f;
-            quint64 len = p[1] & 0x7f;
-            qsizetype header = 2;
-            if (len == 126) {
-                if (avail < 4)
-                    break;
-                len = (quint64(p[2]) << 8) | p[3];
-                header = 4;
-            } else if (len == 127) {
-                if (avail < 10)
-                    break;
-                len = 0;
-                for (int i = 0; i < 8; ++i)
-                    len = (len << 8) | p[2 + i];
-                header = 10;
-            }
-            if (p[1] & 0x80) { // servers never mask
+            if (head->masked) { // servers never mask
                 std::fprintf(stderr, "wsfleet: masked frame from the relay\n");
                 dropClient(c);
                 return -1;
             }
-            if (quint64(avail - header) < len)
+            if (quint64(data.size() - pos - head->size) < head->length)
                 break;
-            const QByteArrayView payload = data.sliced(pos + header, qsizetype(len));
-            pos += header + qsizetype(len);
+            const bool fin = head->fin;
+            const int opcode = head->opcode;
+            const QByteArrayView payload = data.sliced(pos + head->size, qsizetype(head->length));
+            pos += head->size + qsizetype(head->length);
             switch (opcode) {
             case 0x0: // continuation
             case 0x1: // text

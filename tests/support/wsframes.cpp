@@ -2,39 +2,54 @@
 
 namespace streams::test {
 
+std::optional<FrameHead> readFrameHead(QByteArrayView bytes) {
+    if (bytes.size() < 2)
+        return std::nullopt;
+    const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
+    FrameHead head;
+    head.fin = (p[0] & 0x80) != 0;
+    head.reserved = (p[0] >> 4) & 0x7;
+    head.opcode = p[0] & 0x0f;
+    head.masked = (p[1] & 0x80) != 0;
+    head.length = p[1] & 0x7f;
+    head.size = 2;
+    if (head.length == 126) {
+        if (bytes.size() < 4)
+            return std::nullopt;
+        head.length = (quint64(p[2]) << 8) | p[3];
+        head.size = 4;
+    } else if (head.length == 127) {
+        if (bytes.size() < 10)
+            return std::nullopt;
+        head.length = 0;
+        for (int i = 0; i < 8; ++i)
+            head.length = (head.length << 8) | p[2 + i];
+        head.size = 10;
+    }
+    if (head.masked) {
+        if (bytes.size() < head.size + 4)
+            return std::nullopt;
+        head.size += 4;
+    }
+    return head;
+}
+
 bool takeServerFrames(QByteArray &buffer, QList<ServerFrame> &out) {
     qsizetype pos = 0;
     bool ok = true;
     for (;;) {
-        const qsizetype avail = buffer.size() - pos;
-        if (avail < 2)
+        const auto head = readFrameHead(QByteArrayView(buffer).sliced(pos));
+        if (!head)
             break;
-        const auto *p = reinterpret_cast<const unsigned char *>(buffer.constData() + pos);
-        const int opcode = p[0] & 0x0f;
-        if ((p[0] & 0xf0) != 0x80 || (p[1] & 0x80) != 0 ||
-            !(opcode == 0x1 || opcode == 0x8 || opcode == 0x9 || opcode == 0xA)) {
+        if (!head->fin || head->reserved != 0 || head->masked ||
+            !(head->opcode == 0x1 || head->opcode == 0x8 || head->opcode == 0x9 || head->opcode == 0xA)) {
             ok = false;
             break;
         }
-        quint64 length = p[1] & 0x7f;
-        qsizetype head = 2;
-        if (length == 126) {
-            if (avail < 4)
-                break;
-            length = (quint64(p[2]) << 8) | p[3];
-            head = 4;
-        } else if (length == 127) {
-            if (avail < 10)
-                break;
-            length = 0;
-            for (int i = 0; i < 8; ++i)
-                length = (length << 8) | p[2 + i];
-            head = 10;
-        }
-        if (quint64(avail - head) < length)
+        if (quint64(buffer.size() - pos - head->size) < head->length)
             break;
-        out.append({opcode, buffer.mid(pos + head, qsizetype(length))});
-        pos += head + qsizetype(length);
+        out.append({head->opcode, buffer.mid(pos + head->size, qsizetype(head->length))});
+        pos += head->size + qsizetype(head->length);
     }
     buffer.remove(0, pos);
     return ok;
