@@ -40,8 +40,6 @@ public:
     void close(std::uint16_t code, std::string reason, bool flush);
     // Once a second: the hello deadline, and a close the peer never lets finish.
     void tick(Clock::time_point now);
-    // A fan-out asks for what deliver() will read a few clients ahead, so the memory is there in time.
-    void prefetchForDelivery() const { __builtin_prefetch(&m_out); }
 
 private:
     enum class State { Handshake, AwaitingHello, Authenticating, Ready, Closing, Gone };
@@ -68,7 +66,6 @@ private:
     void strike(protocol::ErrorCode code, const QString &message);
     void finish();
 
-    // What a fan-out touches for each client comes first (one or two cache lines).
     net::beast::websocket::stream<net::SendQueue> m_ws;
     net::SendQueue &m_out; // inside m_ws (Beast keeps it on the heap for the stream's life)
     HubShard &m_shard;

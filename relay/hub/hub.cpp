@@ -73,19 +73,8 @@ void HubShard::deliver(const std::vector<StoredEventPtr> &events) {
         // Nothing a session does while it is handed an event leaves a room: closing is asynchronous (a
         // failed write closes the socket; the session finishes when its pending read completes), and a
         // session leaves its rooms only from its own completion handlers. The list cannot change under us.
-        // Ten thousand clients are ten thousand cold objects: each is asked into the cache a few clients
-        // before its turn (the session and its seat 8 ahead, its send queue 4 ahead).
-        const std::vector<Member> &members = room->second;
-        const std::size_t n = members.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            if (i + 8 < n) {
-                __builtin_prefetch(members[i + 8].session);
-                __builtin_prefetch(members[i + 8].seat);
-            }
-            if (i + 4 < n)
-                members[i + 4].session->prefetchForDelivery();
-            members[i].session->deliver(*members[i].seat, e);
-        }
+        for (const Member &member : room->second)
+            member.session->deliver(*member.seat, e);
     }
     flushTally();
 }
