@@ -99,10 +99,11 @@ WsFleet::WsFleet(const std::vector<QUrl> &relays, int firstIndex)
         address.sin_port = htons(quint16(relay.port()));
         ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &address.sin_addr);
         s.relays.push_back(address);
+        // The key is a base64 16-byte value as RFC 6455 requires (some servers, e.g. Node's ws, refuse others).
         s.handshakes.push_back("GET /ws HTTP/1.1\r\nHost: " + relay.host().toLatin1() + ':' +
                                QByteArray::number(relay.port()) +
                                "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                               "YmVuY2gtZmxlZXQtY2xpZW50\r\nSec-WebSocket-Version: 13\r\n\r\n");
+                               "YmVuY2gtZmxlZXQta2V5IQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     }
     s.epoll = ::epoll_create1(EPOLL_CLOEXEC);
     s.wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
