@@ -110,7 +110,7 @@ std::optional<QDateTime> parseRfc3339(QByteArrayView text) {
     if (!ms)
         return std::nullopt;
     // UTC as a time spec, not a zone: ISO strings end in Z, as Twitch writes them.
-    return QDateTime::fromMSecsSinceEpoch(*ms).toUTC();
+    return QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
 }
 
 } // namespace streams::protocol
