@@ -5,9 +5,12 @@
 #include "serverprocess.h"
 #include "wsfleet.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QThread>
 #include <QTimer>
 
@@ -15,6 +18,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -50,6 +54,31 @@ bool spinUntil(const std::function<bool()> &done, int timeoutMs, int checkMs = 2
 // Waits in the event loop (blocking in poll, not spinning: the relay needs the CPU).
 void spinFor(int ms) {
     spinUntil([] { return false; }, ms, ms);
+}
+
+// The same fan-out with no relay, on this machine and now: fanout-floor (beside this program) sends one
+// message of `bytes` to `clients` loopback clients. Machines of the same kind differ by 2x in what the
+// kernel needs for that, so the relay's figure means most next to this one. Nothing if it is missing.
+std::optional<double> kernelFloorMs(int clients, int runs, int bytes) {
+    const QString program = QCoreApplication::applicationDirPath() + QStringLiteral("/fanout-floor");
+    if (!QFileInfo(program).isExecutable())
+        return std::nullopt;
+    QProcess floor;
+    floor.start(program, {QStringLiteral("--clients"), QString::number(clients), QStringLiteral("--runs"),
+                          QString::number(runs), QStringLiteral("--bytes"), QString::number(bytes)});
+    if (!spinUntil([&] { return floor.state() == QProcess::NotRunning; }, 300000, 50) ||
+        floor.exitStatus() != QProcess::NormalExit || floor.exitCode() != 0) {
+        floor.kill();
+        floor.waitForFinished();
+        std::fprintf(stderr, "relay-bench: fanout-floor failed: %s\n",
+                     floor.readAllStandardError().trimmed().constData());
+        return std::nullopt;
+    }
+    static const QRegularExpression median(QStringLiteral("last receives: median ([0-9.]+) ms"));
+    const QRegularExpressionMatch m = median.match(QString::fromUtf8(floor.readAllStandardOutput()));
+    if (!m.hasMatch())
+        return std::nullopt;
+    return m.captured(1).toDouble();
 }
 
 // Runs `work` on a thread of its own while this one keeps serving Qt's events (the servers' output).
@@ -350,12 +379,14 @@ bool RelayRun::fanout() {
     std::atomic<int> received{0};
     std::atomic<qint64> first{LLONG_MAX};
     std::atomic<qint64> last{0};
+    std::atomic<int> frameBytes{0};
     // Several relays: which relays' clients had it (client i is on relay i % relays).
     std::vector<std::atomic<int>> receivedOn(std::size_t(m_o.relays));
     m_idle->onEvent([&](int client, QByteArrayView frame, qint64 at) {
         if (webhookNumber(topLevelMember(frame, "id").value_or(QByteArrayView())) != expected.load())
             return;
         ++received;
+        frameBytes.store(int(frame.size()), std::memory_order_relaxed);
         ++receivedOn[std::size_t(client % m_o.relays)];
         for (qint64 f = first.load(); at < f && !first.compare_exchange_weak(f, at);) {
         }
@@ -413,6 +444,17 @@ bool RelayRun::fanout() {
     std::printf("  worst run %.1f ms; the first client had it after %.1f ms (median)%s\n",
                 percentileMs(lastTimes, 1.0), percentileMs(firstTimes, 0.5),
                 complete ? "" : "; SOME CLIENTS NEVER RECEIVED IT");
+    // With the relay's clients idle (the relay at rest), so the two do not share the cores.
+    if (const auto floorMs = kernelFloorMs(m_o.clients, m_o.fanoutRuns, frameBytes.load())) {
+        m_figures.add(QStringLiteral("kernel floor: the same fan-out with no relay (median of %1)")
+                          .arg(m_o.fanoutRuns),
+                      *floorMs, QStringLiteral(" ms"), 1, Figures::report());
+        std::printf("  fanout-floor: one %d-byte send() per loopback client from 2 threads, nothing else\n",
+                    frameBytes.load());
+        m_figures.add(QStringLiteral("fan-out above the kernel floor"),
+                      (percentileMs(lastTimes, 0.5) / *floorMs - 1) * 100, QStringLiteral(" %"), 1,
+                      Figures::report());
+    }
     return true;
 }
 
