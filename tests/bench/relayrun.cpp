@@ -446,9 +446,9 @@ bool RelayRun::fanout() {
                 complete ? "" : "; SOME CLIENTS NEVER RECEIVED IT");
     // With the relay's clients idle (the relay at rest), so the two do not share the cores.
     if (const auto floorMs = kernelFloorMs(m_o.clients, m_o.fanoutRuns, frameBytes.load())) {
-        m_figures.add(QStringLiteral("kernel floor: the same fan-out with no relay (median of %1)")
-                          .arg(m_o.fanoutRuns),
-                      *floorMs, QStringLiteral(" ms"), 1, Figures::report());
+        m_figures.add(
+            QStringLiteral("kernel floor: the same fan-out with no relay (median of %1)").arg(m_o.fanoutRuns),
+            *floorMs, QStringLiteral(" ms"), 1, Figures::report());
         std::printf("  fanout-floor: one %d-byte send() per loopback client from 2 threads, nothing else\n",
                     frameBytes.load());
         m_figures.add(QStringLiteral("fan-out above the kernel floor"),
