@@ -103,8 +103,8 @@ std::optional<QByteArrayView> topLevelMember(QByteArrayView json, QByteArrayView
 
 namespace {
 
-// utime + stime (fields 14 and 15) of a /proc stat line; the name in parentheses may hold spaces.
-std::optional<qint64> statCpuUs(const QByteArray &stat, QString *name = nullptr) {
+// utime and stime (fields 14 and 15) of a /proc stat line; the name in parentheses may hold spaces.
+std::optional<CpuSplit> statCpu(const QByteArray &stat, QString *name = nullptr) {
     const qsizetype open = stat.indexOf('(');
     const qsizetype close = stat.lastIndexOf(')');
     if (open < 0 || close < 0)
@@ -114,17 +114,27 @@ std::optional<qint64> statCpuUs(const QByteArray &stat, QString *name = nullptr)
     const QList<QByteArray> fields = stat.mid(close + 2).split(' '); // fields[0] is field 3 (state)
     if (fields.size() < 13)
         return std::nullopt;
-    const qint64 ticks = fields[11].toLongLong() + fields[12].toLongLong();
-    return ticks * 1000000 / ::sysconf(_SC_CLK_TCK);
+    const qint64 tick = ::sysconf(_SC_CLK_TCK);
+    return CpuSplit{fields[11].toLongLong() * 1000000 / tick, fields[12].toLongLong() * 1000000 / tick};
+}
+
+std::optional<qint64> statCpuUs(const QByteArray &stat, QString *name = nullptr) {
+    const auto cpu = statCpu(stat, name);
+    return cpu ? std::optional<qint64>(cpu->userUs + cpu->systemUs) : std::nullopt;
 }
 
 } // namespace
 
-std::optional<qint64> processCpuUs(qint64 pid) {
+std::optional<CpuSplit> processCpuSplitUs(qint64 pid) {
     QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
     if (!f.open(QIODevice::ReadOnly))
         return std::nullopt;
-    return statCpuUs(f.readAll());
+    return statCpu(f.readAll());
+}
+
+std::optional<qint64> processCpuUs(qint64 pid) {
+    const auto cpu = processCpuSplitUs(pid);
+    return cpu ? std::optional<qint64>(cpu->userUs + cpu->systemUs) : std::nullopt;
 }
 
 qint64 ownCpuUs() {

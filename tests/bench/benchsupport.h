@@ -25,6 +25,12 @@ std::optional<QByteArrayView> topLevelMember(QByteArrayView json, QByteArrayView
 
 // User + system CPU of a whole process, every thread it has had included (/proc/PID/stat), in µs.
 std::optional<qint64> processCpuUs(qint64 pid);
+// The same, split: time in the process's own code and libraries, and time in the kernel on its behalf.
+struct CpuSplit {
+    qint64 userUs = 0;
+    qint64 systemUs = 0;
+};
+std::optional<CpuSplit> processCpuSplitUs(qint64 pid);
 // The same for this process, at microsecond resolution (getrusage).
 qint64 ownCpuUs();
 // User + system CPU per thread name of a process, digits dropped ("io-0", "io-1" -> "io"): where it went.

@@ -82,6 +82,7 @@ private:
     void stopRelay();
     // Summed over every relay process.
     qint64 relaysCpuUs() const;
+    qint64 relaysKernelCpuUs() const; // system time only
     qint64 relaysResidentKiB() const;
     QMap<QString, qint64> relaysThreadCpuUs() const;
     bool several() const { return m_o.relays > 1; }

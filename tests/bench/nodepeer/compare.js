@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const KEY_FIGURES = [
   /^intake, .* idle clients: stored \+ acknowledged \+ delivered$/,
   /^relay CPU per delivered webhook, [\d,]+ idle clients$/,
+  /^… of which in the kernel on its behalf, [\d,]+ idle clients$/,
   /^ack latency at .*, p99$/,
   /^delivery at .*, p99$/,
   /^fan-out: one event to /,
