@@ -120,7 +120,7 @@ std::optional<CpuSplit> statCpu(const QByteArray &stat, QString *name = nullptr)
 
 std::optional<qint64> statCpuUs(const QByteArray &stat, QString *name = nullptr) {
     const auto cpu = statCpu(stat, name);
-    return cpu ? std::optional<qint64>(cpu->userUs + cpu->systemUs) : std::nullopt;
+    return cpu ? std::optional<qint64>(cpu->totalUs()) : std::nullopt;
 }
 
 } // namespace
@@ -134,7 +134,7 @@ std::optional<CpuSplit> processCpuSplitUs(qint64 pid) {
 
 std::optional<qint64> processCpuUs(qint64 pid) {
     const auto cpu = processCpuSplitUs(pid);
-    return cpu ? std::optional<qint64>(cpu->userUs + cpu->systemUs) : std::nullopt;
+    return cpu ? std::optional<qint64>(cpu->totalUs()) : std::nullopt;
 }
 
 qint64 ownCpuUs() {

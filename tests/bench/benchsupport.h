@@ -29,6 +29,7 @@ std::optional<qint64> processCpuUs(qint64 pid);
 struct CpuSplit {
     qint64 userUs = 0;
     qint64 systemUs = 0;
+    qint64 totalUs() const { return userUs + systemUs; }
 };
 std::optional<CpuSplit> processCpuSplitUs(qint64 pid);
 // The same for this process, at microsecond resolution (getrusage).

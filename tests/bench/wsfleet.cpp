@@ -99,7 +99,7 @@ WsFleet::WsFleet(const std::vector<QUrl> &relays, int firstIndex)
         address.sin_port = htons(quint16(relay.port()));
         ::inet_pton(AF_INET, relay.host().toLatin1().constData(), &address.sin_addr);
         s.relays.push_back(address);
-        // The key is a base64 16-byte value as RFC 6455 requires (some servers, e.g. Node's ws, refuse others).
+        // The key is a base64 16-byte value as RFC 6455 requires (Node's ws, for one, refuses others).
         s.handshakes.push_back("GET /ws HTTP/1.1\r\nHost: " + relay.host().toLatin1() + ':' +
                                QByteArray::number(relay.port()) +
                                "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
