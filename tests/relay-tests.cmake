@@ -1,5 +1,6 @@
 # The relay's own headers (eventsub/webhook.h): streams_relay_internals, not the app's view of relay/.
 streams_add_test(tst_webhook SOURCES relay/tst_webhook.cpp LIBS streams_relay_internals)
+streams_add_test(tst_eventstore SOURCES relay/tst_eventstore.cpp LIBS streams_relay_internals)
 streams_add_test(tst_sendqueue SOURCES relay/tst_sendqueue.cpp LIBS streams_relay_internals streams_testsupport)
 add_library(streams_relayharness STATIC relay/relayharness.h relay/relayharness.cpp)
 target_include_directories(streams_relayharness PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/relay)

@@ -1,10 +1,12 @@
 #include "storage/eventstore.h"
 
+#include "metrics/metrics.h"
 #include "storage/database.h"
 #include "storage/pgwriter.h"
 #include "storage/sqlitewriter.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -82,7 +84,11 @@ void EventStore::submit(IncomingEvent event) {
             event.done(StoreOutcome::Failed);
         return;
     }
+    if (m_queue.empty())
+        m_firstQueuedNs = monotonicNs();
     m_queue.push_back(std::move(event));
+    if (m_queue.size() >= m_enough)
+        m_enoughQueued.wakeOne();
     if (!m_flushScheduled) {
         m_flushScheduled = true;
         QMetaObject::invokeMethod(this, &EventStore::flush, Qt::QueuedConnection);
@@ -100,9 +106,31 @@ void EventStore::submitWrite(QString sql, QVariantList bindings) {
     }
 }
 
+void EventStore::setGather(std::optional<std::chrono::nanoseconds> fixed, std::size_t enough) {
+    QMutexLocker lock(&m_mutex);
+    m_fixedGather = fixed;
+    m_enough = std::max<std::size_t>(1, enough);
+}
+
+void EventStore::gather() {
+    QMutexLocker lock(&m_mutex);
+    if (m_queue.empty())
+        return; // bookkeeping writes alone do not wait
+    const qint64 wait =
+        m_fixedGather ? qint64(m_fixedGather->count()) : std::min<qint64>(m_commitNs, kLongestGather.count());
+    const qint64 until = m_firstQueuedNs + wait;
+    while (!m_draining && m_queue.size() < m_enough) {
+        const qint64 left = until - monotonicNs();
+        if (left <= 0)
+            break;
+        m_enoughQueued.wait(&m_mutex, QDeadlineTimer(std::chrono::nanoseconds(left), Qt::PreciseTimer));
+    }
+}
+
 void EventStore::flush() {
     std::vector<IncomingEvent> batch;
     std::vector<std::pair<QString, QVariantList>> writes;
+    gather();
     {
         QMutexLocker lock(&m_mutex);
         batch.swap(m_queue);
@@ -114,7 +142,12 @@ void EventStore::flush() {
     CommittedBatch out;
     std::vector<StoreOutcome> outcomes;
     outcomes.reserve(batch.size());
+    const qint64 started = monotonicNs();
     storeBatch(batch, writes, outcomes, out);
+    if (!batch.empty()) {
+        const qint64 took = monotonicNs() - started;
+        m_commitNs = m_commitNs == 0 ? took : (7 * m_commitNs + took) / 8;
+    }
     if (m_handler && !out.events.empty())
         m_handler(out);
     for (std::size_t i = 0; i < batch.size(); ++i)
@@ -211,6 +244,11 @@ void EventStore::storeBatch(std::vector<IncomingEvent> &batch,
 }
 
 void EventStore::shutdown() {
+    {
+        QMutexLocker lock(&m_mutex);
+        m_draining = true; // a commit waiting for company goes now
+        m_enoughQueued.wakeAll();
+    }
     if (QThread::currentThread() != thread()) {
         QMetaObject::invokeMethod(this, &EventStore::shutdown, Qt::BlockingQueuedConnection);
         return;

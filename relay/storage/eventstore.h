@@ -14,10 +14,12 @@
 #include <QString>
 #include <QStringList>
 #include <QVariantList>
+#include <QWaitCondition>
 
 #include <string>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -98,6 +100,18 @@ public:
     // Thread-safe: commits what is queued and closes; blocks until done when called from another thread.
     void shutdown();
 
+    // Group commit. Before each commit the writer waits until the first queued event has waited about as
+    // long as a commit takes (a running average, at most kLongestGather), or until `enough` events are
+    // queued, so the events arriving meanwhile share that commit and its fsync. Committing each event as
+    // soon as it came wrote one commit per webhook at 5,000/s; the write-ahead log, its fsyncs and the
+    // checkpoints' writes to the database file then kept the disk busy enough that a commit stalled for
+    // ~10 ms ten times a second. relay-bench, three pairs back to back: acknowledgement p99 11.4-13.5 ->
+    // 6.8-7.9 ms, p50 0.35-0.41 -> 0.55-0.56 ms (the Node peer's 0.64), relay CPU per webhook 57-61 -> 52-53
+    // us. Thread-safe; `fixed` replaces the average (tests).
+    static constexpr std::chrono::nanoseconds kLongestGather = std::chrono::milliseconds(1);
+    static constexpr std::size_t kEnoughToCommit = 32;
+    void setGather(std::optional<std::chrono::nanoseconds> fixed, std::size_t enough = kEnoughToCommit);
+
     // Deletes what is past the retention policy; runs on the store's thread. On PostgreSQL one relay at a
     // time does it (an advisory lock); the others skip the pass.
     void prune();
@@ -110,6 +124,7 @@ private:
     EventStore(StorageTarget target, QString connectionName, QString epoch, qint64 nextSeq,
                RetentionPolicy retention, Durability durability);
     void flush();
+    void gather();
     void boundWal();
     // The writer connection belongs to the store's thread: opened there on first use.
     bool ensureOpen();
@@ -128,7 +143,13 @@ private:
     std::function<void(const CommittedBatch &)> m_handler;
 
     QMutex m_mutex;
+    QWaitCondition m_enoughQueued;
     std::vector<IncomingEvent> m_queue;
+    qint64 m_firstQueuedNs = 0; // when m_queue last went from empty to not empty
+    qint64 m_commitNs = 0;      // a commit's duration, a running average (store's thread)
+    std::optional<std::chrono::nanoseconds> m_fixedGather;
+    std::size_t m_enough = kEnoughToCommit;
+    bool m_draining = false; // shutting down: no more waiting
     std::vector<std::pair<QString, QVariantList>> m_writes;
     bool m_flushScheduled = false;
     bool m_closed = false;
