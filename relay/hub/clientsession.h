@@ -34,6 +34,10 @@ public:
 
     // On the shard's thread:
     void deliver(Seat &room, const StoredEventPtr &event);
+    // Around a batch of several events: what this client gets of it leaves in one write (SendQueue).
+    bool corked() const { return m_out.corked(); }
+    void cork() { m_out.cork(); }
+    void uncork() { m_out.uncork(); }
     void revoke(const std::string &broadcasterId, const QString &moderatorId, bool follow,
                 const QString &reason);
     // Closes after what is queued was written (flush) or at once, dropping the queue.

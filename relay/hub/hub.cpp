@@ -66,16 +66,27 @@ bool HubShard::wants(const std::string &broadcasterId) const {
 }
 
 void HubShard::deliver(const std::vector<StoredEventPtr> &events) {
+    // With several events, a client's share of them leaves in one write when the batch is done.
+    const bool cork = events.size() > 1;
     for (const StoredEventPtr &e : events) {
         const auto room = m_rooms.find(e->broadcasterId);
         if (room == m_rooms.end())
             continue;
         // Nothing a session does while it is handed an event leaves a room: closing is asynchronous (a
         // failed write closes the socket; the session finishes when its pending read completes), and a
-        // session leaves its rooms only from its own completion handlers. The list cannot change under us.
-        for (const Member &member : room->second)
+        // session leaves its rooms only from its own completion handlers. The list cannot change under us,
+        // and every session corked below is still there to uncork.
+        for (const Member &member : room->second) {
+            if (cork && !member.session->corked()) {
+                member.session->cork();
+                m_corked.push_back(member.session);
+            }
             member.session->deliver(*member.seat, e);
+        }
     }
+    for (ClientSession *session : m_corked)
+        session->uncork();
+    m_corked.clear();
     flushTally();
 }
 

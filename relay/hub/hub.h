@@ -88,6 +88,7 @@ private:
         Seat *seat = nullptr;
     };
     std::unordered_map<std::string, std::vector<Member>> m_rooms;
+    std::vector<ClientSession *> m_corked; // during deliver(): the sessions to uncork at its end
     Metrics::DeliveryTally m_tally;
     mutable std::mutex m_interestMutex;
     std::unordered_set<std::string> m_interest; // the keys of m_rooms, for other threads

@@ -75,10 +75,25 @@ bool SendQueue::writeAtOnce(const Entry &entry, std::size_t &written) {
 void SendQueue::keep(Entry &&entry, std::size_t written) {
     m_queuedBytes += entry.total() - written;
     m_entries.push_back(std::move(entry));
-    if (m_entries.size() == 1) {
+    if (m_entries.size() == 1)
         m_frontSent = written;
-        waitWritable();
+    if (!m_corked) {
+        if (m_entries.size() == 1)
+            waitWritable();
+    } else if (m_queuedBytes >= kCorkedBytes && !m_waiting) {
+        flush(); // waits for the socket itself when it is full
     }
+}
+
+void SendQueue::uncork() {
+    if (!m_corked)
+        return;
+    m_corked = false;
+    if (m_entries.empty() || m_waiting || m_failed)
+        return; // nothing kept, or a wait for the socket is pending and writes the rest
+    flush();
+    if (m_entries.empty() && !m_failed && !m_afterDrain.empty())
+        drained(); // e.g. Beast's teardown after a close frame queued while corked
 }
 
 void SendQueue::flush() {

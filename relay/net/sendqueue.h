@@ -54,11 +54,19 @@ public:
     void pushText(std::string_view payload, const std::shared_ptr<T> &owner) {
         Entry entry = textFrame(payload);
         std::size_t written = 0;
-        if (m_failed || (m_entries.empty() && writeAtOnce(entry, written)))
+        if (m_failed || (!m_corked && m_entries.empty() && writeAtOnce(entry, written)))
             return;
         entry.owner = owner;
         keep(std::move(entry), written);
     }
+    // Corked, frames are kept instead of written, and uncork() writes them together: several events of
+    // one committed batch to the same client leave in one sendmsg() (gathering up to 64 pieces) instead
+    // of one each. Past kCorkedBytes the queue writes what it holds, so corking never brings a client
+    // near the limit of unsent bytes. Beast's own writes keep their place in the order.
+    static constexpr std::size_t kCorkedBytes = 64 * 1024;
+    void cork() { m_corked = true; }
+    void uncork();
+    bool corked() const { return m_corked; }
     // Bytes not yet taken by the socket (what a client that stops reading piles up).
     std::size_t queuedBytes() const { return m_queuedBytes; }
     bool idle() const { return m_entries.empty(); }
@@ -119,7 +127,7 @@ private:
         entry.size = n;
         entry.owner = std::move(copy);
         std::size_t written = 0;
-        if (!(m_entries.empty() && writeAtOnce(entry, written)))
+        if (!(!m_corked && m_entries.empty() && writeAtOnce(entry, written)))
             keep(std::move(entry), written);
         return n;
     }
@@ -141,6 +149,7 @@ private:
     std::size_t m_queuedBytes = 0;
     bool m_waiting = false;
     bool m_failed = false;
+    bool m_corked = false;
     std::weak_ptr<void> m_owner;
     std::function<void()> m_onDrained;
     std::vector<std::function<void()>> m_afterDrain;

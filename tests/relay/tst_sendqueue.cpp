@@ -195,6 +195,89 @@ private Q_SLOTS:
             QCOMPARE(std::size_t(frames[i].payload.size()), kSize);
     }
 
+    // Corked (the hub delivering a batch of several events), frames wait in the queue, nothing reaches the
+    // socket, and uncork() sends them together, in order, Beast's writes in their place.
+    void corkedFramesLeaveTogetherAtUncork() {
+        connectPair(false);
+        m_queue->cork();
+        QVERIFY(m_queue->corked());
+        std::vector<std::shared_ptr<const std::string>> texts;
+        for (int i = 0; i < 5; ++i) {
+            texts.push_back(payload('c', 200, i));
+            m_queue->pushText(*texts.back(), texts.back());
+            if (i == 2) {
+                const std::string pong = std::string("\x8a\x01", 2) + "p";
+                boost::system::error_code ec;
+                QCOMPARE(m_queue->write_some(asio::buffer(pong), ec), std::size_t(3));
+                QVERIFY(!ec);
+            }
+        }
+        bool drainedTold = false;
+        m_queue->whenDrained([&] { drainedTold = true; });
+        QVERIFY(!drainedTold);
+        QCOMPARE(m_queue->queuedBytes(), std::size_t(5 * (4 + 200) + 3)); // 4-byte heads (126+ bytes)
+        m_context.poll(); // no wait for the socket was started: nothing is written meanwhile
+        m_context.restart();
+        QCOMPARE(m_queue->queuedBytes(), std::size_t(5 * (4 + 200) + 3)); // 4-byte heads (126+ bytes)
+        m_peer->non_blocking(true);
+        char probe[16];
+        boost::system::error_code none;
+        m_peer->read_some(asio::buffer(probe), none);
+        QCOMPARE(none, boost::system::error_code(asio::error::would_block)); // nothing arrived
+
+        m_queue->uncork();
+        QVERIFY(!m_queue->corked());
+        QVERIFY(m_queue->idle()); // the socket took everything in uncork()
+        QVERIFY(drainedTold);     // and whoever waited for the queue to drain was told
+        QByteArray bytes;
+        QList<ServerFrame> frames;
+        QVERIFY(readUntil(bytes, [&] { return takeServerFrames(bytes, frames) && frames.size() == 6; }));
+        int text = 0;
+        for (int i = 0; i < 6; ++i) {
+            if (i == 3) {
+                QCOMPARE(frames[i].opcode, 0xa);
+                QCOMPARE(frames[i].payload, QByteArray("p"));
+                continue;
+            }
+            QCOMPARE(frames[i].opcode, 0x1);
+            QCOMPARE(frames[i].payload.toStdString(), *texts[std::size_t(text++)]);
+        }
+        // Uncorked again, the next frame is written at once.
+        const auto after = payload('d', 50, 9);
+        m_queue->pushText(*after, after);
+        QVERIFY(m_queue->idle());
+    }
+
+    // A corked queue writes what it holds once that passes kCorkedBytes: a big batch to one client never
+    // piles up towards the limit of unsent bytes.
+    void aCorkedQueueWritesPastItsLimit() {
+        connectPair(false);
+        m_queue->cork();
+        const auto text = payload('k', 1000, 1);
+        std::size_t pushed = 0;
+        while (pushed < net::SendQueue::kCorkedBytes / 2) {
+            m_queue->pushText(*text, text);
+            pushed += text->size() + 4;
+        }
+        QVERIFY(m_queue->queuedBytes() > 0); // under the limit: kept
+        while (pushed < 2 * net::SendQueue::kCorkedBytes) {
+            m_queue->pushText(*text, text);
+            pushed += text->size() + 4;
+        }
+        QVERIFY(m_queue->corked());
+        QByteArray bytes;
+        QVERIFY(readUntil(bytes, [&] { return !bytes.isEmpty(); })); // some of it went, still corked
+        QVERIFY(m_queue->corked());
+        m_queue->uncork();
+        QList<ServerFrame> frames;
+        QVERIFY(readUntil(bytes, [&] {
+            return takeServerFrames(bytes, frames) &&
+                   std::size_t(frames.size()) * (text->size() + 4) == pushed;
+        }));
+        for (const ServerFrame &f : frames)
+            QCOMPARE(f.payload.toStdString(), *text);
+    }
+
     void aPeerThatIsGoneFailsTheQueue() {
         connectPair(true);
         for (int i = 0; i < 20; ++i) {
