@@ -192,12 +192,19 @@ void SubscriptionCoordinator::revokedByTwitch(const QString &subscriptionId, con
         applyRevocation(subscriptionId, status); // at least this relay's clients
 }
 
-void SubscriptionCoordinator::applyRevocation(const QString &subscriptionId, const QString &status) {
+void SubscriptionCoordinator::applyRevocation(const QString &subscriptionId, const QString &status,
+                                              int attempt) {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("SELECT broadcaster_id, moderator_id, type FROM subscriptions WHERE id = ?"));
     q.addBindValue(subscriptionId);
-    if (!q.exec() || !q.next())
-        return; // not one of ours
+    if (!q.exec() || !q.next()) {
+        constexpr int kAttempts = 40;
+        if (attempt + 1 < kAttempts) // not written yet, or not one of ours
+            QTimer::singleShot(250, this, [this, subscriptionId, status, attempt] {
+                applyRevocation(subscriptionId, status, attempt + 1);
+            });
+        return;
+    }
     Q_EMIT revoked(q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), status);
     if (m_owner)
         m_subscriptions.markRevoked(subscriptionId, status);

@@ -52,7 +52,9 @@ private:
     void notified(const QString &channel, QSqlDriver::NotificationSource source, const QVariant &payload);
     void serveRequests();  // owner: answer what others asked
     void collectAnswers(); // requester: read answers to this relay's requests
-    void applyRevocation(const QString &subscriptionId, const QString &status);
+    // The subscription's row may not be committed yet (its owner writes it once Twitch's 202 is read,
+    // which can come after the revocation): looked up again every 250 ms, for up to 10 s.
+    void applyRevocation(const QString &subscriptionId, const QString &status, int attempt = 0);
     bool exec(const QString &sql, const QVariantList &values = {});
 
     StorageTarget m_database;

@@ -313,6 +313,11 @@ void SubscriptionManager::remember(const EventSubSubscription &sub) {
     k.lastWantedAt = QDateTime::currentSecsSinceEpoch();
     m_keyById.insert(sub.id, key);
     persist(k);
+    if (m_revokedEarly.contains(sub.id)) {
+        // After the callers waiting for this subscription were answered (and their clients joined).
+        const QString status = m_revokedEarly.take(sub.id).status;
+        QTimer::singleShot(0, this, [this, id = sub.id, status] { markRevoked(id, status); });
+    }
 }
 
 void SubscriptionManager::persist(Known &k) {
@@ -352,8 +357,15 @@ void SubscriptionManager::markVerified(const QString &subscriptionId) {
 void SubscriptionManager::markRevoked(const QString &subscriptionId, const QString &status) {
     const QString key = m_keyById.value(subscriptionId);
     auto it = m_known.find(key);
-    if (it == m_known.end())
+    if (it == m_known.end()) {
+        for (auto early = m_revokedEarly.begin(); early != m_revokedEarly.end();)
+            early =
+                early->age.hasExpired(kEarlyRevocationMs) ? m_revokedEarly.erase(early) : std::next(early);
+        EarlyRevocation &early = m_revokedEarly[subscriptionId];
+        early.status = status;
+        early.age.start();
         return;
+    }
     const Known k = *it;
     qCInfo(lcSubs).noquote() << "subscription" << k.sub.type << "for" << k.broadcasterId
                              << "revoked:" << status;

@@ -104,6 +104,15 @@ private:
     // 10,000 times (the map holds refused follow subscriptions only).
     QHash<QString, Refusal> m_refused;
     static constexpr qint64 kRefusalMemoryMs = 10 * 60 * 1000;
+    // Twitch id -> the status of a revocation that came before the subscription was known here: Twitch sends
+    // the challenge right after its 202, so the subscription can be enabled, and revoked, before the 202 is
+    // read. Applied when the subscription is remembered; forgotten after a minute.
+    struct EarlyRevocation {
+        QString status;
+        QElapsedTimer age;
+    };
+    QHash<QString, EarlyRevocation> m_revokedEarly;
+    static constexpr qint64 kEarlyRevocationMs = 60 * 1000;
     QTimer m_unusedTimer;
     qint64 m_unusedAfterSeconds = 7 * 86400;
 };
